@@ -1,0 +1,43 @@
+{#- Point-in-time visibility, versioning and status of raw rows: the last step of every staging model.
+
+    `relation` is a CTE whose rows carry the staged columns plus `loaded_at` (when the row reached the raw layer) and
+    `dq_reason_code` (NULL, or the code of the row-level defect that sends it to quarantine). The macro adds:
+    - raw_row_key: unique per raw row: the key, '~', and the row's place among rows sharing that key (exact
+      duplicates get distinct keys);
+    - is_visible: loaded before the as-of cutoff (rows loaded later did not exist for a build as of that date);
+    - dq_status: 'after_as_of' (not visible), 'quarantined' (a row-level defect), 'current' (the newest valid
+      version of its key) or 'superseded' (an older or duplicate version of a key that has a current row).
+    `newest_first` orders the versions of one key, newest first, and must end with enough columns to break ties. -#}
+{% macro dq_classify(relation, key_columns, newest_first) -%}
+    {%- set key_expr -%}
+        {%- for c in key_columns -%}
+            coalesce(cast({{ c }} as {{ dbt.type_string() }}), '<null>'){% if not loop.last %} || '|' || {% endif %}
+        {%- endfor -%}
+    {%- endset -%}
+    select
+        *,
+        case
+            when not is_visible then 'after_as_of'
+            when dq_reason_code is not null then 'quarantined'
+            when valid_version_rank = 1 then 'current'
+            else 'superseded'
+        end as dq_status
+    from (
+        select
+            *,
+            {{ key_expr }} || '~' || cast(
+                row_number() over (partition by {{ key_columns | join(', ') }} order by {{ newest_first }})
+                as {{ dbt.type_string() }}
+            ) as raw_row_key,
+            row_number() over (
+                partition by {{ key_columns | join(', ') }}, is_visible, dq_reason_code
+                order by {{ newest_first }}
+            ) as valid_version_rank
+        from (
+            select
+                *,
+                coalesce(loaded_at < {{ as_of_cutoff() }}, true) as is_visible
+            from {{ relation }}
+        ) as with_visibility
+    ) as ranked
+{%- endmacro %}

@@ -1,0 +1,65 @@
+{#- The raw tables and the models that account for their rows, for the quarantine, reconciliation and repairs
+    marts. Per raw table:
+    - staging: the staging model (one row per raw row, with dq_status);
+    - key: the business-key expression shown as record_id;
+    - contact: the contact_id column, when the table has one;
+    - validated: the intermediate model that adds relational checks (relational_reason_code), if any;
+    - identity: the identity model whose is_merged rows were merged into another golden record, if any;
+    - kept: the model holding the kept rows (NULL: the staging rows whose dq_status is 'current');
+    - switch: the var that turns an optional table off;
+    - repairs: staging flag column -> repair reason code (counted on current rows). -#}
+{% macro dq_tables() %}
+    {%- set tables = [
+        {'table': 'crm.accounts', 'staging': 'stg_crm__accounts', 'key': 'account_id', 'contact': none,
+         'validated': none, 'identity': 'int_accounts__identity', 'kept': 'int_accounts', 'switch': none,
+         'repairs': {'is_website_normalised': 'website_normalised', 'is_country_normalised': 'country_normalised',
+                     'is_country_unknown': 'unknown_country'}},
+        {'table': 'crm.contacts', 'staging': 'stg_crm__contacts', 'key': 'contact_id', 'contact': 'contact_id',
+         'validated': none, 'identity': 'int_contacts__identity', 'kept': 'int_contacts', 'switch': none,
+         'repairs': {'is_email_invalid': 'invalid_email', 'is_country_normalised': 'country_normalised',
+                     'is_country_unknown': 'unknown_country'}},
+        {'table': 'crm.opportunities', 'staging': 'stg_crm__opportunities', 'key': 'opportunity_id',
+         'contact': 'contact_id', 'validated': none, 'identity': none, 'kept': 'int_opportunities',
+         'switch': 'enable_opportunities', 'repairs': {}},
+        {'table': 'crm.consents', 'staging': 'stg_crm__consents', 'key': "contact_id || '|' || channel",
+         'contact': 'contact_id', 'validated': 'int_consents__validated', 'identity': none, 'kept': 'int_consents',
+         'switch': 'enable_consents', 'repairs': {}},
+        {'table': 'crm.erasure_requests', 'staging': 'stg_crm__erasure_requests', 'key': 'request_id',
+         'contact': 'contact_id', 'validated': none, 'identity': none, 'kept': none,
+         'switch': 'enable_erasure_requests', 'repairs': {}},
+        {'table': 'shop.products', 'staging': 'stg_shop__products', 'key': 'product_id', 'contact': none,
+         'validated': none, 'identity': none, 'kept': none, 'switch': none, 'repairs': {}},
+        {'table': 'shop.orders', 'staging': 'stg_shop__orders', 'key': 'order_id', 'contact': 'contact_id',
+         'validated': 'int_orders__validated', 'identity': none, 'kept': 'int_orders', 'switch': none,
+         'repairs': {'is_status_normalised': 'status_normalised'}},
+        {'table': 'shop.order_items', 'staging': 'stg_shop__order_items',
+         'key': "order_id || '#' || cast(line_number as " ~ dbt.type_string() ~ ")", 'contact': none,
+         'validated': 'int_order_items__validated', 'identity': none, 'kept': 'int_order_items', 'switch': none,
+         'repairs': {}},
+        {'table': 'marketing.events', 'staging': 'stg_marketing__events', 'key': 'event_id', 'contact': 'contact_id',
+         'validated': 'int_events__validated', 'identity': none, 'kept': 'int_events', 'switch': none,
+         'repairs': {}},
+        {'table': 'marketing.campaigns', 'staging': 'stg_marketing__campaigns', 'key': 'campaign_id',
+         'contact': none, 'validated': none, 'identity': none, 'kept': none, 'switch': 'enable_campaigns',
+         'repairs': {}},
+        {'table': 'marketing.campaign_members', 'staging': 'stg_marketing__campaign_members',
+         'key': "campaign_id || '|' || contact_id", 'contact': 'contact_id',
+         'validated': 'int_campaign_members__validated', 'identity': none, 'kept': 'int_campaign_members',
+         'switch': 'enable_campaigns', 'repairs': {}},
+        {'table': 'feedback.surveys', 'staging': 'stg_feedback__surveys', 'key': 'response_id',
+         'contact': 'contact_id', 'validated': 'int_surveys__validated', 'identity': none, 'kept': 'int_surveys',
+         'switch': 'enable_surveys',
+         'repairs': {'is_nps_out_of_range': 'nps_out_of_range', 'is_csat_out_of_range': 'csat_out_of_range',
+                     'is_rating_out_of_range': 'rating_out_of_range'}},
+        {'table': 'enrichment.firmographics', 'staging': 'stg_enrichment__firmographics', 'key': 'domain',
+         'contact': none, 'validated': none, 'identity': none, 'kept': none, 'switch': 'enable_enrichment',
+         'repairs': {'is_domain_normalised': 'domain_normalised'}},
+    ] -%}
+    {%- set enabled = [] -%}
+    {%- for t in tables -%}
+        {%- if t.switch is none or var(t.switch, true) -%}
+            {%- do enabled.append(t) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(enabled) }}
+{% endmacro %}

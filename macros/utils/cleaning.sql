@@ -1,0 +1,67 @@
+{#- Small, portable cleaning expressions used by the staging models. Each returns a SQL expression. -#}
+
+{#- Trimmed text, NULL when empty. -#}
+{% macro clean_text(expression) -%}
+    nullif(trim({{ expression }}), '')
+{%- endmacro %}
+
+{#- Lower-cased, trimmed e-mail address (NULL when empty). Validity is checked by is_valid_email. -#}
+{% macro normalize_email(expression) -%}
+    nullif(lower(trim({{ expression }})), '')
+{%- endmacro %}
+
+{#- True when an already normalised address looks deliverable: one @, a local part, a dotted domain, no spaces. -#}
+{% macro is_valid_email(normalized_expression) -%}
+    coalesce({{ regex_matches(normalized_expression, '^[a-z0-9._%+-]+@[a-z0-9-]+([.][a-z0-9-]+)*[.][a-z]{2,}$') }}, false)
+{%- endmacro %}
+
+{#- The part after the @ of a normalised address. -#}
+{% macro email_domain(normalized_expression) -%}
+    nullif(split_part({{ normalized_expression }}, '@', 2), '')
+{%- endmacro %}
+
+{#- Bare lower-case host name from a URL or domain: 'https://www.Acme.com/contact?x=1' -> 'acme.com'. -#}
+{% macro domain_from_url(expression) -%}
+    nullif(
+        regexp_replace(
+            regexp_replace(
+                regexp_replace(lower(trim({{ expression }})), '^[a-z][a-z0-9+.-]*://', ''),
+                '^www[0-9]*[.]', ''
+            ),
+            '[/:?#].*$', ''
+        ),
+        ''
+    )
+{%- endmacro %}
+
+{#- Phone number reduced to digits with an optional leading '+'; NULL when fewer than 6 digits remain. -#}
+{% macro normalize_phone(expression) -%}
+    case
+        when length({{ regex_replace_all(expression, '[^0-9]', '') }}) >= 6
+            then
+                case when trim({{ expression }}) like '+%' then '+' else '' end
+                || {{ regex_replace_all(expression, '[^0-9]', '') }}
+    end
+{%- endmacro %}
+
+{#- Decimal from text, NULL (never an error) when the text is not a plain number. Accepts a decimal comma
+    ('12,50') and a leading sign. -#}
+{% macro safe_decimal(expression, precision=18, scale=2) -%}
+    case
+        when {{ regex_matches("replace(trim(" ~ expression ~ "), ',', '.')", '^[-+]?[0-9]+([.][0-9]+)?$') }}
+            then cast(replace(trim({{ expression }}), ',', '.') as decimal({{ precision }}, {{ scale }}))
+    end
+{%- endmacro %}
+
+{#- Integer from text, NULL when the text is not a whole number. -#}
+{% macro safe_integer(expression) -%}
+    case
+        when {{ regex_matches("trim(cast(" ~ expression ~ " as " ~ dbt.type_string() ~ "))", '^[-+]?[0-9]+$') }}
+            then cast(trim(cast({{ expression }} as {{ dbt.type_string() }})) as {{ dbt.type_bigint() }})
+    end
+{%- endmacro %}
+
+{#- Key used to look a country up in the country_aliases seed: lower case, no dots, trimmed. -#}
+{% macro country_lookup_key(expression) -%}
+    nullif(lower(trim(replace({{ expression }}, '.', ''))), '')
+{%- endmacro %}

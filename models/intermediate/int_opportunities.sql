@@ -1,0 +1,69 @@
+{{ config(enabled=var('enable_opportunities', true)) }}
+-- Clean opportunities as of the as-of date: one row per opportunity, attached to the golden contact and account
+-- (NULL when the CRM reference is unknown: a deal stays a deal), amounts in the reporting currency. A deal closed
+-- after the as-of date is still open as of that date.
+with
+
+opportunities as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
+    where dq_status = 'current'
+
+),
+
+contact_identity as (
+
+    select * from {{ ref('int_contacts__identity') }}
+
+),
+
+account_identity as (
+
+    select * from {{ ref('int_accounts__identity') }}
+
+),
+
+fx as (
+
+    select * from {{ ref('int_fx_rates') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        opportunities.opportunity_id,
+        contact_identity.master_contact_id as contact_id,
+        coalesce(account_identity.master_account_id, contact_identity.account_id) as account_id,
+
+        -- deal as of the as-of date
+        case
+            when opportunities.closed_at < {{ as_of_cutoff() }} then opportunities.stage
+            else 'open'
+        end as stage_as_of,
+        coalesce(opportunities.closed_at < {{ as_of_cutoff() }}, false) as is_closed,
+        coalesce(opportunities.closed_at < {{ as_of_cutoff() }} and opportunities.is_won, false) as is_won,
+
+        -- amounts
+        opportunities.currency_code,
+        cast(round(opportunities.amount * fx.rate_to_reporting, 2) as decimal(18, 2)) as amount,
+
+        -- timestamps
+        opportunities.created_at,
+        case when opportunities.closed_at < {{ as_of_cutoff() }} then opportunities.closed_at end as closed_at
+
+    from opportunities
+    left join contact_identity
+        on opportunities.contact_id = contact_identity.contact_id
+    left join account_identity
+        on opportunities.account_id = account_identity.account_id
+    left join fx
+        on
+            opportunities.currency_code = fx.currency_code
+            and opportunities.created_at >= fx.valid_from
+            and opportunities.created_at < fx.valid_to
+
+)
+
+select * from final

@@ -1,0 +1,66 @@
+-- Where every raw row went, per raw table, as of the as-of date: one row per raw table. raw_rows = kept_rows +
+-- quarantined_rows + merged_rows + after_as_of_rows always holds (tested); the staging row counts are tested equal
+-- to the raw tables' own counts, so no row can disappear between the raw layer and the marts.
+with
+
+quarantined as (
+
+    select source_table, count(*) as quarantined_rows
+    from {{ ref('quarantine') }}
+    group by source_table
+
+),
+
+counts as (
+
+    {% for t in dq_tables() %}
+        select
+            '{{ t.table }}' as source_table,
+            (select count(*) from {{ ref(t.staging) }}) as raw_rows,
+            (
+                select count(*) from {% if t.kept %}{{ ref(t.kept) }}{% else %}{{ ref(t.staging) }}
+                    where dq_status = 'current'{% endif %}
+            ) as kept_rows,
+            (select count(*) from {{ ref(t.staging) }} where dq_status = 'superseded')
+            {% if t.identity %}
+                + (select count(*) from {{ ref(t.identity) }} where is_merged)
+            {% endif %} as merged_rows,
+            (select count(*) from {{ ref(t.staging) }} where dq_status = 'after_as_of')
+            {% if t.validated %}
+                + (
+                    select count(*) from {{ ref(t.validated) }}
+                    where relational_reason_code = 'after_as_of'
+                )
+            {% endif %} as after_as_of_rows
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+final as (
+
+    select
+        -- ids
+        counts.source_table,
+
+        -- counts
+        counts.raw_rows,
+        counts.kept_rows,
+        coalesce(quarantined.quarantined_rows, 0) as quarantined_rows,
+        counts.merged_rows,
+        counts.after_as_of_rows,
+        counts.raw_rows = (
+            counts.kept_rows + coalesce(quarantined.quarantined_rows, 0) + counts.merged_rows
+            + counts.after_as_of_rows
+        ) as is_reconciled,
+
+        -- timestamps
+        {{ as_of_date() }} as as_of_date
+
+    from counts
+    left join quarantined
+        on counts.source_table = quarantined.source_table
+
+)
+
+select * from final

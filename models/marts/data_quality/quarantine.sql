@@ -1,0 +1,68 @@
+-- Every rejected raw row, as of the as-of date: one row per raw row held back, with the table it came from, its key
+-- and the reason. Row-level defects come from the staging models, relational ones (unknown contact or order) from
+-- the intermediate checks.
+with
+
+reasons as (
+
+    select * from {{ ref('dq_reason_codes') }}
+
+),
+
+rejected as (
+
+    {% for t in dq_tables() %}
+        select
+            '{{ t.table }}' as source_table,
+            'staging' as detected_in,
+            raw_row_key,
+            cast({{ t.key }} as {{ dbt.type_string() }}) as record_id,
+            {% if t.contact %}{{ t.contact }}{% else %}cast(null as {{ dbt.type_string() }}){% endif %} as contact_id,
+            dq_reason_code as reason_code,
+            loaded_at
+        from {{ ref(t.staging) }}
+        where dq_status = 'quarantined'
+        {% if t.validated %}
+            union all
+            select
+                '{{ t.table }}' as source_table,
+                'relational' as detected_in,
+                validated.raw_row_key,
+                cast({{ t.key }} as {{ dbt.type_string() }}) as record_id,
+                {% if t.contact %}{{ t.contact }}{% else %}cast(null as {{ dbt.type_string() }}){% endif %} as contact_id,
+                validated.relational_reason_code as reason_code,
+                validated.loaded_at
+            from {{ ref(t.validated) }} as validated
+            where validated.relational_reason_code is not null and validated.relational_reason_code <> 'after_as_of'
+        {% endif %}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+final as (
+
+    select
+        -- ids
+        rejected.source_table || ':' || rejected.raw_row_key as quarantine_id,
+        rejected.source_table,
+        rejected.raw_row_key,
+        rejected.record_id,
+        rejected.contact_id,
+
+        -- reason
+        rejected.reason_code,
+        coalesce(reasons.description, 'Unknown reason code ' || rejected.reason_code) as reason,
+        rejected.detected_in,
+
+        -- timestamps
+        rejected.loaded_at,
+        {{ as_of_date() }} as as_of_date
+
+    from rejected
+    left join reasons
+        on rejected.reason_code = reasons.reason_code
+
+)
+
+select * from final

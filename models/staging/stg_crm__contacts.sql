@@ -1,0 +1,109 @@
+with
+
+source as (
+
+    select * from {{ source('crm', 'contacts') }}
+
+),
+
+countries as (
+
+    select * from {{ ref('country_aliases') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ clean_text('source.contact_id') }} as contact_id,
+        {{ clean_text('source.account_id') }} as account_id,
+
+        -- contact details
+        {{ clean_text('source.email') }} as email_raw,
+        {{ normalize_email('source.email') }} as email_normalized,
+        {{ clean_text('source.first_name') }} as first_name,
+        {{ clean_text('source.last_name') }} as last_name,
+        {{ clean_text('source.job_title') }} as job_title,
+        {{ normalize_phone('source.phone') }} as phone,
+
+        -- demographics
+        {{ clean_text('source.country') }} as country_raw,
+        countries.country_code,
+        {{ clean_text('source.city') }} as city,
+        cast(source.birth_date as date) as birth_date,
+        case
+            when lower(trim(source.gender)) in ('f', 'female', 'femme', 'w', 'woman') then 'female'
+            when lower(trim(source.gender)) in ('m', 'male', 'homme', 'man') then 'male'
+            when {{ clean_text('source.gender') }} is not null then 'other'
+        end as gender,
+
+        -- lifecycle
+        lower({{ clean_text('source.lifecycle_stage') }}) as lifecycle_stage,
+        lower({{ clean_text('source.lead_source') }}) as lead_source,
+
+        -- timestamps
+        cast(source.created_at as timestamp) as created_at,
+        cast(source.updated_at as timestamp) as updated_at,
+        coalesce(
+            cast(source._loaded_at as timestamp), cast(source.updated_at as timestamp),
+            cast(source.created_at as timestamp)
+        ) as loaded_at
+
+    from source
+    left join countries
+        on {{ country_lookup_key('source.country') }} = countries.alias_key
+
+),
+
+validated as (
+
+    select
+        *,
+        {{ is_valid_email('email_normalized') }} as is_email_valid
+    from renamed
+
+),
+
+flagged as (
+
+    select
+        contact_id,
+        account_id,
+        email_raw,
+        case when is_email_valid then email_normalized end as email,
+        {{ email_domain("case when is_email_valid then email_normalized end") }} as email_domain,
+        first_name,
+        last_name,
+        job_title,
+        phone,
+        country_raw,
+        country_code,
+        city,
+        birth_date,
+        gender,
+        lifecycle_stage,
+        lead_source,
+        created_at,
+        updated_at,
+        loaded_at,
+        case
+            when contact_id is null then 'missing_id'
+            when created_at >= {{ as_of_cutoff() }} then 'future_date'
+        end as dq_reason_code,
+        -- repairs, counted in dq_repairs
+        email_normalized is not null and not is_email_valid as is_email_invalid,
+        country_raw is not null and country_code is not null and country_raw <> country_code
+        as is_country_normalised,
+        country_raw is not null and country_code is null as is_country_unknown
+    from validated
+
+),
+
+classified as (
+
+    {{ dq_classify('flagged', ['contact_id'], 'loaded_at desc, updated_at desc nulls last, created_at, email_raw, last_name, first_name') }}
+
+)
+
+select * from classified

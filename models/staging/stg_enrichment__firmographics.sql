@@ -1,0 +1,51 @@
+{{ config(enabled=var('enable_enrichment', true)) }}
+
+with
+
+source as (
+
+    select * from {{ source('enrichment', 'firmographics') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ domain_from_url('source.domain') }} as domain,
+        {{ clean_text('source.domain') }} as domain_raw,
+
+        -- firmographics
+        {{ clean_text('source.industry') }} as industry,
+        {{ clean_text('source.employee_range') }} as employee_range,
+        {{ clean_text('source.revenue_range') }} as revenue_range,
+        {{ clean_text('source.marketing_budget') }} as marketing_budget,
+        {{ clean_text('source.technologies') }} as technologies,
+
+        -- timestamps
+        cast(source._loaded_at as timestamp) as loaded_at
+
+    from source
+
+),
+
+flagged as (
+
+    select
+        *,
+        case
+            when domain is null then 'missing_id'
+        end as dq_reason_code,
+        -- repairs, counted in dq_repairs
+        domain is not null and domain_raw <> domain as is_domain_normalised
+    from renamed
+
+),
+
+classified as (
+
+    {{ dq_classify('flagged', ['domain'], 'loaded_at desc, domain_raw, industry, employee_range') }}
+
+)
+
+select * from classified

@@ -1,0 +1,77 @@
+with
+
+source as (
+
+    select * from {{ source('shop', 'orders') }}
+
+),
+
+statuses as (
+
+    select * from {{ ref('order_statuses') }}
+
+),
+
+currencies as (
+
+    select distinct currency_code from {{ ref('fx_rates') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ clean_text('source.order_id') }} as order_id,
+        {{ clean_text('source.contact_id') }} as contact_id,
+
+        -- order
+        {{ clean_text('source.status') }} as status_raw,
+        lower({{ clean_text('source.status') }}) as order_status,
+        upper({{ clean_text('source.currency') }}) as currency_code,
+        {{ clean_text('source.total_amount') }} as total_amount_raw,
+        {{ safe_decimal('source.total_amount', 18, 2) }} as total_amount,
+        lower({{ clean_text('source.channel') }}) as sales_channel,
+
+        -- timestamps
+        cast(source.ordered_at as timestamp) as ordered_at,
+        cast(source.updated_at as timestamp) as updated_at,
+        coalesce(
+            cast(source._loaded_at as timestamp), cast(source.updated_at as timestamp),
+            cast(source.ordered_at as timestamp)
+        ) as loaded_at
+
+    from source
+
+),
+
+flagged as (
+
+    select
+        renamed.*,
+        case
+            when renamed.order_id is null then 'missing_id'
+            when renamed.ordered_at is null then 'missing_date'
+            when renamed.ordered_at >= {{ as_of_cutoff() }} then 'future_date'
+            when statuses.order_status is null then 'unknown_status'
+            when currencies.currency_code is null then 'unknown_currency'
+            when renamed.total_amount is null then 'non_numeric_amount'
+            when renamed.total_amount < 0 then 'negative_amount'
+        end as dq_reason_code,
+        -- repairs, counted in dq_repairs
+        statuses.order_status is not null and renamed.status_raw <> renamed.order_status as is_status_normalised
+    from renamed
+    left join statuses
+        on renamed.order_status = statuses.order_status
+    left join currencies
+        on renamed.currency_code = currencies.currency_code
+
+),
+
+classified as (
+
+    {{ dq_classify('flagged', ['order_id'], 'loaded_at desc, updated_at desc nulls last, ordered_at, order_status, total_amount_raw') }}
+
+)
+
+select * from classified
