@@ -1,0 +1,187 @@
+"""Command line: `customer-scoring <command>` or `python -m customer_scoring <command>`.
+
+  generate   write demo raw data (Parquet, CSV on request)
+  build      dbt build as of one date, then publish atomically (exit 1 on any failure)
+  demo       generate + build + a short summary of what landed and where
+  bench      time a full build at a given scale and append the figures to benchmarks/RESULTS.md
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from pathlib import Path
+
+from customer_scoring import runner
+
+log = logging.getLogger("customer_scoring")
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+
+
+def _add_build_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: today, UTC). A build as of D reads only rows "
+                                   "loaded and dated on or before D.")
+    p.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"], help="dbt target (default duckdb)")
+    p.add_argument("--select", nargs="*", default=[], help="dbt selection, e.g. +dq_reconciliation")
+    p.add_argument("--raw", default="data/raw", help="raw data folder for DuckDB (default data/raw)")
+    p.add_argument("--work-dir", default="build", help="private working folder (default build)")
+    p.add_argument("--publish-dir", default="publish", help="where BI tools read (default publish)")
+    p.add_argument("--parquet", action="store_true", help="also publish every public table as Parquet")
+    p.add_argument("--threads", type=int, help="dbt threads (default 2)")
+    p.add_argument("--fail-on-stale", action="store_true", help="fail when a source is past its error_after")
+    p.add_argument("--load-raw", action="store_true",
+                   help="PostgreSQL: load the raw Parquet files into raw_* schemas before building")
+    p.add_argument("--vars", default="{}", help="extra dbt vars as JSON, e.g. '{\"enable_surveys\": false}'")
+
+
+def _settings(a) -> runner.BuildSettings:
+    try:
+        extra = json.loads(a.vars)
+    except json.JSONDecodeError as exc:
+        raise runner.BuildError(f"--vars is not valid JSON: {exc}") from exc
+    return runner.BuildSettings(
+        as_of=runner.parse_date(a.as_of), target=a.target, select=a.select, raw_path=Path(a.raw),
+        work_dir=Path(a.work_dir), publish_dir=Path(a.publish_dir), publish_parquet=a.parquet,
+        threads=a.threads, fail_on_stale=a.fail_on_stale, extra_vars=extra,
+    )
+
+
+def cmd_generate(a) -> int:
+    from customer_scoring.generate import generate_demo_data
+
+    end = runner.parse_date(a.end_date)
+    manifest = generate_demo_data(Path(a.out), contacts=a.contacts, seed=a.seed, end_date=end, years=a.years,
+                                  csv=a.csv)
+    rows = manifest.get("rows", {})
+    log.info("generated %s rows in %d tables under %s (end date %s)", f"{sum(rows.values()):,}", len(rows), a.out, end)
+    return 0
+
+
+def _load_raw_if_asked(a, s: runner.BuildSettings) -> None:
+    if a.load_raw:
+        if s.target != "postgres":
+            raise runner.BuildError("--load-raw is for --target postgres; DuckDB reads the files directly")
+        from customer_scoring import postgres
+
+        counts = postgres.load_raw(s.raw_path)
+        log.info("loaded %s raw rows into PostgreSQL", f"{sum(counts.values()):,}")
+
+
+def cmd_build(a) -> int:
+    s = _settings(a)
+    _load_raw_if_asked(a, s)
+    res = runner.build(s)
+    print(json.dumps(res.as_dict(), indent=2))
+    if not res.success:
+        log.error("build failed: %s (the previous publication, if any, is untouched)", res.error)
+        return 1
+    return 0
+
+
+def summarize(publication: Path) -> str:
+    """A short, readable summary of a DuckDB publication."""
+    import duckdb
+
+    con = duckdb.connect(str(publication), read_only=True)
+    try:
+        meta = con.execute("select run_id, as_of_date, tables_json from meta.publication").fetchone()
+        lines = [f"Publication {publication} (run {meta[0]}, as of {meta[1]})", "", "Tables:"]
+        for name, n in sorted(json.loads(meta[2]).items()):
+            lines.append(f"  {name:<40} {n:>12,} rows")
+        lines += ["", "Where the raw rows went (audit.dq_reconciliation):",
+                  f"  {'table':<28} {'raw':>10} {'kept':>10} {'quarant.':>9} {'merged':>9} {'later':>8}  ok"]
+        for r in con.execute("select source_table, raw_rows, kept_rows, quarantined_rows, merged_rows, "
+                             "after_as_of_rows, is_reconciled from audit.dq_reconciliation order by 1").fetchall():
+            lines.append(f"  {r[0]:<28} {r[1]:>10,} {r[2]:>10,} {r[3]:>9,} {r[4]:>9,} {r[5]:>8,}  "
+                         f"{'yes' if r[6] else 'NO'}")
+        lines += ["", "Quarantine by reason (audit.quarantine):"]
+        for r in con.execute("select source_table, reason_code, count(*) from audit.quarantine group by 1, 2 "
+                             "order by 1, 3 desc").fetchall():
+            lines.append(f"  {r[0]:<28} {r[1]:<24} {r[2]:>8,}")
+        lines += ["", "Repairs (audit.dq_repairs):"]
+        for r in con.execute("select source_table, reason_code, repaired_rows from audit.dq_repairs "
+                             "where repaired_rows > 0 order by 1, 3 desc").fetchall():
+            lines.append(f"  {r[0]:<28} {r[1]:<24} {r[2]:>8,}")
+        lines += ["", f"Open it read-only from any tool: duckdb -readonly {publication}"]
+        return "\n".join(lines)
+    finally:
+        con.close()
+
+
+def cmd_demo(a) -> int:
+    from customer_scoring.generate import generate_demo_data
+
+    as_of = runner.parse_date(a.as_of)
+    raw = Path(a.raw)
+    log.info("generating %s demo contacts into %s (history up to %s)", f"{a.contacts:,}", raw, as_of)
+    generate_demo_data(raw, contacts=a.contacts, seed=a.seed, end_date=as_of)
+    a.as_of = as_of.isoformat()
+    s = _settings(a)
+    res = runner.build(s)
+    if not res.success:
+        log.error("demo build failed: %s", res.error)
+        return 1
+    print(summarize(res.publication))
+    return 0
+
+
+def cmd_bench(a) -> int:
+    from customer_scoring import bench
+
+    return bench.main(a)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="customer-scoring", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="write demo raw data")
+    g.add_argument("--out", default="data/raw")
+    g.add_argument("--contacts", type=int, default=2000)
+    g.add_argument("--seed", type=int, default=42)
+    g.add_argument("--end-date", help="last day of history (default today, UTC)")
+    g.add_argument("--years", type=int, default=3)
+    g.add_argument("--csv", action="store_true", help="also write CSV files")
+    g.set_defaults(func=cmd_generate)
+
+    b = sub.add_parser("build", help="build as of one date and publish")
+    _add_build_args(b)
+    b.set_defaults(func=cmd_build)
+
+    d = sub.add_parser("demo", help="generate demo data, build, summarise")
+    _add_build_args(d)
+    d.add_argument("--contacts", type=int, default=5000)
+    d.add_argument("--seed", type=int, default=42)
+    d.set_defaults(func=cmd_demo)
+
+    be = sub.add_parser("bench", help="benchmark a full build at a given scale")
+    be.add_argument("--contacts", type=int, default=1_000_000)
+    be.add_argument("--data-dir", default="build/bench")
+    be.add_argument("--results", default="benchmarks/RESULTS.md")
+    be.add_argument("--threads", type=int, default=2)
+    be.add_argument("--regenerate", action="store_true")
+    be.set_defaults(func=cmd_bench)
+
+    a = parser.parse_args(argv)
+    _setup_logging(a.verbose)
+    try:
+        return a.func(a)
+    except runner.BuildError as exc:
+        log.error("%s", exc)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+{#- Checks the output of dq_classify on a staging model: dq_status must follow from is_visible, dq_reason_code and
+    valid_version_rank, and is_visible must follow from loaded_at and the as-of date. Returns every inconsistent row
+    with the status it should have had. -#}
+{% test dq_status_is_consistent(model) %}
+
+with
+
+expected as (
+
+    select
+        *,
+        case
+            when not is_visible then 'after_as_of'
+            when dq_reason_code is not null then 'quarantined'
+            when valid_version_rank = 1 then 'current'
+            else 'superseded'
+        end as expected_dq_status,
+        coalesce(loaded_at < {{ as_of_cutoff() }}, true) as expected_is_visible
+    from {{ model }}
+
+)
+
+select *
+from expected
+where
+    dq_status is null
+    or dq_status <> expected_dq_status
+    or is_visible <> expected_is_visible
+
+{% endtest %}
