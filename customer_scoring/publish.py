@@ -123,12 +123,15 @@ def publish_postgres(run_id: str, as_of: dt.date, schemas=PUBLISHED_SCHEMAS, con
     try:
         with conn:
             with conn.cursor() as cur:
+                built = []
                 for schema in schemas:
                     cur.execute("select 1 from information_schema.schemata where schema_name = %s",
                                 (f"build_{schema}",))
-                    if cur.fetchone() is None:
-                        raise RuntimeError(f"nothing to publish: schema build_{schema} does not exist")
-                for schema in schemas:
+                    if cur.fetchone() is not None:
+                        built.append(schema)
+                if not built:
+                    raise RuntimeError(f"nothing to publish: none of build_{{{', '.join(schemas)}}} exists")
+                for schema in built:
                     cur.execute(f'drop schema if exists "{schema}_previous" cascade')
                     cur.execute("select 1 from information_schema.schemata where schema_name = %s", (schema,))
                     if cur.fetchone() is not None:

@@ -1,0 +1,111 @@
+"""Benchmark: generate a scale once, time a full build in a child process, record its peak memory, and append the
+figures with the machine and versions to benchmarks/RESULTS.md.
+
+    customer-scoring bench --contacts 1000000          # 10M orders, 20M events
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+END_DATE = dt.date(2026, 6, 30)
+
+
+def machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB"
+
+
+def versions() -> str:
+    names = ("dbt-core", "dbt-duckdb", "duckdb")
+    return ", ".join(f"{n} {metadata.version(n)}" for n in names) + f", Python {platform.python_version()}"
+
+
+def timed_child(args: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run a child; return wall seconds, its peak RSS in GiB, and the completed process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    proc = subprocess.run(args, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if peak_kib < before:  # ru_maxrss is a max over all children so far: a smaller child does not show
+        peak_kib = before
+    return wall, peak_kib / 2**20, proc
+
+
+def node_timings(work_dir: Path, top: int = 8) -> list[tuple[str, float]]:
+    path = work_dir / "target" / "run_results.json"
+    if not path.exists():
+        return []
+    rows = [(r["unique_id"].split(".", 2)[-1], r["execution_time"]) for r in json.loads(path.read_text())["results"]]
+    return sorted(rows, key=lambda r: -r[1])[:top]
+
+
+def main(a) -> int:
+    data = Path(a.data_dir).resolve()
+    raw = data / "raw"
+    gen_seconds = gen_peak = None
+    if a.regenerate or not (raw / "_manifest.json").exists():
+        gen_seconds, gen_peak, proc = timed_child([
+            sys.executable, "-m", "customer_scoring", "generate", "--out", str(raw), "--contacts", str(a.contacts),
+            "--end-date", END_DATE.isoformat(), "--seed", "42",
+        ])
+        if proc.returncode:
+            print(proc.stderr, file=sys.stderr)
+            return 1
+    manifest = json.loads((raw / "_manifest.json").read_text())
+    if manifest["contacts"] != a.contacts:
+        print(f"{raw} holds {manifest['contacts']} contacts, not {a.contacts}: use --regenerate", file=sys.stderr)
+        return 1
+    work = data / "work"
+    # A child process per build: its peak RSS is the build's alone (dbt, DuckDB and the publication copy).
+    wall, peak, proc = timed_child([
+        sys.executable, "-m", "customer_scoring", "build", "--as-of", END_DATE.isoformat(), "--raw", str(raw),
+        "--work-dir", str(work), "--publish-dir", str(data / "publish"), "--threads", str(a.threads),
+    ])
+    if proc.returncode:
+        print(proc.stderr[-5000:], file=sys.stderr)
+        return 1
+    result = json.loads(proc.stdout)
+    steps = {s["name"]: s["seconds"] for s in result["steps"]}
+    rows = manifest["rows"]
+    lines = [
+        f"## {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC: full build, {a.contacts:,} contacts",
+        "",
+        f"- command: `customer-scoring bench --contacts {a.contacts} --threads {a.threads}`",
+        f"- machine: {machine()}; {versions()}",
+        f"- rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(rows.items())),
+    ]
+    if gen_seconds is not None:
+        lines.append(f"- generation: {gen_seconds:.1f} s, peak RSS {gen_peak:.2f} GiB")
+    lines += [
+        f"- **full build: {wall:.1f} s wall, peak RSS {peak:.2f} GiB** (freshness {steps.get('freshness', 0):.1f} s, "
+        f"dbt build with data and unit tests {steps.get('dbt build', 0):.1f} s, publish {steps.get('publish', 0):.1f} s)",
+        "- slowest nodes: " + ", ".join(f"{n} {t:.1f} s" for n, t in node_timings(work)),
+        "",
+    ]
+    text = "\n".join(lines) + "\n"
+    results = Path(a.results)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    if not results.exists():
+        results.write_text("# Benchmark results\n\nAppended by `customer-scoring bench`; newest last.\n\n")
+    with open(results, "a") as fh:
+        fh.write(text)
+    print(text)
+    return 0

@@ -1,0 +1,60 @@
+"""Shared fixtures: one small generated data set and one published build per test session."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from customer_scoring import runner
+from customer_scoring.generate import generate_demo_data
+
+PROJECT = Path(__file__).resolve().parents[1]
+END_DATE = dt.date(2026, 6, 30)
+CONTACTS = 2000
+
+
+@pytest.fixture(scope="session")
+def demo_raw(tmp_path_factory) -> Path:
+    raw = tmp_path_factory.mktemp("raw")
+    generate_demo_data(raw, contacts=CONTACTS, seed=7, end_date=END_DATE)
+    return raw
+
+
+@pytest.fixture(scope="session")
+def manifest(demo_raw) -> dict:
+    return json.loads((demo_raw / "_manifest.json").read_text())
+
+
+def run_build(raw: Path, root: Path, as_of: dt.date = END_DATE, **kw) -> runner.BuildResult:
+    settings = runner.BuildSettings(as_of=as_of, raw_path=raw, work_dir=root / "build",
+                                    publish_dir=root / "publish", **kw)
+    return runner.build(settings)
+
+
+@pytest.fixture(scope="session")
+def built(demo_raw, tmp_path_factory):
+    """The demo data built and published as of END_DATE (dbt data and unit tests included)."""
+    root = tmp_path_factory.mktemp("built")
+    res = run_build(demo_raw, root)
+    assert res.success, res.error
+    return res
+
+
+@pytest.fixture(scope="session")
+def pub(built):
+    con = duckdb.connect(str(built.publication), read_only=True)
+    yield con
+    con.close()
+
+
+def copy_project(dest: Path) -> Path:
+    """A private copy of the dbt project, for tests that break it on purpose."""
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(PROJECT / name, dest / name)
+    for folder in ("models", "macros", "seeds", "tests/dbt"):
+        shutil.copytree(PROJECT / folder, dest / folder)
+    return dest
