@@ -18,13 +18,13 @@
 # When no server binaries are found and we are root on Debian/Ubuntu, postgresql-15 is installed with apt-get.
 #
 # Environment: CS_PG_STATE (state file), CS_PG_BIN (directory with initdb/pg_ctl), CS_PG_PORT_BASE (first port to
-# try), CS_PG_TMPDIR (parent of the temporary directory, default /tmp), CS_PG_OS_USER (OS user to run the server as
+# try), CS_PG_BASEDIR (parent of the temporary directory, default /tmp), CS_PG_OS_USER (OS user to run the server as
 # when root, default postgres).
 set -euo pipefail
 
 STATE="${CS_PG_STATE:-/tmp/customer_scoring_pg.env}"
 PORT_BASE="${CS_PG_PORT_BASE:-55432}"
-PARENT="${CS_PG_TMPDIR:-/tmp}"
+PARENT="${CS_PG_BASEDIR:-/tmp}"
 OS_USER="${CS_PG_OS_USER:-postgres}"
 DB_NAME=customer_scoring
 DB_USER=postgres
@@ -52,7 +52,7 @@ find_bin() {
     fi
     if [ -x /usr/lib/postgresql/15/bin/initdb ]; then echo /usr/lib/postgresql/15/bin; return; fi
     # Any other Debian-packaged major version, newest first.
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -V -r); do
+    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5 -V -r); do
         if [ -x "$d/initdb" ]; then echo "$d"; return; fi
     done
     if command -v pg_config >/dev/null 2>&1; then
@@ -89,10 +89,12 @@ ours() {
     [ -n "$dir" ] && [ -d "$dir" ] && [ -f "$dir/$MARKER" ] && case "$(basename "$dir")" in cs_pg.*) true ;; *) false ;; esac
 }
 
-# True if a server is running on DATADIR.
+# True if a server is running on DATADIR and accepts connections on PORT.
 running() {
-    local datadir="$1" bin="$2"
-    [ -n "$datadir" ] && [ -f "$datadir/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$datadir" status >/dev/null 2>&1
+    local datadir="$1" bin="$2" port="$3"
+    [ -n "$datadir" ] && [ -f "$datadir/postmaster.pid" ] \
+        && as_owner "$bin/pg_ctl" -D "$datadir" status >/dev/null 2>&1 \
+        && "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -t 5 >/dev/null 2>&1
 }
 
 port_taken() {
@@ -111,7 +113,7 @@ cmd_stop() {
     fi
     if [ -f "$datadir/postmaster.pid" ]; then
         bin="$(find_bin)" || die "cannot stop the cluster in $datadir: no pg_ctl found"
-        if ! as_owner "$bin/pg_ctl" -D "$datadir" -m immediate -w -t 30 stop >/dev/null 2>&1; then
+        if ! as_owner "$bin/pg_ctl" -D "$datadir" -m immediate -w -t 10 stop >/dev/null 2>&1; then
             # pg_ctl failed: if the postmaster we started is still alive, end it (its pid is in postmaster.pid).
             pid="$(head -n 1 "$datadir/postmaster.pid" 2>/dev/null || true)"
             if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -130,12 +132,13 @@ cmd_env() {
     [ -f "$STATE" ] || die "no cluster: state file $STATE does not exist (run: $0 start)"
     datadir="$(state_get CS_PG_DATADIR)"
     bin="$(find_bin)" || die "no pg_ctl found"
-    running "$datadir" "$bin" || die "the cluster in $STATE is not running (run: $0 stop; $0 start)"
+    running "$datadir" "$bin" "$(state_get CS_PG_PORT)" || die "the cluster in $STATE is not running (run: $0 stop; $0 start)"
     cat "$STATE"
 }
 
 cmd_start() {
-    local bin datadir dir port attempt exports tmp_state
+    local port attempt exports tmp_state t0
+    # bin, dir and datadir stay global: the EXIT trap below reads them.
     bin="$(ensure_bin)"
     if is_root && ! id -u "$OS_USER" >/dev/null 2>&1; then
         die "running as root but OS user '$OS_USER' does not exist (it comes with Debian's postgresql-common; or set CS_PG_OS_USER)"
@@ -143,7 +146,7 @@ cmd_start() {
 
     if [ -f "$STATE" ]; then
         datadir="$(state_get CS_PG_DATADIR)"
-        if running "$datadir" "$bin"; then
+        if running "$datadir" "$bin" "$(state_get CS_PG_PORT)"; then
             log "a cluster from $STATE is already running; reusing it (use another CS_PG_STATE for a second one)"
             cat "$STATE"; return 0
         fi
@@ -160,8 +163,8 @@ cmd_start() {
     if is_root; then chown "$OS_USER:" "$dir"; fi
     chmod 700 "$dir"
 
-    local t0=$SECONDS
-    as_owner "$bin/initdb" -D "$datadir" -U "$DB_USER" -A trust -E UTF8 --locale=C.UTF-8 --no-sync \
+    t0="$(date +%s%N)"
+    as_owner "$bin/initdb" -D "$datadir" -U "$DB_USER" -A trust -E UTF8 --locale=C --no-sync \
         --no-instructions >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
     as_owner tee -a "$datadir/postgresql.conf" >/dev/null <<EOF
@@ -195,7 +198,7 @@ EOF
         cat "$dir/server.log" >&2 || true
         die "the server did not start"
     done
-    running "$datadir" "$bin" || die "no free port found from $PORT_BASE"
+    running "$datadir" "$bin" "$port" || die "no free port found from $PORT_BASE"
 
     "$bin/createdb" -h 127.0.0.1 -p "$port" -U "$DB_USER" "$DB_NAME" || die "createdb failed"
 
@@ -205,7 +208,7 @@ EOF
     chmod 644 "$tmp_state"
     mv -f "$tmp_state" "$STATE"
     trap - EXIT
-    log "started PostgreSQL ($("$bin/postgres" --version | awk '{print $NF}')) on 127.0.0.1:$port in $((SECONDS - t0))s; data in $datadir; state in $STATE"
+    log "started PostgreSQL ($("$bin/postgres" --version | awk '{print $3}')) on 127.0.0.1:$port in $(( ($(date +%s%N) - t0) / 1000000 )) ms; data in $datadir; state in $STATE"
     echo "$exports"
 }
 

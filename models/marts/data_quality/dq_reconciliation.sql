@@ -41,14 +41,14 @@ final as (
 
     select
         -- ids
-        counts.source_table,
+        cast(counts.source_table as {{ dbt.type_string() }}) as source_table,
 
         -- counts
-        counts.raw_rows,
-        counts.kept_rows,
-        coalesce(quarantined.quarantined_rows, 0) as quarantined_rows,
-        counts.merged_rows,
-        counts.after_as_of_rows,
+        cast(counts.raw_rows as {{ dbt.type_bigint() }}) as raw_rows,
+        cast(counts.kept_rows as {{ dbt.type_bigint() }}) as kept_rows,
+        cast(coalesce(quarantined.quarantined_rows, 0) as {{ dbt.type_bigint() }}) as quarantined_rows,
+        cast(counts.merged_rows as {{ dbt.type_bigint() }}) as merged_rows,
+        cast(counts.after_as_of_rows as {{ dbt.type_bigint() }}) as after_as_of_rows,
         counts.raw_rows = (
             counts.kept_rows + coalesce(quarantined.quarantined_rows, 0) + counts.merged_rows
             + counts.after_as_of_rows

@@ -33,12 +33,12 @@ final as (
 
     select
         -- ids
-        flags.source_table || ':' || flags.reason_code as repair_id,
-        flags.source_table,
-        flags.reason_code,
+        cast(flags.source_table || ':' || flags.reason_code as {{ dbt.type_string() }}) as repair_id,
+        cast(flags.source_table as {{ dbt.type_string() }}) as source_table,
+        cast(flags.reason_code as {{ dbt.type_string() }}) as reason_code,
 
         -- repair
-        reasons.description as repair,
+        cast(reasons.description as {{ dbt.type_string() }}) as repair,
         cast(coalesce(flags.repaired_rows, 0) as {{ dbt.type_bigint() }}) as repaired_rows,
 
         -- timestamps

@@ -44,19 +44,21 @@ final as (
 
     select
         -- ids
-        rejected.source_table || ':' || rejected.raw_row_key as quarantine_id,
-        rejected.source_table,
-        rejected.raw_row_key,
-        rejected.record_id,
-        rejected.contact_id,
+        cast(rejected.source_table || ':' || rejected.raw_row_key as {{ dbt.type_string() }}) as quarantine_id,
+        cast(rejected.source_table as {{ dbt.type_string() }}) as source_table,
+        cast(rejected.raw_row_key as {{ dbt.type_string() }}) as raw_row_key,
+        cast(rejected.record_id as {{ dbt.type_string() }}) as record_id,
+        cast(rejected.contact_id as {{ dbt.type_string() }}) as contact_id,
 
         -- reason
-        rejected.reason_code,
-        coalesce(reasons.description, 'Unknown reason code ' || rejected.reason_code) as reason,
-        rejected.detected_in,
+        cast(rejected.reason_code as {{ dbt.type_string() }}) as reason_code,
+        cast(
+            coalesce(reasons.description, 'Unknown reason code ' || rejected.reason_code) as {{ dbt.type_string() }}
+        ) as reason,
+        cast(rejected.detected_in as {{ dbt.type_string() }}) as detected_in,
 
         -- timestamps
-        rejected.loaded_at,
+        cast(rejected.loaded_at as {{ dbt.type_timestamp() }}) as loaded_at,
         {{ as_of_date() }} as as_of_date
 
     from rejected
