@@ -1,6 +1,6 @@
 {#- Checks the output of dq_classify on a staging model: dq_status must follow from is_visible, dq_reason_code and
-    valid_version_rank, and is_visible must follow from loaded_at and the as-of date. Returns every inconsistent row
-    with the status it should have had. -#}
+    valid_version_rank, is_visible must follow from loaded_at and the as-of date, and valid_version_rank must be a
+    rank (>= 1); none of them may be NULL. Returns every inconsistent row with the status it should have had. -#}
 {% test dq_status_is_consistent(model) %}
 
 with
@@ -23,8 +23,8 @@ expected as (
 select *
 from expected
 where
-    dq_status is null
-    or dq_status <> expected_dq_status
-    or is_visible <> expected_is_visible
+    not coalesce(dq_status = expected_dq_status, false)
+    or not coalesce(is_visible = expected_is_visible, false)
+    or not coalesce(valid_version_rank >= 1, false)
 
 {% endtest %}

@@ -1,6 +1,7 @@
 -- Unit test of the cleaning macros (macros/utils/cleaning.sql), run on the target engine: each case feeds a literal to
 -- a macro and compares the result, as text, with the expected value (NULL = no value). Returns every case that
--- differs, with the macro, the input, the expected and the actual value.
+-- differs, with the macro, the input, the expected and the actual value. The parsing macros must never raise: a
+-- number too large for the target type is NULL, not a conversion error that stops the build.
 {% set cases = [
     ('clean_text', "'  Acme  '", 'Acme'),
     ('clean_text', "'   '", none),
@@ -30,10 +31,14 @@
     ('safe_decimal', "'12.5.3'", none),
     ('safe_decimal', "'12 EUR'", none),
     ('safe_decimal', "''", none),
+    ('safe_decimal', "'1234567890123456.789'", '1234567890123456.79'),
+    ('safe_decimal', "'12345678901234567'", none),
     ('safe_integer', "'42'", '42'),
     ('safe_integer', "' -7 '", '-7'),
     ('safe_integer', "'4.2'", none),
     ('safe_integer', "'forty'", none),
+    ('safe_integer', "'123456789012345678'", '123456789012345678'),
+    ('safe_integer', "'99999999999999999999'", none),
     ('country_lookup_key', "' U.S.A. '", 'usa'),
     ('country_lookup_key', "'France'", 'france'),
     ('country_lookup_key', "''", none),
@@ -49,7 +54,7 @@ cases as (
             '{{ macro_name }}' as macro_name,
             '{{ input_sql | replace("'", "''") }}' as input_sql,
             {% if expected is none %}cast(null as {{ dbt.type_string() }}){% else %}'{{ expected }}'{% endif %}
-            as expected_value,
+                as expected_value,
             {% if macro_name == 'is_valid_email' -%}
                 case when {{ macro(input_sql) }} then 'true' else 'false' end
             {%- else -%}

@@ -22,7 +22,7 @@ final as (
     select
         coalesce(expected.source_table, actual.source_table) as source_table,
         case when actual.source_table is null then 'missing from dq_reconciliation' else 'not a known raw table' end
-        as failure
+            as failure
     from expected
     full outer join actual
         on expected.source_table = actual.source_table

@@ -30,7 +30,8 @@ missing as (
         cast(null as decimal(18, 8)) as rate_to_reporting,
         'reporting currency has no row in fx_rates' as failure
     where not exists (
-        select 1 from rates where upper(trim(currency_code)) = upper('{{ var("reporting_currency") }}')
+        select 1 from rates
+        where upper(trim(currency_code)) = upper('{{ var("reporting_currency") }}')
     )
 
 )

@@ -1,5 +1,6 @@
--- A reason code in audit.quarantine must be a 'quarantine' code of the dq_reason_codes seed, and one in audit.dq_repairs
--- a 'repair' code: a row is either rejected or repaired, never both. Returns each misused code and where it is used.
+-- A reason code in audit.quarantine must be a 'quarantine' code of the dq_reason_codes seed, and one in
+-- audit.dq_repairs a 'repair' code: a row is either rejected or repaired, never both. Returns each misused code and
+-- where it is used.
 with
 
 reasons as (
@@ -10,10 +11,16 @@ reasons as (
 
 used as (
 
-    select distinct source_table, reason_code, 'quarantine' as expected_action
+    select distinct
+        source_table,
+        reason_code,
+        'quarantine' as expected_action
     from {{ ref('quarantine') }}
     union all
-    select distinct source_table, reason_code, 'repair' as expected_action
+    select distinct
+        source_table,
+        reason_code,
+        'repair' as expected_action
     from {{ ref('dq_repairs') }}
 
 ),

@@ -1,0 +1,1272 @@
+"""Demo raw data: every table of `contract.TABLES`, with a signal worth scoring and a known amount of mess.
+
+`generate_demo_data(out_dir, contacts=2000, ...)` writes `<out_dir>/<schema>/<table>.parquet` (and `.csv` on request)
+plus `<out_dir>/_manifest.json`, and returns the manifest. The same arguments give byte-identical files: every random
+draw comes from numpy's PCG64 generator seeded with (seed, table stream, chunk), never from hashes or the clock, and
+the large tables are written in chunks of a fixed number of people.
+
+Latent model (one draw per person, all independent standard normals unless said otherwise)
+-------------------------------------------------------------------------------------------
+- `engagement`: drives how many web/email events a person makes, the share of high-intent events (pricing page,
+  demo request, form submit), the chance to become a customer, and their order rate and basket.
+- `fit`: for B2B people (40%, each belongs to an account) from the account's industry (a target list), its size and
+  the person's seniority (job title); for B2C people from their age band and country. Standardised per segment.
+  Raises the chance to convert, the order rate and the basket.
+- `satisfaction`: the survey answers (NPS, CSAT, rating) reflect it, and a customer's purchasing stops (churn) after
+  an exponential lifetime whose mean grows with it: unhappy customers stop buying earlier.
+A person converts with probability sigmoid(-0.7 + 1.1 engagement + 0.8 fit), some weeks after being created; a
+customer orders as a Poisson process from the first order until churn or the end date (orders ~ 10 x contacts), with
+1 + Poisson items. Events (~ 20 x contacts) spread over the person's life, a third of a customer's in the 60 days
+before the first order. History covers `years` years ending on `end_date`, and activity runs until `end_date`.
+
+`_loaded_at` is each row's business timestamp (updated_at, occurred_at, submitted_at...) plus a lag of 2 minutes to 2
+days, capped at end_date 23:59:59. Business dates of clean rows are never after end_date nor before the contact's
+created_at.
+
+Mess (manifest "mess": exact row counts; each defective raw row carries exactly one kind)
+-----------------------------------------------------------------------------------------
+crm.accounts      duplicate_id (older version rows of an id), same_domain (an extra id for a company, website the
+                  same domain written as a URL), website_url, country_variant ('France', 'U.S.A.', 'fr'...)
+crm.contacts      duplicate_id, email_case_duplicate (an extra id for a person: same email, other case / spaces),
+                  invalid_email, country_variant, orphan_account (account_id in no accounts row)
+shop.orders       duplicate_id (older 'completed' version of an order now 'refunded'), null_date, future_date,
+                  negative_amount, non_numeric_amount, unknown_currency, orphan_contact, unknown_status, status_case
+shop.order_items  orphan_order (lines of an order_id in no orders row)
+marketing.events  duplicate_id (exact copies), unknown_event_type, null_date, future_date, orphan_contact
+feedback.surveys  nps_out_of_range, csat_out_of_range, null_date, orphan_contact
+enrichment.firmographics  domain_case (upper / mixed case / 'www.')
+Other tables are clean. Rates are the `*_MESS` constants below.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import unicodedata
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from customer_scoring import contract
+
+# ---------------------------------------------------------------------------------------------------------------
+# Scale and mess rates
+# ---------------------------------------------------------------------------------------------------------------
+B2B_SHARE = 0.40
+CONTACTS_PER_ACCOUNT = 8  # accounts ~= contacts / 8
+ORDERS_PER_CONTACT = 10
+EVENTS_PER_CONTACT = 20
+SURVEYS_PER_CONTACT = 0.5
+CAMPAIGN_MEMBERS_PER_CONTACT = 2
+N_CAMPAIGNS = 50
+N_PRODUCTS = 60
+ERASURE_SHARE = 0.002
+FIRMOGRAPHICS_COVERAGE = 0.70
+FIRMOGRAPHICS_EXTRA = 0.10  # extra domains (companies not in the CRM), as a share of accounts
+CHUNK_PEOPLE = 100_000  # people per chunk of orders, items and events (fixed: the output must not depend on memory)
+
+ACCOUNTS_MESS = {"duplicate_id": 0.02, "same_domain": 0.015, "website_url": 0.03, "country_variant": 0.03}
+CONTACTS_MESS = {"duplicate_id": 0.02, "email_case_duplicate": 0.02, "invalid_email": 0.015,
+                 "country_variant": 0.03, "orphan_account": 0.02}  # orphan_account: rate among B2B contacts
+ORDERS_MESS = {"duplicate_id": 0.015, "null_date": 0.01, "future_date": 0.01, "negative_amount": 0.01,
+               "non_numeric_amount": 0.01, "unknown_currency": 0.01, "orphan_contact": 0.01, "unknown_status": 0.01,
+               "status_case": 0.02}
+ORDER_ITEMS_MESS = {"orphan_order": 0.01}
+EVENTS_MESS = {"duplicate_id": 0.02, "unknown_event_type": 0.01, "null_date": 0.01, "future_date": 0.01,
+               "orphan_contact": 0.01}
+SURVEYS_MESS = {"nps_out_of_range": 0.02, "csat_out_of_range": 0.02, "null_date": 0.01, "orphan_contact": 0.01}
+FIRMOGRAPHICS_MESS = {"domain_case": 0.03}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reference values
+# ---------------------------------------------------------------------------------------------------------------
+COUNTRIES = ("FR", "DE", "US", "GB", "ES", "IT", "BE", "CH", "NL", "CA")
+COUNTRY_WEIGHTS = (0.36, 0.14, 0.12, 0.09, 0.07, 0.06, 0.05, 0.04, 0.04, 0.03)
+CORE_MARKETS = ("FR", "DE", "BE", "CH")
+COUNTRY_VARIANTS = {
+    "FR": ("France", "FRANCE", "fr", "france"),
+    "DE": ("Deutschland", "Germany", "de", "GERMANY"),
+    "US": ("United States", "USA", "U.S.A.", "us"),
+    "GB": ("United Kingdom", "UK", "Great Britain", "England"),
+    "ES": ("España", "Spain", "es", "SPAIN"),
+    "IT": ("Italia", "Italy", "it"),
+    "BE": ("Belgique", "Belgium", "be", "België"),
+    "CH": ("Schweiz", "Suisse", "Switzerland", "ch"),
+    "NL": ("Nederland", "Netherlands", "nl", "Holland"),
+    "CA": ("Canada", "CANADA", "ca"),
+}
+CURRENCY_OF_COUNTRY = ("EUR", "EUR", "USD", "GBP", "EUR", "EUR", "EUR", "CHF", "EUR", "CAD")
+CURRENCIES = contract.CURRENCIES
+EUR_PER_UNIT = {"EUR": 1.0, "USD": 0.92, "GBP": 1.17, "CHF": 1.04, "CAD": 0.68}
+TLDS = (".fr", ".de", ".com", ".co.uk", ".es", ".it", ".be", ".ch", ".nl", ".ca")
+PHONE_PREFIX = ("+33", "+49", "+1", "+44", "+34", "+39", "+32", "+41", "+31", "+1")
+CITIES = {
+    "FR": ("Paris", "Lyon", "Marseille", "Toulouse", "Lille", "Nantes", "Bordeaux"),
+    "DE": ("Berlin", "München", "Hamburg", "Köln", "Frankfurt"),
+    "US": ("New York", "San Francisco", "Chicago", "Austin", "Boston"),
+    "GB": ("London", "Manchester", "Bristol", "Edinburgh"),
+    "ES": ("Madrid", "Barcelona", "Valencia", "Sevilla"),
+    "IT": ("Milano", "Roma", "Torino", "Bologna"),
+    "BE": ("Bruxelles", "Antwerpen", "Liège", "Gent"),
+    "CH": ("Zürich", "Genève", "Basel", "Lausanne"),
+    "NL": ("Amsterdam", "Rotterdam", "Utrecht", "Eindhoven"),
+    "CA": ("Toronto", "Montréal", "Vancouver", "Ottawa"),
+}
+FIRST_NAMES_F = ("Marie", "Camille", "Sophie", "Julie", "Emma", "Léa", "Anna", "Laura", "Sarah", "Claire", "Hannah",
+                 "Lucía", "Giulia", "Emily", "Charlotte", "Nathalie", "Isabelle", "Chloé", "Inès", "Sofia")
+FIRST_NAMES_M = ("Jean", "Pierre", "Thomas", "Nicolas", "Lucas", "Julien", "Paul", "Antoine", "Maximilian", "Lukas",
+                 "James", "Oliver", "Marco", "Carlos", "David", "Michael", "François", "Hugo", "Jérôme", "Noah")
+LAST_NAMES = ("Martin", "Bernard", "Dubois", "Durand", "Lefèvre", "Moreau", "Laurent", "Simon", "Michel", "Garcia",
+              "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Smith", "Johnson", "Brown", "Taylor", "Wilson",
+              "Rossi", "Russo", "Ferrari", "Fernández", "López", "Martínez", "Janssens", "Peeters", "De Vries",
+              "Jansen", "Tremblay", "Roy", "Gagnon", "Meier", "Keller", "Dupont", "Petit", "Roux", "Fontaine",
+              "Chevalier")
+GENDER_F = ("F", "female", "F", "Female")
+GENDER_M = ("M", "Male", "M", "male")
+# Job titles by seniority, from interns (0) to the C-suite (4), in French and English.
+JOB_TITLES = (
+    ("Stagiaire", "Intern", "Assistant commercial", "Alternant"),
+    ("Sales Representative", "Chargé de clientèle", "Analyst", "Comptable", "Account Executive", "Ingénieur"),
+    ("Marketing Manager", "Responsable des achats", "Chef de projet", "IT Manager", "Responsable marketing"),
+    ("VP Sales", "Directeur Marketing", "Directrice commerciale", "Head of Procurement", "Director of Operations"),
+    ("Chief Marketing Officer", "CEO", "Directeur général", "Chief Financial Officer", "CTO"),
+)
+SENIORITY_WEIGHTS = (0.08, 0.38, 0.30, 0.16, 0.08)
+B2C_JOB_TITLES = ("Étudiant", "Retraité", "Enseignant", "Infirmière", "Artisan", "Student")
+FREE_MAIL = ("gmail.com", "yahoo.fr", "hotmail.com", "outlook.com", "orange.fr", "free.fr", "gmx.de", "hotmail.fr",
+             "icloud.com", "web.de", "yahoo.com", "laposte.net")
+FREE_MAIL_WEIGHTS = (0.30, 0.08, 0.10, 0.09, 0.08, 0.06, 0.06, 0.05, 0.06, 0.04, 0.05, 0.03)
+PERSONAL_MAIL = ("posteo.de", "mailbox.org", "zoho.com")
+LEAD_SOURCES = ("website", "organic_search", "paid_search", "referral", "social", "event", "partner", "import")
+LEAD_SOURCE_WEIGHTS = (0.25, 0.2, 0.15, 0.1, 0.1, 0.08, 0.07, 0.05)
+TARGET_INDUSTRIES = ("Software", "Financial Services", "Healthcare", "Manufacturing")
+OTHER_INDUSTRIES = ("Retail", "Education", "Hospitality", "Construction", "Logistics", "Media", "Public Sector",
+                    "Agriculture")
+INDUSTRIES = TARGET_INDUSTRIES + OTHER_INDUSTRIES
+INDUSTRY_WEIGHTS = (0.12, 0.09, 0.08, 0.11, 0.12, 0.07, 0.07, 0.08, 0.08, 0.06, 0.07, 0.05)
+COMPANY_WORDS_1 = ("Alpha", "Blue", "Nova", "Green", "Smart", "Bright", "Prime", "Atlas", "Lumen", "Nord", "Sud",
+                   "Euro", "Apex", "Delta", "Vertex", "Silver", "Golden", "Rapid", "Clear", "True", "Pure", "Next",
+                   "Open", "Bold", "Solid", "Urban", "Grand", "Royal", "Neo", "Meta")
+COMPANY_WORDS_2 = ("Acme", "Data", "Logic", "Works", "Foods", "Med", "Soft", "Tech", "Cloud", "Energy", "Build",
+                   "Trade", "Finance", "Health", "Motion", "Vision", "Wave", "Bridge", "Craft", "Forge", "Field",
+                   "Stone", "River", "Peak", "Harbor", "Metal", "Paper", "Glass", "Textile", "Pharma", "Retail",
+                   "Logistics", "Media", "Print", "Farm", "Home", "Care", "Learn", "Travel", "Auto")
+COMPANY_SUFFIXES = ("", " Group", " Labs", " Solutions", " Partners", " Industries", " Consulting", " Digital")
+LEGAL_FORMS = (" SAS", " GmbH", " Inc.", " Ltd", " S.L.", " S.p.A.", " SA", " AG", " B.V.", " Inc.")
+EMPLOYEE_RANGES = ((10, "1-10"), (50, "11-50"), (200, "51-200"), (500, "201-500"), (1000, "501-1000"),
+                   (5000, "1001-5000"), (10 ** 12, "5001+"))
+REVENUE_RANGES = ((1e6, "<1M"), (1e7, "1M-10M"), (5e7, "10M-50M"), (2.5e8, "50M-250M"), (1e18, "250M+"))
+TECHNOLOGIES = ("Salesforce", "HubSpot", "SAP", "Shopify", "Google Analytics", "Microsoft Dynamics", "Zendesk",
+                "Marketo", "Oracle", "Slack")
+HIGH_INTENT = ("pricing_page_view", "form_submit", "demo_request")
+HIGH_INTENT_WEIGHTS = (0.55, 0.30, 0.15)
+LOW_INTENT = ("page_view", "email_open", "email_click", "download", "event_attended", "unsubscribe", "bounce")
+LOW_INTENT_WEIGHTS = (0.50, 0.25, 0.12, 0.06, 0.03, 0.02, 0.02)
+SITE = "https://www.example.com"
+PAGES = ("/", "/products", "/blog", "/about", "/customers", "/blog/scoring-101", "/careers", "/contact")
+EVENT_PROPERTIES = ('{"device":"mobile"}', '{"device":"desktop"}', '{"utm_source":"newsletter"}',
+                    '{"utm_source":"google","utm_medium":"cpc"}', '{"campaign":"spring_sale"}', '{"referrer":"linkedin"}')
+UNKNOWN_EVENT_TYPES = ("page_vue", "chat_started", "PAGEVIEW")
+ORDER_CHANNELS = ("web", "store", "phone", "marketplace")
+UNKNOWN_STATUSES = ("pending_review", "lost", "on_hold")
+UNKNOWN_CURRENCIES = ("XXX", "EURO", "BTC")
+NON_NUMERIC_AMOUNTS = ("N/A", "abc", "", "12.5.3")
+DISCOUNTS_20THS = (0, 1, 2, 3, 4)  # discount = k / 20, so a line amount is always a whole number of cents
+DISCOUNT_WEIGHTS = (0.6, 0.15, 0.12, 0.08, 0.05)
+NPS_OUT_OF_RANGE = (11, 15, -1, 99)
+CSAT_OUT_OF_RANGE = (0, 6, 9)
+COMMENTS_BAD = ("Livraison trop lente.", "Support injoignable.", "Too expensive for what it is.", "Déçu.",
+                "The product broke after a week.")
+COMMENTS_MID = ("Correct, sans plus.", "OK overall.", "Bon produit mais prix élevé.", "Delivery was fine.")
+COMMENTS_GOOD = ("Excellent service !", "Great product, will buy again.", "Très satisfait.", "Love it.",
+                 "Équipe très réactive.")
+OPPORTUNITY_OPEN = ("prospecting", "qualification", "proposal", "negotiation")
+CAMPAIGN_THEMES = ("Spring Sale", "Summer Webinar", "Product Launch", "Black Friday", "Customer Day", "Newsletter",
+                   "Trade Show", "Retargeting", "Win-back", "Partner Summit")
+CAMPAIGN_CHANNELS = ("email", "webinar", "paid_social", "paid_search", "event", "direct_mail")
+CAMPAIGN_OBJECTIVES = ("awareness", "lead_generation", "conversion", "retention")
+PRODUCT_CATEGORIES = ("Software", "Hardware", "Services", "Training", "Supplies", "Accessories")
+
+ARROW_TYPES = {"VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us"), "DATE": pa.date32(), "INTEGER": pa.int32(),
+               "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_()}
+MINUTE = 1 / 1440
+
+
+def _ascii(s: str) -> str:
+    return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower().replace(" ", "")
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Small helpers: random streams, time, strings, mess kinds, writing
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Ctx:
+    seed: int
+    n: int  # people
+    end_date: dt.date
+    origin: dt.date  # day 0 of the history
+    horizon: float  # end_date 23:59:59, in days since origin
+
+    def rng(self, stream: str, chunk: int = 0) -> np.random.Generator:
+        """An independent PCG64 stream per (seed, table, chunk): tables do not shift each other's draws."""
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence([self.seed, zlib.crc32(stream.encode()),
+                                                                           chunk])))
+
+    def ts(self, days, null=None) -> pa.Array:
+        """Timestamps (microseconds, second precision) from days since origin; NaN or `null` -> NULL."""
+        days = np.asarray(days, dtype=np.float64)
+        mask = np.isnan(days) if null is None else (np.asarray(null) | np.isnan(days))
+        secs = np.rint(np.where(mask, 0.0, days) * 86400).astype(np.int64)
+        base = (self.origin - dt.date(1970, 1, 1)).days * 86400
+        return pa.array((secs + base) * 1_000_000, type=pa.timestamp("us"), mask=mask if mask.any() else None)
+
+    def loaded(self, rng, days) -> np.ndarray:
+        """Extraction time: the business time plus 2 minutes to 2 days (log-uniform), capped at end_date 23:59:59."""
+        return np.minimum(np.asarray(days) + _lag(rng, len(days)), self.horizon)
+
+
+def _lag(rng, n) -> np.ndarray:
+    return np.exp(rng.uniform(np.log(2 * MINUTE), np.log(2.0), n))
+
+
+def _choice(rng, n, weights) -> np.ndarray:
+    w = np.asarray(weights, dtype=np.float64)
+    return np.searchsorted(np.cumsum(w / w.sum()), rng.random(n), side="right").clip(0, len(w) - 1)
+
+
+def _vocab(values, idx) -> pa.Array:
+    """values[idx] as an Arrow string array (None in values gives NULL)."""
+    return pa.array(list(values), type=pa.string()).take(pa.array(np.asarray(idx, dtype=np.int32)))
+
+
+def _num(values) -> pa.Array:
+    return pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string())
+
+
+def _ids(prefix: str, numbers, width: int) -> pa.Array:
+    return pc.binary_join_element_wise(prefix, pc.utf8_lpad(_num(numbers), width=width, padding="0"), "")
+
+
+def _join(*parts) -> pa.Array:
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _money(cents) -> pa.Array:
+    """Whole cents as text '1234.50' (negative amounts get a leading '-')."""
+    cents = np.asarray(cents, dtype=np.int64)
+    units, frac = np.divmod(np.abs(cents), 100)
+    text = _join(_num(units), ".", pc.utf8_lpad(_num(frac), width=2, padding="0"))
+    return pc.if_else(pa.array(cents < 0), _join("-", text), text)
+
+
+def _kinds(rng, n, rates: dict, eligible=None) -> np.ndarray:
+    """Mess kind per row: 0 = clean, k = the k-th kind of `rates` (1-based). One kind per row, by construction."""
+    edges = np.cumsum(list(rates.values()))
+    codes = np.searchsorted(edges, rng.random(n), side="right") + 1
+    codes[codes > len(rates)] = 0
+    if eligible is not None:
+        codes[~np.asarray(eligible)] = 0
+    return codes.astype(np.int8)
+
+
+def _kind(rates: dict, name: str) -> int:
+    return list(rates).index(name) + 1
+
+
+def _count(codes, rates) -> dict:
+    counts = np.bincount(codes, minlength=len(rates) + 1)
+    return {k: int(counts[i + 1]) for i, k in enumerate(rates)}
+
+
+def _replace(tbl: pa.Table, **cols) -> pa.Table:
+    for name, values in cols.items():
+        i = tbl.schema.get_field_index(name)
+        tbl = tbl.set_column(i, tbl.schema.field(i), _arrow(values, tbl.schema.field(i).type))
+    return tbl
+
+
+def _arrow(values, typ) -> pa.Array:
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values if values.type == typ else values.cast(typ)
+    return pa.array(values, type=typ)
+
+
+def _url_variant(rng, domain: pa.Array) -> pa.Array:
+    """The same bare domain written as a URL: scheme, www, case and path vary."""
+    code = pa.array(rng.integers(0, 4, len(domain)).astype(np.int8))
+    return pc.choose(code, _join("https://www.", pc.utf8_title(domain), "/contact"), _join("http://", pc.utf8_upper(domain)),
+                     _join("www.", domain), _join("https://", domain, "/"))
+
+
+def _country_variant(rng, country_idx) -> pa.Array:
+    flat = [v for c in COUNTRIES for v in COUNTRY_VARIANTS[c]]
+    sizes = np.array([len(COUNTRY_VARIANTS[c]) for c in COUNTRIES])
+    offsets = np.cumsum(sizes) - sizes
+    country_idx = np.asarray(country_idx)
+    pick = offsets[country_idx] + (rng.random(len(country_idx)) * sizes[country_idx]).astype(np.int64)
+    return _vocab(flat, pick)
+
+
+def _schema(t: contract.RawTable) -> pa.Schema:
+    return pa.schema([pa.field(c, ARROW_TYPES[typ]) for c, typ in t.columns])
+
+
+class _Writer:
+    """One raw table: Parquet (and CSV) written batch by batch with the contract's schema."""
+
+    def __init__(self, out_dir: Path, qualified: str, csv: bool):
+        self.table = contract.BY_NAME[qualified]
+        self.schema = _schema(self.table)
+        folder = out_dir / self.table.schema
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"{self.table.name}.parquet"
+        self._pq = pq.ParquetWriter(self.path, self.schema, compression="snappy")
+        self._csv = pacsv.CSVWriter(folder / f"{self.table.name}.csv", self.schema) if csv else None
+        self.rows = 0
+
+    def write(self, tbl: pa.Table) -> None:
+        tbl = tbl.select(self.table.column_names).cast(self.schema)
+        self._pq.write_table(tbl)
+        if self._csv is not None:
+            self._csv.write_table(tbl)
+        self.rows += tbl.num_rows
+
+    def close(self) -> None:
+        self._pq.close()
+        if self._csv is not None:
+            self._csv.close()
+
+
+def _table(qualified: str, cols: dict) -> pa.Table:
+    schema = _schema(contract.BY_NAME[qualified])
+    return pa.table({f.name: _arrow(cols[f.name], f.type) for f in schema}, schema=schema)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Latent draws: accounts and people
+# ---------------------------------------------------------------------------------------------------------------
+def draw_latents(n: int, seed: int) -> dict:
+    """Per-person latent traits, each from its own draws of the seeded generator (independent by construction)."""
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, zlib.crc32(b"latents")])))
+    return {
+        "engagement": rng.standard_normal(n),
+        "fit_noise": rng.standard_normal(n),
+        "satisfaction": rng.standard_normal(n),
+        "u_created": rng.random(n),
+        "u_convert": rng.random(n),
+        "u_lifetime": rng.random(n),
+        "rate_noise": rng.standard_normal(n),
+    }
+
+
+@dataclass
+class _Accounts:
+    n: int
+    combo: np.ndarray  # company name/domain combination index (unique)
+    industry: np.ndarray
+    employees: np.ndarray
+    country: np.ndarray
+    created: np.ndarray  # days
+    updated: np.ndarray
+    kind: np.ndarray  # mess kind of the account's own row (0 clean)
+    dup_n: int = 0  # same_domain extra accounts
+    dup_of: np.ndarray | None = None  # per extra account: original account index
+    dup_created: np.ndarray | None = None
+
+
+@dataclass
+class _People:
+    n: int
+    lat: dict
+    b2b: np.ndarray
+    account: np.ndarray  # account index, -1 for B2C
+    country: np.ndarray
+    seniority: np.ndarray
+    age: np.ndarray  # years, NaN when unknown
+    fit: np.ndarray
+    created: np.ndarray
+    updated: np.ndarray
+    is_customer: np.ndarray
+    first_order: np.ndarray
+    active_end: np.ndarray
+    order_lam: np.ndarray  # expected orders after the first
+    basket: np.ndarray  # basket size factor, 1 on average over orders
+    event_lam: np.ndarray
+    kind: np.ndarray  # contact mess kind of the person's row
+    dup_num: np.ndarray  # contact number of the email-case duplicate contact (0 = none)
+    dup_created: np.ndarray
+    id_width: int
+    orphan_base: int  # contact numbers >= this exist in no contacts row
+
+
+def _company_combos() -> int:
+    return len(COMPANY_WORDS_1) * len(COMPANY_WORDS_2) * len(COMPANY_SUFFIXES)
+
+
+def _company(combo) -> tuple[pa.Array, pa.Array]:
+    """(name, bare domain without TLD) of company combination indices: unique domains for unique indices."""
+    combo = np.asarray(combo, dtype=np.int64)
+    n1, n2, n3 = len(COMPANY_WORDS_1), len(COMPANY_WORDS_2), len(COMPANY_SUFFIXES)
+    w1, w2, sx, k = combo % n1, combo // n1 % n2, combo // (n1 * n2) % n3, combo // (n1 * n2 * n3)
+    k_text = pc.if_else(pa.array(k > 0), _num(k), "")
+    name = _join(_vocab(COMPANY_WORDS_1, w1), " ", _vocab(COMPANY_WORDS_2, w2), _vocab(COMPANY_SUFFIXES, sx))
+    stem = _join(_vocab([_ascii(w) for w in COMPANY_WORDS_1], w1), "-", _vocab([_ascii(w) for w in COMPANY_WORDS_2], w2),
+                 _vocab([("-" + _ascii(w)) if w else "" for w in COMPANY_SUFFIXES], sx), k_text)
+    return name, stem
+
+
+def _draw_accounts(ctx: _Ctx) -> _Accounts:
+    rng = ctx.rng("accounts")
+    a = max(1, round(ctx.n / CONTACTS_PER_ACCOUNT))
+    combo = rng.permutation(max(a * 2, _company_combos()))[:a]
+    return _Accounts(
+        n=a, combo=combo, industry=_choice(rng, a, INDUSTRY_WEIGHTS),
+        employees=np.clip(np.rint(rng.lognormal(np.log(60), 1.4, a)), 1, 80_000).astype(np.int64),
+        country=_choice(rng, a, COUNTRY_WEIGHTS), created=np.zeros(a), updated=np.zeros(a),
+        kind=np.zeros(a, np.int8),
+    )
+
+
+def _draw_people(ctx: _Ctx, acc: _Accounts) -> _People:
+    rng = ctx.rng("people")
+    n, H = ctx.n, ctx.horizon
+    lat = draw_latents(n, ctx.seed)
+    eng, sat = lat["engagement"], lat["satisfaction"]
+    b2b = rng.random(n) < B2B_SHARE
+    nb = int(b2b.sum())
+    account = np.full(n, -1, np.int64)
+    weights = rng.lognormal(0, 1.0, acc.n)
+    assigned = _choice(rng, nb, weights)
+    first = min(nb, acc.n)
+    assigned[:first] = rng.permutation(acc.n)[:first]  # every account gets a contact when there are enough
+    account[b2b] = assigned
+    created = lat["u_created"] * (H - 14)
+    country = _choice(rng, n, COUNTRY_WEIGHTS)
+    same = b2b & (rng.random(n) < 0.85)
+    country[same] = acc.country[account[same]]
+    seniority = _choice(rng, n, SENIORITY_WEIGHTS)
+    age = rng.uniform(18, 80, n)
+    age[rng.random(n) < np.where(b2b, 0.7, 0.15)] = np.nan
+
+    # fit: B2B from industry, size and seniority; B2C from age band and country
+    fit = np.empty(n)
+    ai = account[b2b]
+    target = (acc.industry[ai] < len(TARGET_INDUSTRIES)).astype(float)
+    size = np.log(acc.employees[ai])
+    fit[b2b] = 1.0 * target + 0.35 * (size - size.mean()) / (size.std() + 1e-9) + 0.3 * (seniority[b2b] - 1.8) \
+        + 0.5 * lat["fit_noise"][b2b]
+    a2 = age[~b2b]
+    band = np.where((a2 >= 35) & (a2 < 55), 0.8, np.where((a2 >= 25) & (a2 < 65), 0.3, -0.3))
+    band[np.isnan(a2)] = 0.0
+    core = np.isin(country[~b2b], [COUNTRIES.index(c) for c in CORE_MARKETS]).astype(float)
+    fit[~b2b] = band + 0.5 * core + 0.6 * lat["fit_noise"][~b2b]
+    for seg in (b2b, ~b2b):
+        if seg.sum() > 1:
+            fit[seg] = (fit[seg] - fit[seg].mean()) / (fit[seg].std() + 1e-9)
+
+    # conversion, churn and purchasing
+    first_order = created + 1 + rng.exponential(60 * np.exp(-0.4 * eng))
+    is_customer = (lat["u_convert"] < _sigmoid(-0.7 + 1.1 * eng + 0.8 * fit)) & (first_order <= H - 1)
+    lifetime = -np.log1p(-lat["u_lifetime"]) * 600 * np.exp(0.9 * sat)
+    active_end = np.where(is_customer, np.minimum(first_order + lifetime, H), np.nan)
+    first_order = np.where(is_customer, first_order, np.nan)
+    rate = np.exp(0.45 * eng + 0.35 * fit + 0.7 * lat["rate_noise"])
+    span = np.where(is_customer, active_end - first_order, 0.0)
+    n_cust = int(is_customer.sum())
+    k = max(ORDERS_PER_CONTACT * n - n_cust, 0) / max(float((rate * span).sum()), 1e-9)
+    order_lam = k * rate * span
+    basket = np.exp(0.25 * (eng + fit))
+    per_order = np.where(is_customer, 1 + order_lam, 0.0)
+    basket = basket / max(float((per_order * basket).sum() / max(per_order.sum(), 1.0)), 1e-9)  # mean 1 per order
+
+    # events: more for engaged people and longer lives; customers get a pre-conversion burst
+    life = H - created
+    ev_w = np.exp(0.9 * eng) * (life / 365 + np.where(is_customer, 0.6, 0.0))
+    event_lam = ev_w * EVENTS_PER_CONTACT * n / ev_w.sum()
+
+    updated = np.where(is_customer, np.minimum(np.nan_to_num(first_order) + rng.uniform(0, 30, n), H),
+                       created + rng.random(n) * np.minimum(H - created, 180))
+
+    # contact mess: kinds of the person's own row (and of the extra rows copied from it)
+    cm = CONTACTS_MESS
+    kind = _kinds(rng, n, cm)
+    kind[(kind == _kind(cm, "orphan_account")) & ~b2b] = 0
+    kind[(kind == _kind(cm, "duplicate_id")) & (updated - created < 10)] = 0
+    kind[(kind == _kind(cm, "email_case_duplicate")) & (H - created < 10)] = 0
+    dup = kind == _kind(cm, "email_case_duplicate")
+    dup_num = np.zeros(n, np.int64)
+    dup_num[dup] = n + 1 + np.arange(int(dup.sum()))
+    dup_created = np.where(dup, created + 2 + rng.random(n) * (H - created - 4), np.nan)
+    width = max(7, len(str(3 * n + 10)))
+    return _People(n=n, lat=lat, b2b=b2b, account=account, country=country, seniority=seniority, age=age, fit=fit,
+                   created=created, updated=updated, is_customer=is_customer, first_order=first_order,
+                   active_end=active_end, order_lam=order_lam, basket=basket, event_lam=event_lam, kind=kind,
+                   dup_num=dup_num, dup_created=dup_created, id_width=width, orphan_base=n + int(dup.sum()) + 1)
+
+
+def _contact_numbers(rng, P: _People, person, when) -> np.ndarray:
+    """Contact number of each activity row: the person's, or their later duplicate record for half of what they did
+    after that record was created (so merged contacts carry orders and events)."""
+    num = person + 1
+    dupn = P.dup_num[person]
+    use = (dupn > 0) & (when >= P.dup_created[person]) & (rng.random(len(person)) < 0.5)
+    return np.where(use, dupn, num)
+
+
+def _orphan_contacts(rng, P: _People, k) -> np.ndarray:
+    return P.orphan_base + rng.integers(0, P.n + 1, k)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# crm.accounts and crm.contacts
+# ---------------------------------------------------------------------------------------------------------------
+def _finish_accounts(ctx: _Ctx, acc: _Accounts, P: _People) -> None:
+    """Account dates follow their contacts; pick the accounts' mess kinds and same-domain duplicates."""
+    rng = ctx.rng("accounts-mess")
+    H = ctx.horizon
+    first_contact = np.full(acc.n, H - 30)
+    np.minimum.at(first_contact, P.account[P.b2b], P.created[P.b2b])
+    acc.created = np.maximum(first_contact - rng.uniform(0, 60, acc.n), 0.0)
+    acc.updated = acc.created + rng.random(acc.n) * np.minimum(H - acc.created, 365)
+    am = ACCOUNTS_MESS
+    kind = _kinds(rng, acc.n, am)
+    kind[(kind == _kind(am, "duplicate_id")) & (acc.updated - acc.created < 10)] = 0
+    kind[(kind == _kind(am, "same_domain")) & (acc.created > H - 30)] = 0
+    acc.kind = kind
+    acc.dup_of = np.flatnonzero(kind == _kind(am, "same_domain"))
+    acc.dup_n = len(acc.dup_of)
+    acc.dup_created = acc.created[acc.dup_of] + 1 + rng.random(acc.dup_n) * (H - 2 - acc.created[acc.dup_of]) * 0.8
+
+
+def _account_width(acc: _Accounts) -> int:
+    return max(6, len(str(3 * acc.n + 10)))
+
+
+def _accounts_table(ctx: _Ctx, acc: _Accounts) -> tuple[pa.Table, dict, pa.Array]:
+    rng = ctx.rng("accounts-rows")
+    am, w = ACCOUNTS_MESS, _account_width(acc)
+    name, stem = _company(acc.combo)
+    domain = _join(stem, _vocab(TLDS, acc.country))
+    website = domain
+    url = acc.kind == _kind(am, "website_url")
+    if url.any():
+        website = pc.replace_with_mask(website, pa.array(url), _url_variant(rng, domain.filter(pa.array(url))))
+    country = _vocab(COUNTRIES, acc.country)
+    cv = acc.kind == _kind(am, "country_variant")
+    if cv.any():
+        country = pc.replace_with_mask(country, pa.array(cv), _country_variant(rng, acc.country[cv]))
+    revenue = np.rint(acc.employees * rng.lognormal(np.log(150_000), 0.5, acc.n) / 1000) * 1000 * 100
+    revenue_text = pc.if_else(pa.array(rng.random(acc.n) < 0.12), pa.scalar(None, pa.string()), _money(revenue))
+    emp_text = _num(acc.employees)
+    base = _table("crm.accounts", {
+        "account_id": _ids("ACC", np.arange(1, acc.n + 1), w), "name": name, "website": website,
+        "industry": _vocab(INDUSTRIES, acc.industry), "employee_count": emp_text, "annual_revenue": revenue_text,
+        "country": country, "created_at": ctx.ts(acc.created), "updated_at": ctx.ts(acc.updated),
+        "_loaded_at": ctx.ts(ctx.loaded(rng, acc.updated)),
+    })
+    parts = [base]
+    # older versions: earlier update, smaller headcount
+    old = np.flatnonzero(acc.kind == _kind(am, "duplicate_id"))
+    old_upd = acc.created[old] + rng.random(len(old)) * 0.5 * (acc.updated[old] - acc.created[old])
+    old_emp = np.maximum(1, np.rint(acc.employees[old] * rng.uniform(0.6, 0.95, len(old)))).astype(np.int64)
+    old_emp = np.where(old_emp == acc.employees[old], old_emp + 1, old_emp)
+    parts.append(_replace(base.take(pa.array(old)), employee_count=_num(old_emp), updated_at=ctx.ts(old_upd),
+                          _loaded_at=ctx.ts(old_upd + _lag(rng, len(old)))))
+    # same company recorded again later under a new id, its website written differently
+    d = acc.dup_of
+    dup_upd = np.minimum(acc.dup_created + rng.uniform(0, 20, acc.dup_n), ctx.horizon)
+    dup = base.take(pa.array(d))
+    parts.append(_replace(
+        dup, account_id=_ids("ACC", acc.n + 1 + np.arange(acc.dup_n), w),
+        name=_join(dup["name"].combine_chunks(), _vocab(LEGAL_FORMS, acc.country[d])),
+        website=_url_variant(rng, domain.take(pa.array(d))), country=_vocab(COUNTRIES, acc.country[d]),
+        employee_count=pa.nulls(acc.dup_n, pa.string()), created_at=ctx.ts(acc.dup_created),
+        updated_at=ctx.ts(dup_upd), _loaded_at=ctx.ts(ctx.loaded(rng, dup_upd)),
+    ))
+    mess = _count(acc.kind, am)  # one extra row per duplicate_id / same_domain original
+    return pa.concat_tables(parts), mess, domain
+
+
+def _contacts_table(ctx: _Ctx, P: _People, acc: _Accounts, domain: pa.Array) -> tuple[pa.Table, dict, dict]:
+    rng = ctx.rng("contacts-rows")
+    n, cm, H = P.n, CONTACTS_MESS, ctx.horizon
+    female = rng.random(n) < 0.5
+    fi = np.where(female, rng.integers(0, len(FIRST_NAMES_F), n),
+                  len(FIRST_NAMES_F) + rng.integers(0, len(FIRST_NAMES_M), n))
+    firsts = FIRST_NAMES_F + FIRST_NAMES_M
+    li = rng.integers(0, len(LAST_NAMES), n)
+    first_name, last_name = _vocab(firsts, fi), _vocab(LAST_NAMES, li)
+    local = _join(_vocab([_ascii(f) for f in firsts], fi), ".", _vocab([_ascii(x) for x in LAST_NAMES], li),
+                  _num(np.arange(1, n + 1)))  # the person number makes every clean address unique
+
+    # e-mail domain: the account's for most B2B people, free mail for most others
+    free = _choice(rng, n, FREE_MAIL_WEIGHTS)
+    work = P.b2b & (rng.random(n) < 0.85)
+    personal = ~P.b2b & (rng.random(n) < 0.08)
+    mail_domain = _vocab(FREE_MAIL, free)
+    if work.any():
+        mail_domain = pc.replace_with_mask(mail_domain, pa.array(work), domain.take(pa.array(P.account[work])))
+    if personal.any():
+        mail_domain = pc.replace_with_mask(mail_domain, pa.array(personal),
+                                           _vocab(PERSONAL_MAIL, rng.integers(0, len(PERSONAL_MAIL), int(personal.sum()))))
+    email = _join(local, "@", mail_domain)
+    bad = P.kind == _kind(cm, "invalid_email")
+    if bad.any():
+        b = pa.array(bad)
+        code = pa.array(rng.integers(0, 4, int(bad.sum())).astype(np.int8))
+        loc_b, dom_b = local.filter(b), mail_domain.filter(b)
+        spaced = _join(_vocab(firsts, fi[bad]), " ", _vocab(LAST_NAMES, li[bad]), "@", dom_b)
+        email = pc.replace_with_mask(email, b, pc.choose(
+            code, _join(loc_b, "@"), pa.array(["no-email"] * int(bad.sum())), _join(loc_b, "@@", dom_b), spaced))
+
+    # account, country, job title, phone, gender, lifecycle
+    w_acc = _account_width(acc)
+    acc_num = np.where(P.account >= 0, P.account + 1, 0)
+    moved = np.zeros(n, bool)
+    if acc.dup_n:  # some later contacts of a re-recorded company point to the newer account id
+        dup_of_acc = np.zeros(acc.n, np.int64)
+        dup_of_acc[acc.dup_of] = acc.n + 1 + np.arange(acc.dup_n)
+        created_dup = np.full(acc.n, np.inf)
+        created_dup[acc.dup_of] = acc.dup_created
+        safe = np.maximum(P.account, 0)
+        moved = P.b2b & (dup_of_acc[safe] > 0) & (P.created >= created_dup[safe]) & (rng.random(n) < 0.3)
+        acc_num = np.where(moved, dup_of_acc[safe], acc_num)
+    orphan = P.kind == _kind(cm, "orphan_account")
+    acc_num = np.where(orphan, acc.n + acc.dup_n + 1 + rng.integers(0, acc.n + 1, n), acc_num)
+    account_id = pc.if_else(pa.array(acc_num > 0), _ids("ACC", acc_num, w_acc), pa.scalar(None, pa.string()))
+    country = _vocab(COUNTRIES, P.country)
+    cv = P.kind == _kind(cm, "country_variant")
+    if cv.any():
+        country = pc.replace_with_mask(country, pa.array(cv), _country_variant(rng, P.country[cv]))
+    sizes = np.array([len(CITIES[c]) for c in COUNTRIES])
+    offsets = np.cumsum(sizes) - sizes
+    city = _vocab([x for c in COUNTRIES for x in CITIES[c]],
+                  offsets[P.country] + (rng.random(n) * sizes[P.country]).astype(np.int64))
+    titles = [t for level in JOB_TITLES for t in level]
+    tsizes = np.array([len(level) for level in JOB_TITLES])
+    toffsets = np.cumsum(tsizes) - tsizes
+    ti = toffsets[P.seniority] + (rng.random(n) * tsizes[P.seniority]).astype(np.int64)
+    b2c_ti = len(titles) + rng.integers(0, len(B2C_JOB_TITLES), n)
+    ti = np.where(P.b2b, ti, b2c_ti)
+    no_title = np.where(P.b2b, rng.random(n) < 0.05, rng.random(n) < 0.75)
+    job_title = _vocab(titles + list(B2C_JOB_TITLES) + [None], np.where(no_title, len(titles) + len(B2C_JOB_TITLES), ti))
+    gender_code = np.where(female, rng.integers(0, 4, n), 4 + rng.integers(0, 4, n))
+    gender_code[rng.random(n) < 0.1] = 8
+    gender = _vocab(GENDER_F + GENDER_M + (None,), gender_code)
+    birth = (np.datetime64(ctx.end_date) - np.rint(np.nan_to_num(P.age) * 365.25).astype("timedelta64[D]"))
+    birth_date = pa.array(birth.astype("datetime64[D]"), type=pa.date32(), mask=np.isnan(P.age))
+    stage = _lifecycle(rng, P)
+    lead_source = _vocab(LEAD_SOURCES, _choice(rng, n, LEAD_SOURCE_WEIGHTS))
+    phone = _phones(rng, P.country)
+    ids = _ids("C", np.arange(1, n + 1), P.id_width)
+    base = _table("crm.contacts", {
+        "contact_id": ids, "account_id": account_id, "email": email, "first_name": first_name, "last_name": last_name,
+        "job_title": job_title, "phone": phone, "country": country, "city": city, "birth_date": birth_date,
+        "gender": gender, "lifecycle_stage": _vocab(contract.LIFECYCLE_STAGES, stage), "lead_source": lead_source,
+        "created_at": ctx.ts(P.created), "updated_at": ctx.ts(P.updated),
+        "_loaded_at": ctx.ts(ctx.loaded(rng, P.updated)),
+    })
+    parts = [base]
+    old = np.flatnonzero(P.kind == _kind(cm, "duplicate_id"))
+    old_upd = P.created[old] + rng.random(len(old)) * 0.5 * (P.updated[old] - P.created[old])
+    lead, sub = contract.LIFECYCLE_STAGES.index("lead"), contract.LIFECYCLE_STAGES.index("subscriber")
+    parts.append(_replace(base.take(pa.array(old)),
+                          lifecycle_stage=_vocab(contract.LIFECYCLE_STAGES, np.where(stage[old] == lead, sub, lead)),
+                          updated_at=ctx.ts(old_upd), _loaded_at=ctx.ts(old_upd + _lag(rng, len(old)))))
+    dup = np.flatnonzero(P.dup_num > 0)
+    dup_email = email.take(pa.array(dup))
+    case = pa.array(rng.integers(0, 2, len(dup)).astype(np.int8))
+    cased = pc.choose(case, pc.utf8_title(dup_email), pc.utf8_upper(dup_email))
+    pad = pa.array(rng.integers(0, 4, len(dup)).astype(np.int8))
+    cased = pc.choose(pad, cased, _join(" ", cased), _join(cased, " "), _join(" ", cased, " "))
+    dup_upd = np.minimum(P.dup_created[dup] + rng.uniform(0, 30, len(dup)), H)
+    dup_rows = base.take(pa.array(dup))
+    parts.append(_replace(dup_rows, contact_id=_ids("C", P.dup_num[dup], P.id_width), email=cased,
+                          country=_vocab(COUNTRIES, P.country[dup]),
+                          lead_source=_vocab(LEAD_SOURCES, _choice(rng, len(dup), LEAD_SOURCE_WEIGHTS)),
+                          created_at=ctx.ts(P.dup_created[dup]), updated_at=ctx.ts(dup_upd),
+                          _loaded_at=ctx.ts(ctx.loaded(rng, dup_upd))))
+    tbl = pa.concat_tables(parts)
+    mess = _count(P.kind, cm)
+    normalised = pc.utf8_lower(pc.utf8_trim_whitespace(tbl["email"]))
+    dom = pc.split_pattern(normalised, "@")
+    valid = pc.match_substring_regex(normalised, r"^[a-z0-9._%+-]+@[a-z0-9-]+([.][a-z0-9-]+)*[.][a-z]{2,}$")
+    at_free = pc.is_in(pc.list_element(pc.if_else(pc.equal(pc.list_value_length(dom), 2), dom, pa.scalar(["", ""],
+                                                                                                       dom.type)), 1),
+                       value_set=pa.array(FREE_MAIL))
+    info = {"free_mail_rows": int(pc.sum(pc.and_(pc.fill_null(valid, False), at_free)).as_py() or 0),
+            "b2b_contacts": int(P.b2b.sum()), "moved_to_same_domain_account": int(moved.sum())}
+    return tbl, mess, info
+
+
+def _lifecycle(rng, P: _People) -> np.ndarray:
+    st = {s: i for i, s in enumerate(contract.LIFECYCLE_STAGES)}
+    eng = P.lat["engagement"]
+    stage = np.full(P.n, st["lead"])
+    stage[eng < -1.0] = st["subscriber"]
+    stage[eng > 0.3] = st["mql"]
+    stage[P.b2b & (eng > 0.8)] = st["sql"]
+    stage[P.b2b & (eng > 1.3) & (P.fit > 0)] = st["opportunity"]
+    stage[rng.random(P.n) < 0.01] = st["other"]
+    stage[P.is_customer] = st["customer"]
+    return stage
+
+
+def _phones(rng, country) -> pa.Array:
+    n = len(country)
+    d = pc.utf8_lpad(_num(rng.integers(100_000_000, 999_999_999, n)), width=9, padding="0")
+
+    def s(a, b):
+        return pc.utf8_slice_codeunits(d, a, b)
+
+    cc = _vocab(PHONE_PREFIX, country)
+    code = rng.integers(0, 5, n).astype(np.int8)
+    phone = pc.choose(pa.array(code),
+                      _join(cc, " ", s(0, 1), " ", s(1, 3), " ", s(3, 5), " ", s(5, 7), " ", s(7, 9)),
+                      _join("0", d), _join(cc, d), _join("(0", s(0, 2), ") ", s(2, 5), "-", s(5, 9)),
+                      _join(cc, "-", s(0, 3), "-", s(3, 6), "-", s(6, 9)))
+    return pc.if_else(pa.array(rng.random(n) < 0.08), pa.scalar(None, pa.string()), phone)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# shop.products, shop.orders, shop.order_items
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass
+class _Products:
+    price_cents: np.ndarray  # [product, currency] unit price in whole multiples of 20 cents
+    weights_b2b: np.ndarray
+    weights_b2c: np.ndarray
+
+
+def _products(ctx: _Ctx) -> tuple[pa.Table, _Products]:
+    rng = ctx.rng("products")
+    k = N_PRODUCTS
+    segment = np.where(np.arange(k) < k // 2, 0, np.where(np.arange(k) < k * 5 // 6, 1, 2))  # b2b, b2c, both
+    eur = np.rint(rng.lognormal(np.log(60), 1.0, k) * 5) * 20  # cents, multiple of 20
+    eur = np.maximum(eur, 200).astype(np.int64)
+    price = np.stack([np.maximum(np.rint(eur / EUR_PER_UNIT[c] / 20) * 20, 20) for c in CURRENCIES], axis=1)
+    pop = 1.0 / (1 + np.arange(k)) ** 0.8
+    pop = pop[rng.permutation(k)]
+    w_b2b, w_b2c = pop * (segment != 1), pop * (segment != 0)
+    cat = rng.integers(0, len(PRODUCT_CATEGORIES), k)
+    adjectives = ("Essential", "Pro", "Premium", "Starter", "Advanced", "Classic", "Plus", "Max", "Lite", "Expert")
+    names = [f"{PRODUCT_CATEGORIES[c]} {adjectives[i % len(adjectives)]} {i // len(adjectives) + 1}"
+             for i, c in enumerate(cat)]
+    target = rng.integers(0, len(INDUSTRIES), (k, 2))
+    target_text = [None if segment[i] == 1 or rng_ok else f"{INDUSTRIES[target[i, 0]]};{INDUSTRIES[target[i, 1]]}"
+                   for i, rng_ok in enumerate(rng.random(k) < 0.3)]
+    seg_text = [("b2b", "b2c", "b2b;b2c")[s] for s in segment]
+    budget = np.where(segment == 1, 0, np.rint(eur * rng.uniform(5, 50, k) / 100_000) * 100_000)
+    updated = rng.uniform(0, ctx.horizon - 30, k)
+    tbl = _table("shop.products", {
+        "product_id": _ids("P", np.arange(1, k + 1), 4), "name": pa.array(names), "category": _vocab(PRODUCT_CATEGORIES, cat),
+        "list_price": _money(eur), "currency": pa.array(["EUR"] * k), "target_industries": pa.array(target_text, pa.string()),
+        "target_segments": pa.array(seg_text),
+        "min_budget": pc.if_else(pa.array(budget > 0), _money(budget), pa.scalar(None, pa.string())),
+        "updated_at": ctx.ts(updated), "_loaded_at": ctx.ts(ctx.loaded(rng, updated)),
+    })
+    return tbl, _Products(price.astype(np.int64), w_b2b, w_b2c)
+
+
+def _order_id_width(n) -> int:
+    return max(9, len(str(ORDERS_PER_CONTACT * 4 * n + 1000)) + 1)
+
+
+def _orders_chunk(ctx: _Ctx, P: _People, prod: _Products, lo: int, hi: int, offset: int, orphan_offset: int):
+    """Orders and their lines of people lo..hi-1. Returns (orders table, items table, mess counts, items mess)."""
+    rng = ctx.rng("orders", lo // CHUNK_PEOPLE)
+    H, om = ctx.horizon, ORDERS_MESS
+    cust = np.flatnonzero(P.is_customer[lo:hi]) + lo
+    n_o = 1 + rng.poisson(P.order_lam[cust])
+    person = np.repeat(cust, n_o)
+    m = len(person)
+    is_first = np.zeros(m, bool)
+    is_first[np.cumsum(n_o) - n_o] = True
+    t = P.first_order[person] + rng.random(m) * (P.active_end[person] - P.first_order[person])
+    t[is_first] = P.first_order[person[is_first]]
+    t = np.minimum(t, H)
+
+    st = {s: i for i, s in enumerate(contract.ORDER_STATUSES)}
+    status = _choice(rng, m, (0.89, 0.06, 0.05, 0.0))
+    recent = t > H - 14
+    status[recent & (rng.random(m) < 0.3)] = st["pending"]
+    status[is_first] = st["completed"]
+    delay = np.select([status == st["refunded"], status == st["pending"]],
+                      [rng.uniform(5, 40, m), rng.uniform(0, 0.5, m)], rng.uniform(0, 3, m))
+    updated = np.minimum(t + delay, H)
+    loaded = ctx.loaded(rng, updated)
+    currency = np.array([CURRENCIES.index(c) for c in CURRENCY_OF_COUNTRY])[P.country[person]]
+    channel = np.where(P.b2b[person], _choice(rng, m, (0.5, 0.05, 0.35, 0.10)), _choice(rng, m, (0.6, 0.25, 0.05, 0.10)))
+    contact_num = _contact_numbers(rng, P, person, t)
+
+    # lines: more and bigger for engaged, well-fitting customers
+    n_i = 1 + rng.poisson(0.5 * P.basket[person])
+    line_order = np.repeat(np.arange(m), n_i)
+    li = len(line_order)
+    line_number = np.arange(li) - np.repeat(np.cumsum(n_i) - n_i, n_i) + 1
+    b2b_line = P.b2b[person[line_order]]
+    product = np.where(b2b_line, _choice(rng, li, prod.weights_b2b), _choice(rng, li, prod.weights_b2c))
+    qty = 1 + rng.poisson(np.where(b2b_line, 1.5, 0.3) * P.basket[person[line_order]])
+    price = prod.price_cents[product, currency[line_order]]
+    d20 = np.asarray(DISCOUNTS_20THS)[_choice(rng, li, DISCOUNT_WEIGHTS)]
+    line_cents = qty * price * (20 - d20) // 20  # exact: price is a multiple of 20 cents
+    total = np.bincount(line_order, weights=line_cents, minlength=m).astype(np.int64)
+
+    # mess (never on a customer's first order, which stays a clean completed purchase)
+    kind = _kinds(rng, m, om, eligible=~is_first)
+    dupk = _kind(om, "duplicate_id")
+    kind[(kind == dupk) & ((t > H - 45) | (status != st["completed"]))] = 0
+    dup = kind == dupk
+    old_upd = t + rng.uniform(0, 2, m)
+    old_loaded = old_upd + _lag(rng, m)
+    status[dup] = st["refunded"]
+    updated = np.where(dup, old_loaded + rng.uniform(1, 30, m), updated)
+    loaded = np.where(dup, updated + _lag(rng, m), loaded)
+
+    ordered = t.copy()
+    ordered[kind == _kind(om, "null_date")] = np.nan
+    fut = kind == _kind(om, "future_date")
+    ordered[fut] = H + rng.uniform(1, 400, m)[fut]
+    orphan = kind == _kind(om, "orphan_contact")
+    contact_num[orphan] = _orphan_contacts(rng, P, int(orphan.sum()))
+
+    status_text = _vocab(contract.ORDER_STATUSES, status)
+    bad_status = kind == _kind(om, "unknown_status")
+    status_text = _patch(status_text, bad_status, lambda k: _vocab(UNKNOWN_STATUSES, rng.integers(0, 3, k)))
+    odd = kind == _kind(om, "status_case")
+    status_text = _patch(status_text, odd, lambda k: _odd_case(rng, status_text.filter(pa.array(odd))))
+    cur_text = _vocab(CURRENCIES, currency)
+    cur_text = _patch(cur_text, kind == _kind(om, "unknown_currency"), lambda k: _vocab(UNKNOWN_CURRENCIES, rng.integers(0, 3, k)))
+    amount = _money(np.where(kind == _kind(om, "negative_amount"), -np.maximum(total, 1), total))
+    amount = _patch(amount, kind == _kind(om, "non_numeric_amount"),
+                    lambda k: _vocab(NON_NUMERIC_AMOUNTS, rng.integers(0, len(NON_NUMERIC_AMOUNTS), k)))
+
+    width = _order_id_width(P.n)
+    order_id = _ids("O", offset + 1 + np.arange(m), width)
+    orders = _table("shop.orders", {
+        "order_id": order_id, "contact_id": _ids("C", contact_num, P.id_width), "ordered_at": ctx.ts(ordered),
+        "status": status_text, "currency": cur_text, "total_amount": amount,
+        "channel": _vocab(ORDER_CHANNELS, channel), "updated_at": ctx.ts(updated), "_loaded_at": ctx.ts(loaded),
+    })
+    idx = np.flatnonzero(dup)
+    older = _replace(orders.take(pa.array(idx)), status=pa.array(["completed"] * len(idx), pa.string()),
+                     updated_at=ctx.ts(old_upd[idx]), _loaded_at=ctx.ts(old_loaded[idx]))
+    orders = pa.concat_tables([orders, older])
+
+    # lines of orders that do not exist
+    n_orph = int(rng.binomial(li, ORDER_ITEMS_MESS["orphan_order"]))
+    src = rng.integers(0, li, n_orph)
+    items = _table("shop.order_items", {
+        "order_id": pa.concat_arrays([order_id.take(pa.array(line_order)),
+                                      _ids("O", 10 ** (width - 1) * 5 + orphan_offset + np.arange(n_orph), width)]),
+        "line_number": np.concatenate([line_number, np.ones(n_orph, np.int64)]).astype(np.int32),
+        "product_id": _ids("P", np.concatenate([product, product[src]]) + 1, 4),
+        "quantity": np.concatenate([qty, qty[src]]).astype(np.int32),
+        "unit_price": _money(np.concatenate([price, price[src]])),
+        "discount": np.concatenate([d20, d20[src]]) / 20.0,
+        "_loaded_at": ctx.ts(np.concatenate([loaded[line_order], np.minimum(loaded[line_order][src] + 1, H)])),
+    })
+    return orders, items, _count(kind, om), {"orphan_order": n_orph}, m
+
+
+def _patch(arr: pa.Array, mask, make) -> pa.Array:
+    """arr with the rows under mask replaced by make(number of rows)."""
+    mask = np.asarray(mask)
+    k = int(mask.sum())
+    return pc.replace_with_mask(arr, pa.array(mask), make(k)) if k else arr
+
+
+def _odd_case(rng, status: pa.Array) -> pa.Array:
+    """Always another case (staging compares after trimming), sometimes with spaces around."""
+    code = pa.array(rng.integers(0, 4, len(status)).astype(np.int8))
+    return pc.choose(code, _join(" ", pc.utf8_capitalize(status)), pc.utf8_upper(status),
+                     _join(pc.utf8_capitalize(status), " "), _join(" ", pc.utf8_upper(status), " "))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# marketing.events
+# ---------------------------------------------------------------------------------------------------------------
+def _events_chunk(ctx: _Ctx, P: _People, lo: int, hi: int, offset: int):
+    rng = ctx.rng("events", lo // CHUNK_PEOPLE)
+    H, em = ctx.horizon, EVENTS_MESS
+    people = np.arange(lo, hi)
+    n_e = rng.poisson(P.event_lam[lo:hi])
+    person = np.repeat(people, n_e)
+    m = len(person)
+    created = P.created[person]
+    cust = P.is_customer[person]
+    first = P.first_order[person]
+    pre = cust & (rng.random(m) < 0.35)
+    window_end = np.where(cust, np.minimum(np.nan_to_num(P.active_end[person]) + 120, H), H)
+    t = created + rng.random(m) * (window_end - created)
+    pre_t = first - rng.random(m) * np.minimum(60, first - created)
+    t = np.where(pre, pre_t, t)
+    t = np.minimum(t, H)
+
+    eng = P.lat["engagement"][person]
+    high = rng.random(m) < _sigmoid(-2.3 + 0.8 * eng + 1.2 * pre)
+    types = list(contract.EVENT_TYPES)
+    hi_codes = np.array([types.index(x) for x in HIGH_INTENT])[_choice(rng, m, HIGH_INTENT_WEIGHTS)]
+    lo_codes = np.array([types.index(x) for x in LOW_INTENT])[_choice(rng, m, LOW_INTENT_WEIGHTS)]
+    etype = np.where(high, hi_codes, lo_codes)
+
+    # url per type (index into url vocabulary, last = NULL)
+    urls = [SITE + p for p in PAGES] + [SITE + "/pricing", SITE + "/contact", SITE + "/demo",
+                                         SITE + "/resources/whitepaper.pdf", SITE + "/products?utm_source=email", None]
+    page = rng.integers(0, len(PAGES), m)
+    nP = len(PAGES)
+    url_map = {"page_view": -1, "pricing_page_view": nP, "form_submit": nP + 1, "demo_request": nP + 2,
+               "download": nP + 3, "email_click": nP + 4}
+    per_type = np.array([url_map.get(x, nP + 5) for x in types])
+    ui = per_type[etype]
+    ui = np.where(ui < 0, page, ui)
+    prop_i = np.where(rng.random(m) < 0.45, len(EVENT_PROPERTIES), rng.integers(0, len(EVENT_PROPERTIES), m))
+    contact_num = _contact_numbers(rng, P, person, t)
+    loaded = ctx.loaded(rng, t)
+
+    kind = _kinds(rng, m, em)
+    occurred = t.copy()
+    occurred[kind == _kind(em, "null_date")] = np.nan
+    fut = kind == _kind(em, "future_date")
+    occurred[fut] = H + rng.uniform(1, 400, m)[fut]
+    orphan = kind == _kind(em, "orphan_contact")
+    contact_num[orphan] = _orphan_contacts(rng, P, int(orphan.sum()))
+    type_text = _patch(_vocab(types, etype), kind == _kind(em, "unknown_event_type"),
+                       lambda k: _vocab(UNKNOWN_EVENT_TYPES, rng.integers(0, 3, k)))
+    tbl = _table("marketing.events", {
+        "event_id": _ids("E", offset + 1 + np.arange(m), max(10, len(str(EVENTS_PER_CONTACT * 4 * P.n)) + 1)),
+        "contact_id": _ids("C", contact_num, P.id_width), "event_type": type_text, "occurred_at": ctx.ts(occurred),
+        "url": _vocab(urls, ui), "properties": _vocab(list(EVENT_PROPERTIES) + [None], prop_i),
+        "_loaded_at": ctx.ts(loaded),
+    })
+    idx = np.flatnonzero(kind == _kind(em, "duplicate_id"))  # exact copies, extracted again a little later
+    copies = _replace(tbl.take(pa.array(idx)), _loaded_at=ctx.ts(np.minimum(loaded[idx] + _lag(rng, len(idx)), H)))
+    return pa.concat_tables([tbl, copies]), _count(kind, em), m
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# feedback.surveys
+# ---------------------------------------------------------------------------------------------------------------
+def _surveys(ctx: _Ctx, P: _People) -> tuple[pa.Table, dict]:
+    rng = ctx.rng("surveys")
+    H, sm = ctx.horizon, SURVEYS_MESS
+    w = np.where(P.is_customer, 1.0, 0.15)
+    n_s = rng.poisson(w * SURVEYS_PER_CONTACT * P.n / w.sum())
+    person = np.repeat(np.arange(P.n), n_s)
+    m = len(person)
+    cust = P.is_customer[person]
+    start = np.where(cust, np.nan_to_num(P.first_order[person]), P.created[person])
+    stop = np.where(cust, np.minimum(np.nan_to_num(P.active_end[person]) + 60, H), H)
+    t = np.minimum(start + rng.random(m) * (stop - start), H)
+    sat = P.lat["satisfaction"][person]
+    nps = np.clip(np.rint(7.2 + 2.3 * sat + rng.normal(0, 1.2, m)), 0, 10).astype(np.int64)
+    csat = np.clip(np.rint(3.7 + 0.9 * sat + rng.normal(0, 0.6, m)), 1, 5).astype(np.int64)
+    rating = np.clip(np.round(csat + rng.normal(0, 0.5, m), 1), 1.0, 5.0)
+    form = _choice(rng, m, (0.5, 0.25, 0.25))  # both, NPS only, CSAT only
+    kind = _kinds(rng, m, sm)
+    nps_bad, csat_bad = kind == _kind(sm, "nps_out_of_range"), kind == _kind(sm, "csat_out_of_range")
+    form[nps_bad] = 0  # an out-of-range NPS comes with a valid CSAT, and the other way round
+    form[csat_bad] = 0
+    nps[nps_bad] = np.asarray(NPS_OUT_OF_RANGE)[rng.integers(0, len(NPS_OUT_OF_RANGE), int(nps_bad.sum()))]
+    csat[csat_bad] = np.asarray(CSAT_OUT_OF_RANGE)[rng.integers(0, len(CSAT_OUT_OF_RANGE), int(csat_bad.sum()))]
+    comment_vocab = COMMENTS_BAD + COMMENTS_MID + COMMENTS_GOOD + (None,)
+    nb, nm, ng = len(COMMENTS_BAD), len(COMMENTS_MID), len(COMMENTS_GOOD)
+    cat = np.where(sat < -0.5, 0, np.where(sat < 0.7, 1, 2))
+    ci = np.select([cat == 0, cat == 1], [rng.integers(0, nb, m), nb + rng.integers(0, nm, m)],
+                   nb + nm + rng.integers(0, ng, m))
+    ci[rng.random(m) < 0.6] = len(comment_vocab) - 1
+    contact_num = _contact_numbers(rng, P, person, t)
+    loaded = ctx.loaded(rng, t)
+    submitted = t.copy()
+    submitted[kind == _kind(sm, "null_date")] = np.nan
+    orphan = kind == _kind(sm, "orphan_contact")
+    contact_num[orphan] = _orphan_contacts(rng, P, int(orphan.sum()))
+    tbl = _table("feedback.surveys", {
+        "response_id": _ids("R", np.arange(1, m + 1), max(8, len(str(m)) + 1)),
+        "contact_id": _ids("C", contact_num, P.id_width), "submitted_at": ctx.ts(submitted),
+        "nps": pa.array(nps.astype(np.int32), mask=form == 2), "csat": pa.array(csat.astype(np.int32), mask=form == 1),
+        "review_rating": pa.array(rating, mask=rng.random(m) < 0.6), "comment": _vocab(comment_vocab, ci),
+        "_loaded_at": ctx.ts(loaded),
+    })
+    return tbl, _count(kind, sm)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Clean optional tables: opportunities, consents, erasure requests, campaigns, members, firmographics
+# ---------------------------------------------------------------------------------------------------------------
+def _opportunities(ctx: _Ctx, P: _People, acc: _Accounts) -> pa.Table:
+    rng = ctx.rng("opportunities")
+    H = ctx.horizon
+    eng = P.lat["engagement"]
+    has = P.b2b & (rng.random(P.n) < _sigmoid(-1.2 + 0.6 * P.fit + 0.5 * eng))
+    k = np.where(has, 1 + (rng.random(P.n) < 0.25), 0)
+    person = np.repeat(np.arange(P.n), k)
+    m = len(person)
+    created = P.created[person] + rng.random(m) * (H - P.created[person])
+    age = H - created
+    closed = rng.random(m) < np.minimum(0.9, age / 120)
+    closed_at = created + rng.uniform(0, 1, m) * np.minimum(age, 150)
+    closed &= closed_at <= H
+    won = closed & (rng.random(m) < _sigmoid(-0.3 + 0.8 * P.fit[person] + 1.0 * P.is_customer[person]))
+    stages = OPPORTUNITY_OPEN + ("closed_won", "closed_lost")
+    stage = np.where(won, 4, np.where(closed, 5, rng.integers(0, 4, m)))
+    emp = acc.employees[P.account[person]]
+    amount = np.rint(rng.lognormal(np.log(8000), 0.8, m) * np.sqrt(emp / 60) / 10) * 1000
+    ccy = np.array([CURRENCIES.index(c) for c in CURRENCY_OF_COUNTRY])[acc.country[P.account[person]]]
+    last = np.where(closed, closed_at, created)
+    return _table("crm.opportunities", {
+        "opportunity_id": _ids("OPP", np.arange(1, m + 1), max(7, len(str(m)) + 1)),
+        "contact_id": _ids("C", person + 1, P.id_width),
+        "account_id": _ids("ACC", P.account[person] + 1, _account_width(acc)),
+        "created_at": ctx.ts(created), "closed_at": ctx.ts(closed_at, null=~closed),
+        "stage": _vocab(stages, stage), "is_won": won, "amount": _money(amount), "currency": _vocab(CURRENCIES, ccy),
+        "_loaded_at": ctx.ts(ctx.loaded(rng, last)),
+    })
+
+
+def _consents(ctx: _Ctx, P: _People) -> pa.Table:
+    rng = ctx.rng("consents")
+    H = ctx.horizon
+    channels = ("email", "phone", "sms")
+    has = rng.random((P.n, 3)) < np.array([0.9, 0.4, 0.2])
+    person, chan = np.nonzero(has)
+    m = len(person)
+    created = P.created[person]
+    rec = np.minimum(created + rng.random(m) * np.minimum(30, H - created), H)
+    granted = rng.random(m) < _sigmoid(1.2 + 0.5 * P.lat["engagement"][person])
+    revoke = np.flatnonzero(granted & (rng.random(m) < 0.06) & (rec < H - 2))
+    rev_t = rec[revoke] + 1 + rng.random(len(revoke)) * (H - rec[revoke] - 1)
+    person = np.concatenate([person, person[revoke]])
+    chan = np.concatenate([chan, chan[revoke]])
+    rec = np.concatenate([rec, rev_t])
+    granted = np.concatenate([granted, np.zeros(len(revoke), bool)])
+    return _table("crm.consents", {
+        "contact_id": _ids("C", person + 1, P.id_width), "channel": _vocab(channels, chan), "granted": granted,
+        "recorded_at": ctx.ts(rec), "_loaded_at": ctx.ts(ctx.loaded(rng, rec)),
+    })
+
+
+def _erasure_requests(ctx: _Ctx, P: _People, contacts: pa.Table) -> pa.Table:
+    rng = ctx.rng("erasure")
+    H = ctx.horizon
+    clean = np.flatnonzero((P.kind == 0) & (P.dup_num == 0))
+    k = min(len(clean), max(1, round(ERASURE_SHARE * P.n)))
+    person = np.sort(rng.choice(clean, k, replace=False))
+    email = contacts["email"].combine_chunks().take(pa.array(person))
+    email = pc.choose(pa.array(_choice(rng, k, (0.6, 0.2, 0.2)).astype(np.int8)), email, pc.utf8_upper(email),
+                      pc.utf8_title(email))
+    form = _choice(rng, k, (0.4, 0.3, 0.3))  # email only, contact id only, both
+    t = P.updated[person] + rng.random(k) * (H - P.updated[person])
+    return _table("crm.erasure_requests", {
+        "request_id": _ids("ER", np.arange(1, k + 1), 6),
+        "email": pc.if_else(pa.array(form == 1), pa.scalar(None, pa.string()), email),
+        "contact_id": pc.if_else(pa.array(form == 0), pa.scalar(None, pa.string()), _ids("C", person + 1, P.id_width)),
+        "requested_at": ctx.ts(t), "_loaded_at": ctx.ts(ctx.loaded(rng, t)),
+    })
+
+
+def _campaigns(ctx: _Ctx, P: _People) -> tuple[pa.Table, pa.Table]:
+    rng = ctx.rng("campaigns")
+    H, c = ctx.horizon, N_CAMPAIGNS
+    start = np.sort(rng.uniform(0, H - 14, c))
+    years = [(ctx.origin + dt.timedelta(days=float(s))).year for s in start]
+    theme = rng.integers(0, len(CAMPAIGN_THEMES), c)
+    names = [f"{CAMPAIGN_THEMES[th]} {y} #{i + 1}" for i, (th, y) in enumerate(zip(theme, years))]
+    campaigns = _table("marketing.campaigns", {
+        "campaign_id": _ids("CMP", np.arange(1, c + 1), 3), "name": pa.array(names),
+        "channel": _vocab(CAMPAIGN_CHANNELS, rng.integers(0, len(CAMPAIGN_CHANNELS), c)),
+        "objective": _vocab(CAMPAIGN_OBJECTIVES, rng.integers(0, len(CAMPAIGN_OBJECTIVES), c)),
+        "started_at": ctx.ts(start), "_loaded_at": ctx.ts(ctx.loaded(rng, start)),
+    })
+    # members: candidate pairs, de-duplicated, sent after both the campaign start and the contact's creation
+    eng = P.lat["engagement"]
+    draws = int(CAMPAIGN_MEMBERS_PER_CONTACT * P.n * 1.8) + 10
+    person = _choice(rng, draws, np.exp(0.3 * eng))
+    camp = rng.integers(0, c, draws)
+    key = np.unique(camp.astype(np.int64) * P.n + person)
+    camp, person = key // P.n, key % P.n
+    sent = np.maximum(start[camp], P.created[person]) + rng.uniform(0, 7, len(key))
+    keep = np.flatnonzero(sent <= H)
+    target = min(len(keep), CAMPAIGN_MEMBERS_PER_CONTACT * P.n)
+    keep = np.sort(rng.choice(keep, target, replace=False))
+    camp, person, sent = camp[keep], person[keep], sent[keep]
+    m = len(keep)
+    responded = rng.random(m) < _sigmoid(-1.5 + 0.8 * eng[person])
+    resp_t = sent + rng.exponential(2.0, m)
+    responded &= resp_t <= H
+    converted = responded & (rng.random(m) < _sigmoid(-1.0 + 0.5 * eng[person] + 0.5 * P.fit[person]))
+    last = np.where(responded, resp_t, sent)
+    members = _table("marketing.campaign_members", {
+        "campaign_id": _ids("CMP", camp + 1, 3), "contact_id": _ids("C", person + 1, P.id_width),
+        "sent_at": ctx.ts(sent), "responded_at": ctx.ts(resp_t, null=~responded), "converted": converted,
+        "_loaded_at": ctx.ts(ctx.loaded(rng, last)),
+    })
+    return campaigns, members
+
+
+def _firmographics(ctx: _Ctx, acc: _Accounts, domain: pa.Array) -> tuple[pa.Table, dict]:
+    rng = ctx.rng("firmographics")
+    covered = np.flatnonzero(rng.random(acc.n) < FIRMOGRAPHICS_COVERAGE)
+    extra = int(round(FIRMOGRAPHICS_EXTRA * acc.n))
+    used = np.zeros(max(acc.n * 2, _company_combos()) + extra, bool)
+    used[acc.combo] = True
+    extra_combo = np.flatnonzero(~used)[:extra]
+    extra_country = _choice(rng, extra, COUNTRY_WEIGHTS)
+    dom = pa.concat_arrays([domain.take(pa.array(covered)),
+                            _join(_company(extra_combo)[1], _vocab(TLDS, extra_country))])
+    m = len(dom)
+    industry = np.concatenate([acc.industry[covered], _choice(rng, extra, INDUSTRY_WEIGHTS)])
+    other = rng.random(m) < 0.1  # the vendor sometimes disagrees with the CRM
+    industry = np.where(other, rng.integers(0, len(INDUSTRIES), m), industry)
+    emp = np.concatenate([acc.employees[covered], np.rint(rng.lognormal(np.log(60), 1.4, extra)).astype(np.int64)])
+    emp = np.maximum(1, np.rint(emp * rng.uniform(0.8, 1.2, m)))
+    revenue = emp * rng.lognormal(np.log(150_000), 0.5, m)
+    tech_a = rng.integers(0, len(TECHNOLOGIES), m)
+    tech_b = (tech_a + rng.integers(1, len(TECHNOLOGIES), m)) % len(TECHNOLOGIES)
+    kind = _kinds(rng, m, FIRMOGRAPHICS_MESS)
+    bad = kind == 1
+    if bad.any():
+        b = pa.array(bad)
+        d = dom.filter(b)
+        code = pa.array(rng.integers(0, 3, int(bad.sum())).astype(np.int8))
+        dom = pc.replace_with_mask(dom, b, pc.choose(code, pc.utf8_upper(d), pc.utf8_title(d), _join("www.", d)))
+    loaded = ctx.horizon - rng.uniform(1, 60, m)
+    return _table("enrichment.firmographics", {
+        "domain": dom, "industry": _vocab(INDUSTRIES, industry),
+        "employee_range": _vocab([r for _, r in EMPLOYEE_RANGES], np.searchsorted([b for b, _ in EMPLOYEE_RANGES], emp)),
+        "revenue_range": _vocab([r for _, r in REVENUE_RANGES], np.searchsorted([b for b, _ in REVENUE_RANGES], revenue)),
+        "marketing_budget": _money(np.rint(revenue * rng.uniform(0.01, 0.05, m) / 1000) * 1000 * 100),
+        "technologies": _join(_vocab(TECHNOLOGIES, tech_a), ";", _vocab(TECHNOLOGIES, tech_b)),
+        "_loaded_at": ctx.ts(loaded),
+    }), _count(kind, FIRMOGRAPHICS_MESS)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Entry points
+# ---------------------------------------------------------------------------------------------------------------
+def _context(contacts: int, seed: int, end_date: dt.date, years: int) -> _Ctx:
+    if contacts < 10:
+        raise ValueError("contacts must be at least 10")
+    origin = end_date - dt.timedelta(days=int(round(365.25 * years)))
+    horizon = (end_date - origin).days + 1 - 1 / 86400
+    return _Ctx(seed=seed, n=contacts, end_date=end_date, origin=origin, horizon=horizon)
+
+
+def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: dt.date = dt.date(2026, 6, 30),
+                       years: int = 3, csv: bool = False, include_optional: bool = True) -> dict:
+    """Write every raw table of the contract under out_dir (Parquet, and CSV when asked) and return the manifest."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = _context(contacts, seed, end_date, years)
+    rows, mess = {}, {}
+
+    def wanted(name):
+        return include_optional or contract.BY_NAME[name].optional_switch is None
+
+    def write(name, tbl, kinds=None):
+        w = _Writer(out, name, csv)
+        w.write(tbl)
+        w.close()
+        rows[name] = w.rows
+        mess[name] = kinds or {}
+
+    acc = _draw_accounts(ctx)
+    P = _draw_people(ctx, acc)
+    _finish_accounts(ctx, acc, P)
+    tbl, m, domain = _accounts_table(ctx, acc)
+    write("crm.accounts", tbl, m)
+    contacts_tbl, m, contact_info = _contacts_table(ctx, P, acc, domain)
+    write("crm.contacts", contacts_tbl, m)
+    if wanted("crm.opportunities"):
+        write("crm.opportunities", _opportunities(ctx, P, acc))
+    if wanted("crm.consents"):
+        write("crm.consents", _consents(ctx, P))
+    if wanted("crm.erasure_requests"):
+        write("crm.erasure_requests", _erasure_requests(ctx, P, contacts_tbl))
+    del contacts_tbl
+    products, prod = _products(ctx)
+    write("shop.products", products)
+
+    w_orders, w_items = _Writer(out, "shop.orders", csv), _Writer(out, "shop.order_items", csv)
+    om, im = dict.fromkeys(ORDERS_MESS, 0), dict.fromkeys(ORDER_ITEMS_MESS, 0)
+    offset = orphan_offset = 0
+    for lo in range(0, P.n, CHUNK_PEOPLE):
+        orders, items, m_o, m_i, n_new = _orders_chunk(ctx, P, prod, lo, min(lo + CHUNK_PEOPLE, P.n), offset,
+                                                       orphan_offset)
+        offset += n_new
+        orphan_offset += m_i["orphan_order"]
+        w_orders.write(orders)
+        w_items.write(items)
+        om = {k: om[k] + m_o[k] for k in om}
+        im = {k: im[k] + m_i[k] for k in im}
+        del orders, items
+    for w, name, m in ((w_orders, "shop.orders", om), (w_items, "shop.order_items", im)):
+        w.close()
+        rows[name], mess[name] = w.rows, m
+
+    w_events = _Writer(out, "marketing.events", csv)
+    em, offset = dict.fromkeys(EVENTS_MESS, 0), 0
+    for lo in range(0, P.n, CHUNK_PEOPLE):
+        events, m_e, n_new = _events_chunk(ctx, P, lo, min(lo + CHUNK_PEOPLE, P.n), offset)
+        offset += n_new
+        w_events.write(events)
+        em = {k: em[k] + m_e[k] for k in em}
+        del events
+    w_events.close()
+    rows["marketing.events"], mess["marketing.events"] = w_events.rows, em
+
+    if wanted("marketing.campaigns"):
+        campaigns, members = _campaigns(ctx, P)
+        write("marketing.campaigns", campaigns)
+        write("marketing.campaign_members", members)
+    if wanted("feedback.surveys"):
+        write("feedback.surveys", *_surveys(ctx, P))
+    if wanted("enrichment.firmographics"):
+        write("enrichment.firmographics", *_firmographics(ctx, acc, domain))
+
+    order = [t.qualified for t in contract.TABLES if t.qualified in rows]
+    manifest = {
+        "seed": seed, "contacts": contacts, "end_date": end_date.isoformat(), "years": years,
+        "rows": {k: rows[k] for k in order}, "mess": {k: mess[k] for k in order},
+        "info": {
+            **contact_info, "people": P.n, "accounts": acc.n, "customers": int(P.is_customer.sum()),
+            "history_start": ctx.origin.isoformat(), "include_optional": include_optional,
+            "mess_rates": {"crm.accounts": ACCOUNTS_MESS, "crm.contacts": CONTACTS_MESS, "shop.orders": ORDERS_MESS,
+                           "shop.order_items": ORDER_ITEMS_MESS, "marketing.events": EVENTS_MESS,
+                           "feedback.surveys": SURVEYS_MESS, "enrichment.firmographics": FIRMOGRAPHICS_MESS},
+        },
+    }
+    (out / "_manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return manifest
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m customer_scoring.generate", description=__doc__.splitlines()[0])
+    p.add_argument("--out", default="data/raw", help="output folder (default data/raw)")
+    p.add_argument("--contacts", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--end-date", default="2026-06-30", help="last day of the history, YYYY-MM-DD")
+    p.add_argument("--years", type=int, default=3)
+    p.add_argument("--csv", action="store_true", help="also write CSV next to each Parquet file")
+    p.add_argument("--no-optional", action="store_true", help="skip the optional tables")
+    a = p.parse_args(argv)
+    manifest = generate_demo_data(Path(a.out), contacts=a.contacts, seed=a.seed,
+                                  end_date=dt.date.fromisoformat(a.end_date), years=a.years, csv=a.csv,
+                                  include_optional=not a.no_optional)
+    print(json.dumps(manifest["rows"], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,393 @@
+"""The demo data generator: deterministic, true to the contract, its manifest true to the files, and a signal to find.
+
+Every mess count in the manifest is recounted here from the files alone, with SQL written independently of the
+generator's code."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from customer_scoring import contract
+from customer_scoring.generate import generate_demo_data, draw_latents, main
+
+END = dt.date(2026, 6, 30)
+CUTOFF = "timestamp '2026-07-01 00:00:00'"
+PROJECT = Path(__file__).resolve().parents[1]
+TYPES = {"VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us"), "DATE": pa.date32(), "INTEGER": pa.int32(),
+         "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_()}
+ISO = "('FR','DE','US','GB','ES','IT','BE','CH','NL','CA')"
+EMAIL_RE = r"^[a-z0-9._%+-]+@[a-z0-9-]+([.][a-z0-9-]+)*[.][a-z]{2,}$"
+DOMAIN = ("regexp_replace(regexp_replace(regexp_replace(lower(trim({0})), '^[a-z][a-z0-9+.-]*://', ''), "
+          "'^www[0-9]*[.]', ''), '[/:?#].*$', '')")
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("gen")
+    generate_demo_data(out, contacts=5000, seed=11, end_date=END)
+    return out
+
+
+@pytest.fixture(scope="module")
+def manifest(raw) -> dict:
+    return json.loads((raw / "_manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def con(raw):
+    c = duckdb.connect()
+    for t in contract.TABLES:
+        c.execute(f"create view {t.schema}_{t.name} as select * from read_parquet('{raw / t.schema / t.name}.parquet')")
+    yield c
+    c.close()
+
+
+def one(con, sql):
+    return con.execute(sql).fetchall()[0][0]
+
+
+# --- determinism and shape -----------------------------------------------------------------------------------------
+def _files(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_same_arguments_give_byte_identical_files(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    generate_demo_data(a, contacts=2000, seed=3, end_date=END, csv=True)
+    generate_demo_data(b, contacts=2000, seed=3, end_date=END, csv=True)
+    generate_demo_data(c, contacts=2000, seed=4, end_date=END)
+    fa, fb, fc = _files(a), _files(b), _files(c)
+    assert len(fa) == 2 * len(contract.TABLES) + 1
+    assert fa.keys() == fb.keys()
+    for name in fa:
+        assert fa[name] == fb[name], f"{name} differs between two runs with the same arguments"
+    for name in ("crm/contacts.parquet", "shop/orders.parquet", "marketing/events.parquet"):
+        assert fa[name] != fc[name], f"{name} is the same with another seed"
+
+
+def test_every_table_matches_the_contract(raw, manifest):
+    for t in contract.TABLES:
+        path = raw / t.schema / f"{t.name}.parquet"
+        schema = pq.read_schema(path)
+        assert [(f.name, f.type) for f in schema] == [(c, TYPES[typ]) for c, typ in t.columns], t.qualified
+        assert pq.ParquetFile(path).metadata.num_rows == manifest["rows"][t.qualified] > 0
+    assert list(manifest["rows"]) == [t.qualified for t in contract.TABLES]
+    assert manifest["contacts"] == 5000 and manifest["end_date"] == END.isoformat() and manifest["seed"] == 11
+
+
+def test_optional_tables_can_be_left_out(tmp_path):
+    m = generate_demo_data(tmp_path, contacts=500, seed=1, end_date=END, include_optional=False)
+    optional = {t.qualified for t in contract.TABLES if t.optional_switch}
+    assert set(m["rows"]) == {t.qualified for t in contract.TABLES} - optional
+    for t in contract.TABLES:
+        assert (tmp_path / t.schema / f"{t.name}.parquet").exists() == (t.qualified not in optional)
+
+
+def test_command_line(tmp_path, capsys):
+    assert main(["--out", str(tmp_path), "--contacts", "300", "--seed", "5", "--end-date", "2025-12-31",
+                 "--years", "2", "--csv", "--no-optional"]) == 0
+    m = json.loads((tmp_path / "_manifest.json").read_text())
+    assert (m["contacts"], m["end_date"], m["years"], m["seed"]) == (300, "2025-12-31", 2, 5)
+    assert (tmp_path / "shop" / "orders.csv").exists()
+    assert not (tmp_path / "feedback" / "surveys.parquet").exists()
+    con = duckdb.connect()
+    latest = con.execute(f"select max(ordered_at) from read_parquet('{tmp_path}/shop/orders.parquet') "
+                         "where ordered_at < timestamp '2026-01-01'").fetchall()[0][0]
+    assert latest.date() >= dt.date(2025, 12, 1)
+
+
+def test_scale_follows_the_brief(manifest):
+    n, r = manifest["contacts"], manifest["rows"]
+    assert 8 * n < r["shop.orders"] < 12 * n
+    assert 17 * n < r["marketing.events"] < 23 * n
+    assert 1.3 < r["shop.order_items"] / r["shop.orders"] < 1.9
+    assert 0.1 * n < r["crm.accounts"] < 0.15 * n
+    assert 0.4 * n < r["feedback.surveys"] < 0.6 * n
+    assert 1.3 * n < r["crm.consents"] < 1.7 * n
+    assert r["marketing.campaign_members"] == 2 * n and r["marketing.campaigns"] == 50
+    assert r["shop.products"] == 60
+
+
+# --- the manifest's mess counts, recounted from the files -------------------------------------------------------------
+def test_every_mess_kind_is_injected(manifest):
+    for table, kinds in manifest["mess"].items():
+        for kind, count in kinds.items():
+            assert count > 0, f"{table}: no {kind}"
+
+
+def test_accounts_mess_recount(con, manifest):
+    m = manifest["mess"]["crm.accounts"]
+    assert one(con, "select count(*) - count(distinct account_id) from crm_accounts") == m["duplicate_id"]
+    dom = DOMAIN.format("website")
+    con.execute(f"""create or replace temp view acc_dom as
+        select *, {dom} as domain,
+               dense_rank() over (partition by {dom} order by created_at, account_id) as id_rank
+        from crm_accounts""")
+    assert one(con, "select sum(n - 1) from (select count(distinct account_id) n from acc_dom group by domain)") \
+        == m["same_domain"]
+    # the extra id of a company is the later one, and its website is written differently from the first's
+    assert one(con, "select count(*) from acc_dom where id_rank > 1 and website = domain") == 0
+    assert one(con, "select count(*) from acc_dom where id_rank = 1 and website <> domain") == m["website_url"]
+    assert one(con, f"select count(*) from crm_accounts where country not in {ISO}") == m["country_variant"]
+
+
+def test_contacts_mess_recount(con, manifest):
+    m = manifest["mess"]["crm.contacts"]
+    assert one(con, "select count(*) - count(distinct contact_id) from crm_contacts") == m["duplicate_id"]
+    assert one(con, f"""select sum(n - 1) from (
+        select count(distinct contact_id) n from crm_contacts
+        where regexp_matches(lower(trim(email)), '{EMAIL_RE}') group by lower(trim(email)))""") \
+        == m["email_case_duplicate"]
+    # the duplicate record is written differently (case or spaces) and created after the first
+    assert one(con, f"""select count(*) from (
+        select contact_id, email, created_at,
+               row_number() over (partition by lower(trim(email)) order by created_at, contact_id) as r
+        from (select distinct contact_id, email, created_at from crm_contacts
+              where regexp_matches(lower(trim(email)), '{EMAIL_RE}')))
+        where r > 1 and email = lower(trim(email))""") == 0
+    assert one(con, f"select count(*) from crm_contacts where not regexp_matches(lower(trim(email)), '{EMAIL_RE}')") \
+        == m["invalid_email"]
+    assert one(con, f"select count(*) from crm_contacts where country not in {ISO}") == m["country_variant"]
+    assert one(con, """select count(*) from crm_contacts where account_id is not null
+                       and account_id not in (select account_id from crm_accounts)""") == m["orphan_account"]
+    free = {line.split(",")[0] for line in (PROJECT / "seeds" / "free_mail_domains.csv").read_text().splitlines()[1:]}
+    con.register("free_domains", pa.table({"d": sorted(free)}))
+    assert one(con, f"""select count(*) from crm_contacts where regexp_matches(lower(trim(email)), '{EMAIL_RE}')
+                        and split_part(lower(trim(email)), '@', 2) in (select d from free_domains)""") \
+        == manifest["info"]["free_mail_rows"] > 0
+
+
+def test_versions_are_ordered_by_load_time(con):
+    for table, key in (("crm_accounts", "account_id"), ("crm_contacts", "contact_id"), ("shop_orders", "order_id")):
+        bad = one(con, f"""select count(*) from (
+            select {key}, arg_max(updated_at, _loaded_at) as newest, max(updated_at) as latest, count(*) as n,
+                   count(distinct _loaded_at) as loads
+            from {table} group by {key} having count(*) > 1)
+            where newest <> latest or loads <> n""")
+        assert bad == 0, table
+    # an order's older version is completed, its newer one refunded
+    assert one(con, """select count(*) from (
+        select order_id, arg_min(status, _loaded_at) as old, arg_max(status, _loaded_at) as new
+        from shop_orders group by order_id having count(*) > 1) where old <> 'completed' or new <> 'refunded'""") == 0
+
+
+ORDER_FLAGS = {
+    "null_date": "ordered_at is null",
+    "future_date": f"ordered_at >= {CUTOFF} and _loaded_at < {CUTOFF}",
+    "negative_amount": "total_amount like '-%'",
+    "non_numeric_amount": "not regexp_matches(total_amount, '^-?[0-9]+[.][0-9]{2}$')",
+    "unknown_currency": "currency not in ('EUR','USD','GBP','CHF','CAD')",
+    "orphan_contact": "contact_id not in (select contact_id from crm_contacts)",
+    "unknown_status": "lower(trim(status)) not in ('completed','cancelled','refunded','pending')",
+    "status_case": "status <> lower(trim(status)) and lower(trim(status)) in ('completed','cancelled','refunded','pending')",
+}
+EVENT_FLAGS = {
+    "unknown_event_type": "event_type not in ({})".format(", ".join(f"'{e}'" for e in contract.EVENT_TYPES)),
+    "null_date": "occurred_at is null",
+    "future_date": f"occurred_at >= {CUTOFF} and _loaded_at < {CUTOFF}",
+    "orphan_contact": "contact_id not in (select contact_id from crm_contacts)",
+}
+SURVEY_FLAGS = {
+    "nps_out_of_range": "nps not between 0 and 10",
+    "csat_out_of_range": "csat not between 1 and 5",
+    "null_date": "submitted_at is null",
+    "orphan_contact": "contact_id not in (select contact_id from crm_contacts)",
+}
+
+
+@pytest.mark.parametrize("table,flags", [("shop_orders", ORDER_FLAGS), ("marketing_events", EVENT_FLAGS),
+                                         ("feedback_surveys", SURVEY_FLAGS)])
+def test_fact_mess_recount_and_one_defect_per_row(con, manifest, table, flags):
+    m = manifest["mess"][table.replace("_", ".", 1)]
+    for kind, cond in flags.items():
+        assert one(con, f"select count(*) from {table} where coalesce({cond}, false)") == m[kind], kind
+    total = " + ".join(f"coalesce({c}, false)::int" for c in flags.values())
+    assert one(con, f"select max({total}) from {table}") == 1
+    if "duplicate_id" in m:
+        key = {"shop_orders": "order_id", "marketing_events": "event_id"}[table]
+        assert one(con, f"select count(*) - count(distinct {key}) from {table}") == m["duplicate_id"]
+        # duplicated rows carry no other defect
+        assert one(con, f"""select count(*) from {table} where {key} in
+            (select {key} from {table} group by all having count(*) > 1) and ({total}) > 0""") == 0
+
+
+def test_events_duplicates_are_exact_copies(con):
+    assert one(con, """select count(*) from (select event_id from marketing_events group by event_id
+        having count(distinct (contact_id, event_type, occurred_at, url, properties)) > 1)""") == 0
+
+
+def test_order_items_and_firmographics_mess_recount(con, manifest):
+    assert one(con, "select count(*) from shop_order_items where order_id not in (select order_id from shop_orders)") \
+        == manifest["mess"]["shop.order_items"]["orphan_order"]
+    assert one(con, """select count(*) from shop_orders o where not exists
+                       (select 1 from shop_order_items i where i.order_id = o.order_id)""") == 0
+    assert one(con, f"select count(*) from enrichment_firmographics where domain <> {DOMAIN.format('domain')}") \
+        == manifest["mess"]["enrichment.firmographics"]["domain_case"]
+    assert one(con, f"select count(*) - count(distinct {DOMAIN.format('domain')}) from enrichment_firmographics") == 0
+
+
+def test_country_variants_are_known_aliases(con):
+    aliases = {line.split(",")[0] for line in (PROJECT / "seeds" / "country_aliases.csv").read_text().splitlines()[1:]}
+    used = {r[0] for r in con.execute(f"""select distinct lower(trim(replace(country, '.', ''))) from (
+        select country from crm_contacts union all select country from crm_accounts)""").fetchall()}
+    assert used <= aliases, used - aliases
+
+
+# --- clean rows are clean -----------------------------------------------------------------------------------------------
+def test_clean_orders_add_up_and_reference_what_exists(con):
+    clean = " and ".join(f"not coalesce({c}, false)" for c in ORDER_FLAGS.values())
+    con.execute(f"create or replace temp view clean_orders as select * from shop_orders where {clean}")
+    assert one(con, """select count(*) from clean_orders o join (
+            select order_id, round(sum(quantity * cast(unit_price as decimal(18, 2)) * (1 - discount)), 2) as s
+            from shop_order_items group by order_id) i using (order_id)
+        where abs(cast(o.total_amount as decimal(18, 2)) - i.s) > 0.001""") == 0
+    assert one(con, "select count(*) from shop_order_items where product_id not in (select product_id from shop_products)"
+               ) == 0
+    assert one(con, "select count(*) from shop_order_items where quantity <= 0 or cast(unit_price as double) <= 0") == 0
+    assert one(con, """select count(*) from clean_orders o join
+                       (select contact_id, min(created_at) as created from crm_contacts group by 1) c using (contact_id)
+                       where o.ordered_at < c.created or o.updated_at < o.ordered_at""") == 0
+    assert one(con, "select count(*) from clean_orders where status not in ('completed','cancelled','refunded','pending')"
+               ) == 0
+
+
+def test_clean_activity_is_dated_inside_the_contacts_life(con):
+    for table, ts in (("marketing_events", "occurred_at"), ("feedback_surveys", "submitted_at"),
+                      ("crm_consents", "recorded_at"), ("marketing_campaign_members", "sent_at"),
+                      ("crm_opportunities", "created_at")):
+        assert one(con, f"""select count(*) from {table} t join
+                            (select contact_id, min(created_at) as created from crm_contacts group by 1) c
+                            using (contact_id) where t.{ts} < c.created""") == 0, table
+    for table, ts in (("crm_consents", "recorded_at"), ("marketing_campaign_members", "responded_at"),
+                      ("crm_opportunities", "closed_at"), ("crm_erasure_requests", "requested_at")):
+        assert one(con, f"select count(*) from {table} where {ts} >= {CUTOFF}") == 0, table
+    for table in ("crm_opportunities", "crm_consents", "marketing_campaign_members", "crm_erasure_requests"):
+        assert one(con, f"select count(*) from {table} where contact_id not in (select contact_id from crm_contacts)"
+                   ) == 0, table
+    assert one(con, """select count(*) from crm_contacts where account_id is null
+                       and job_title in ('VP Sales', 'Chief Marketing Officer')""") == 0
+    assert one(con, "select count(*) from crm_opportunities where is_won <> (stage = 'closed_won') "
+                    "or (closed_at is null) <> (stage not in ('closed_won', 'closed_lost'))") == 0
+    assert one(con, "select count(*) from marketing_campaign_members where campaign_id not in "
+                    "(select campaign_id from marketing_campaigns)") == 0
+    assert one(con, "select count(*) - count(distinct (campaign_id, contact_id)) from marketing_campaign_members") == 0
+
+
+def test_every_row_is_loaded_by_the_end_date_and_after_its_business_time(con):
+    for t in contract.TABLES:
+        assert one(con, f"select count(*) from {t.schema}_{t.name} where _loaded_at >= {CUTOFF} "
+                        "or _loaded_at is null") == 0, t.qualified
+    for table, ts in (("crm_contacts", "updated_at"), ("crm_accounts", "updated_at"), ("shop_orders", "updated_at"),
+                      ("marketing_events", "occurred_at"), ("feedback_surveys", "submitted_at")):
+        assert one(con, f"select count(*) from {table} where {ts} < {CUTOFF} and _loaded_at < {ts}") == 0, table
+
+
+def test_lifecycle_stage_says_customer_exactly_for_buyers(con):
+    """A person (one valid e-mail, else one id) is a 'customer' in the CRM exactly when they have a completed order."""
+    rows = con.execute(f"""
+        with c as (select contact_id, arg_max(lifecycle_stage, _loaded_at) as stage,
+                          arg_max(case when regexp_matches(lower(trim(email)), '{EMAIL_RE}') then lower(trim(email))
+                                       else contact_id end, _loaded_at) as person
+                   from crm_contacts group by 1),
+        buyers as (select distinct contact_id from shop_orders where lower(trim(status)) = 'completed')
+        select bool_or(stage = 'customer') as customer, bool_or(b.contact_id is not null) as bought, count(*)
+        from c left join buyers b using (contact_id) group by person""").fetchall()
+    mismatched = [r for r in rows if r[0] != r[1]]
+    assert not mismatched
+    assert 0.2 < sum(r[0] for r in rows) / len(rows) < 0.6
+
+
+# --- signal -------------------------------------------------------------------------------------------------------------
+def test_engaged_people_convert_more(con):
+    rates = con.execute(f"""
+        with first_order as (select contact_id, min(ordered_at) as t from shop_orders
+                             where status = 'completed' and ordered_at < {CUTOFF} group by 1),
+        activity as (
+            select c.contact_id, f.t is not null as converted,
+                   count(e.event_id) filter (where e.event_type in ('pricing_page_view', 'demo_request', 'form_submit')
+                                             and (f.t is null or e.occurred_at < f.t)) as intent
+            from (select distinct contact_id from crm_contacts) c
+            left join first_order f using (contact_id)
+            left join marketing_events e using (contact_id)
+            group by all)
+        select q, avg(converted::int) from (select *, ntile(4) over (order by intent, contact_id) as q from activity)
+        group by q order by q""").fetchall()
+    low, high = rates[0][1], rates[-1][1]
+    assert high > low + 0.15, rates
+
+
+def test_events_concentrate_before_conversion(con):
+    """A customer's daily event rate in the 60 days before the first order beats their rate over their whole life."""
+    before, overall = con.execute(f"""
+        with first_order as (select contact_id, min(ordered_at) as t from shop_orders
+                             where status = 'completed' and ordered_at < {CUTOFF} group by 1),
+        life as (select contact_id, min(created_at) as created from crm_contacts group by 1)
+        select sum(n_before) / sum(least(60, date_diff('hour', created, t) / 24.0)),
+               sum(n) / sum(date_diff('hour', created, {CUTOFF}) / 24.0)
+        from (select contact_id, f.t, l.created, count(e.event_id) as n,
+                     count(e.event_id) filter (where e.occurred_at < f.t
+                                               and e.occurred_at >= f.t - interval 60 day) as n_before
+              from first_order f join life l using (contact_id)
+              left join marketing_events e using (contact_id)
+              where e.occurred_at < {CUTOFF} group by all)""").fetchall()[0]
+    assert before > 2 * overall, (before, overall)
+
+
+def test_unhappy_customers_stop_buying_earlier(con):
+    rows = con.execute(f"""
+        with nps as (select contact_id, arg_max(nps, submitted_at) as nps from feedback_surveys
+                     where nps between 0 and 10 and submitted_at < {CUTOFF} group by 1),
+        buyers as (select contact_id, max(ordered_at) >= timestamp '2026-01-01' as recent
+                   from shop_orders where status = 'completed' and ordered_at < {CUTOFF} group by 1)
+        select case when nps <= 6 then 'detractor' when nps >= 9 then 'promoter' end as grp,
+               avg(recent::int), count(*)
+        from nps join buyers using (contact_id) where nps <= 6 or nps >= 9 group by 1""").fetchall()
+    share = {g: (s, n) for g, s, n in rows}
+    assert share["detractor"][1] > 30 and share["promoter"][1] > 30
+    assert share["detractor"][0] < share["promoter"][0] - 0.15, share
+
+
+def test_recent_frequent_buyers_buy_again_after_an_as_of_split(con):
+    split = "timestamp '2026-01-01'"
+    rows = con.execute(f"""
+        with o as (select contact_id, ordered_at from shop_orders where status = 'completed'
+                   and ordered_at < {CUTOFF} and _loaded_at < {CUTOFF}),
+        before as (select contact_id, count(*) as n from o
+                   where ordered_at >= {split} - interval 365 day and ordered_at < {split} group by 1),
+        after as (select distinct contact_id from o where ordered_at >= {split})
+        select case when n >= 3 then 'frequent' when n = 1 then 'once' end as grp,
+               avg((a.contact_id is not null)::int), count(*)
+        from before b left join after a using (contact_id) where n >= 3 or n = 1 group by 1""").fetchall()
+    share = {g: (s, n) for g, s, n in rows}
+    assert share["once"][1] > 30
+    assert share["frequent"][0] > share["once"][0] + 0.2, share
+
+
+def test_latent_draws_are_independent():
+    lat = draw_latents(50_000, seed=42)
+    names = list(lat)
+    r = np.corrcoef(np.vstack([lat[k] for k in names]))
+    off = np.abs(r - np.eye(len(names)))
+    assert off.max() < 0.02, dict(zip(names, off.max(axis=1)))
+    again = draw_latents(50_000, seed=43)
+    assert abs(np.corrcoef(lat["u_created"], again["u_created"])[0, 1]) < 0.02
+
+
+def test_independent_draws_stay_independent_in_the_data(con):
+    """Gender and engagement (events per day of life, ranked) come from separate draws: no correlation."""
+    r = one(con, f"""select corr(female, r) from (
+        select female, rank() over (order by events / (date_diff('day', created, {CUTOFF}) + 1)) as r from (
+            select c.contact_id, any_value(c.female) as female, any_value(c.created) as created,
+                   count(e.event_id) as events
+            from (select contact_id, min(created_at) as created,
+                         max(case when lower(gender) in ('f', 'female') then 1.0 else 0.0 end) as female
+                  from crm_contacts where gender is not null group by 1) c
+            left join marketing_events e using (contact_id) group by 1))""")
+    assert abs(r) < 0.05
