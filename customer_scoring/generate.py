@@ -172,7 +172,8 @@ LOW_INTENT_WEIGHTS = (0.50, 0.25, 0.12, 0.06, 0.03, 0.02, 0.02)
 SITE = "https://www.example.com"
 PAGES = ("/", "/products", "/blog", "/about", "/customers", "/blog/scoring-101", "/careers", "/contact")
 EVENT_PROPERTIES = ('{"device":"mobile"}', '{"device":"desktop"}', '{"utm_source":"newsletter"}',
-                    '{"utm_source":"google","utm_medium":"cpc"}', '{"campaign":"spring_sale"}', '{"referrer":"linkedin"}')
+                    '{"utm_source":"google","utm_medium":"cpc"}', '{"campaign":"spring_sale"}',
+                    '{"referrer":"linkedin"}')
 UNKNOWN_EVENT_TYPES = ("page_vue", "chat_started", "PAGEVIEW")
 ORDER_CHANNELS = ("web", "store", "phone", "marketplace")
 UNKNOWN_STATUSES = ("pending_review", "lost", "on_hold")
@@ -305,8 +306,8 @@ def _arrow(values, typ) -> pa.Array:
 def _url_variant(rng, domain: pa.Array) -> pa.Array:
     """The same bare domain written as a URL: scheme, www, case and path vary."""
     code = pa.array(rng.integers(0, 4, len(domain)).astype(np.int8))
-    return pc.choose(code, _join("https://www.", pc.utf8_title(domain), "/contact"), _join("http://", pc.utf8_upper(domain)),
-                     _join("www.", domain), _join("https://", domain, "/"))
+    return pc.choose(code, _join("https://www.", pc.utf8_title(domain), "/contact"),
+                     _join("http://", pc.utf8_upper(domain)), _join("www.", domain), _join("https://", domain, "/"))
 
 
 def _country_variant(rng, country_idx) -> pa.Array:
@@ -421,8 +422,9 @@ def _company(combo) -> tuple[pa.Array, pa.Array]:
     w1, w2, sx, k = combo % n1, combo // n1 % n2, combo // (n1 * n2) % n3, combo // (n1 * n2 * n3)
     k_text = pc.if_else(pa.array(k > 0), _num(k), "")
     name = _join(_vocab(COMPANY_WORDS_1, w1), " ", _vocab(COMPANY_WORDS_2, w2), _vocab(COMPANY_SUFFIXES, sx))
-    stem = _join(_vocab([_ascii(w) for w in COMPANY_WORDS_1], w1), "-", _vocab([_ascii(w) for w in COMPANY_WORDS_2], w2),
-                 _vocab([("-" + _ascii(w)) if w else "" for w in COMPANY_SUFFIXES], sx), k_text)
+    slugs_1, slugs_2 = [_ascii(w) for w in COMPANY_WORDS_1], [_ascii(w) for w in COMPANY_WORDS_2]
+    suffix_slugs = [("-" + _ascii(w)) if w else "" for w in COMPANY_SUFFIXES]
+    stem = _join(_vocab(slugs_1, w1), "-", _vocab(slugs_2, w2), _vocab(suffix_slugs, sx), k_text)
     return name, stem
 
 
@@ -618,8 +620,8 @@ def _contacts_table(ctx: _Ctx, P: _People, acc: _Accounts, domain: pa.Array) -> 
     if work.any():
         mail_domain = pc.replace_with_mask(mail_domain, pa.array(work), domain.take(pa.array(P.account[work])))
     if personal.any():
-        mail_domain = pc.replace_with_mask(mail_domain, pa.array(personal),
-                                           _vocab(PERSONAL_MAIL, rng.integers(0, len(PERSONAL_MAIL), int(personal.sum()))))
+        pick = rng.integers(0, len(PERSONAL_MAIL), int(personal.sum()))
+        mail_domain = pc.replace_with_mask(mail_domain, pa.array(personal), _vocab(PERSONAL_MAIL, pick))
     email = _join(local, "@", mail_domain)
     bad = P.kind == _kind(cm, "invalid_email")
     if bad.any():
@@ -660,7 +662,8 @@ def _contacts_table(ctx: _Ctx, P: _People, acc: _Accounts, domain: pa.Array) -> 
     b2c_ti = len(titles) + rng.integers(0, len(B2C_JOB_TITLES), n)
     ti = np.where(P.b2b, ti, b2c_ti)
     no_title = np.where(P.b2b, rng.random(n) < 0.05, rng.random(n) < 0.75)
-    job_title = _vocab(titles + list(B2C_JOB_TITLES) + [None], np.where(no_title, len(titles) + len(B2C_JOB_TITLES), ti))
+    all_titles = titles + list(B2C_JOB_TITLES) + [None]
+    job_title = _vocab(all_titles, np.where(no_title, len(all_titles) - 1, ti))
     gender_code = np.where(female, rng.integers(0, 4, n), 4 + rng.integers(0, 4, n))
     gender_code[rng.random(n) < 0.1] = 8
     gender = _vocab(GENDER_F + GENDER_M + (None,), gender_code)
@@ -770,8 +773,9 @@ def _products(ctx: _Ctx) -> tuple[pa.Table, _Products]:
     budget = np.where(segment == 1, 0, np.rint(eur * rng.uniform(5, 50, k) / 100_000) * 100_000)
     updated = rng.uniform(0, ctx.horizon - 30, k)
     tbl = _table("shop.products", {
-        "product_id": _ids("P", np.arange(1, k + 1), 4), "name": pa.array(names), "category": _vocab(PRODUCT_CATEGORIES, cat),
-        "list_price": _money(eur), "currency": pa.array(["EUR"] * k), "target_industries": pa.array(target_text, pa.string()),
+        "product_id": _ids("P", np.arange(1, k + 1), 4), "name": pa.array(names),
+        "category": _vocab(PRODUCT_CATEGORIES, cat), "list_price": _money(eur), "currency": pa.array(["EUR"] * k),
+        "target_industries": pa.array(target_text, pa.string()),
         "target_segments": pa.array(seg_text),
         "min_budget": pc.if_else(pa.array(budget > 0), _money(budget), pa.scalar(None, pa.string())),
         "updated_at": ctx.ts(updated), "_loaded_at": ctx.ts(ctx.loaded(rng, updated)),
@@ -807,7 +811,8 @@ def _orders_chunk(ctx: _Ctx, P: _People, prod: _Products, lo: int, hi: int, offs
     updated = np.minimum(t + delay, H)
     loaded = ctx.loaded(rng, updated)
     currency = np.array([CURRENCIES.index(c) for c in CURRENCY_OF_COUNTRY])[P.country[person]]
-    channel = np.where(P.b2b[person], _choice(rng, m, (0.5, 0.05, 0.35, 0.10)), _choice(rng, m, (0.6, 0.25, 0.05, 0.10)))
+    channel = np.where(P.b2b[person], _choice(rng, m, (0.5, 0.05, 0.35, 0.10)),
+                       _choice(rng, m, (0.6, 0.25, 0.05, 0.10)))
     contact_num = _contact_numbers(rng, P, person, t)
 
     # lines: more and bigger for engaged, well-fitting customers
@@ -847,7 +852,8 @@ def _orders_chunk(ctx: _Ctx, P: _People, prod: _Products, lo: int, hi: int, offs
     odd = kind == _kind(om, "status_case")
     status_text = _patch(status_text, odd, lambda k: _odd_case(rng, status_text.filter(pa.array(odd))))
     cur_text = _vocab(CURRENCIES, currency)
-    cur_text = _patch(cur_text, kind == _kind(om, "unknown_currency"), lambda k: _vocab(UNKNOWN_CURRENCIES, rng.integers(0, 3, k)))
+    cur_text = _patch(cur_text, kind == _kind(om, "unknown_currency"),
+                      lambda k: _vocab(UNKNOWN_CURRENCIES, rng.integers(0, 3, k)))
     amount = _money(np.where(kind == _kind(om, "negative_amount"), -np.maximum(total, 1), total))
     amount = _patch(amount, kind == _kind(om, "non_numeric_amount"),
                     lambda k: _vocab(NON_NUMERIC_AMOUNTS, rng.integers(0, len(NON_NUMERIC_AMOUNTS), k)))
@@ -1144,12 +1150,16 @@ def _firmographics(ctx: _Ctx, acc: _Accounts, domain: pa.Array) -> tuple[pa.Tabl
     loaded = ctx.horizon - rng.uniform(1, 60, m)
     return _table("enrichment.firmographics", {
         "domain": dom, "industry": _vocab(INDUSTRIES, industry),
-        "employee_range": _vocab([r for _, r in EMPLOYEE_RANGES], np.searchsorted([b for b, _ in EMPLOYEE_RANGES], emp)),
-        "revenue_range": _vocab([r for _, r in REVENUE_RANGES], np.searchsorted([b for b, _ in REVENUE_RANGES], revenue)),
+        "employee_range": _bucket(EMPLOYEE_RANGES, emp), "revenue_range": _bucket(REVENUE_RANGES, revenue),
         "marketing_budget": _money(np.rint(revenue * rng.uniform(0.01, 0.05, m) / 1000) * 1000 * 100),
         "technologies": _join(_vocab(TECHNOLOGIES, tech_a), ";", _vocab(TECHNOLOGIES, tech_b)),
         "_loaded_at": ctx.ts(loaded),
     }), _count(kind, FIRMOGRAPHICS_MESS)
+
+
+def _bucket(ranges, values) -> pa.Array:
+    """Label of the first (upper bound, label) range whose bound is >= the value."""
+    return _vocab([label for _, label in ranges], np.searchsorted([bound for bound, _ in ranges], values))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ def pub(built):
 
 def copy_project(dest: Path) -> Path:
     """A private copy of the dbt project, for tests that break it on purpose."""
+    dest.mkdir(parents=True, exist_ok=True)
     for name in ("dbt_project.yml", "profiles.yml"):
         shutil.copy(PROJECT / name, dest / name)
     for folder in ("models", "macros", "seeds", "tests/dbt"):

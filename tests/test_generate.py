@@ -53,7 +53,7 @@ def one(con, sql):
     return con.execute(sql).fetchall()[0][0]
 
 
-# --- determinism and shape -----------------------------------------------------------------------------------------
+# --- determinism and shape --------------------------------------------------------------------------------------------
 def _files(folder: Path) -> dict:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -186,7 +186,8 @@ ORDER_FLAGS = {
     "unknown_currency": "currency not in ('EUR','USD','GBP','CHF','CAD')",
     "orphan_contact": "contact_id not in (select contact_id from crm_contacts)",
     "unknown_status": "lower(trim(status)) not in ('completed','cancelled','refunded','pending')",
-    "status_case": "status <> lower(trim(status)) and lower(trim(status)) in ('completed','cancelled','refunded','pending')",
+    "status_case": "status <> lower(trim(status)) "
+                   "and lower(trim(status)) in ('completed', 'cancelled', 'refunded', 'pending')",
 }
 EVENT_FLAGS = {
     "unknown_event_type": "event_type not in ({})".format(", ".join(f"'{e}'" for e in contract.EVENT_TYPES)),
@@ -240,7 +241,7 @@ def test_country_variants_are_known_aliases(con):
     assert used <= aliases, used - aliases
 
 
-# --- clean rows are clean -----------------------------------------------------------------------------------------------
+# --- clean rows are clean ---------------------------------------------------------------------------------------------
 def test_clean_orders_add_up_and_reference_what_exists(con):
     clean = " and ".join(f"not coalesce({c}, false)" for c in ORDER_FLAGS.values())
     con.execute(f"create or replace temp view clean_orders as select * from shop_orders where {clean}")
@@ -248,14 +249,14 @@ def test_clean_orders_add_up_and_reference_what_exists(con):
             select order_id, round(sum(quantity * cast(unit_price as decimal(18, 2)) * (1 - discount)), 2) as s
             from shop_order_items group by order_id) i using (order_id)
         where abs(cast(o.total_amount as decimal(18, 2)) - i.s) > 0.001""") == 0
-    assert one(con, "select count(*) from shop_order_items where product_id not in (select product_id from shop_products)"
-               ) == 0
+    assert one(con, "select count(*) from shop_order_items "
+                    "where product_id not in (select product_id from shop_products)") == 0
     assert one(con, "select count(*) from shop_order_items where quantity <= 0 or cast(unit_price as double) <= 0") == 0
     assert one(con, """select count(*) from clean_orders o join
                        (select contact_id, min(created_at) as created from crm_contacts group by 1) c using (contact_id)
                        where o.ordered_at < c.created or o.updated_at < o.ordered_at""") == 0
-    assert one(con, "select count(*) from clean_orders where status not in ('completed','cancelled','refunded','pending')"
-               ) == 0
+    assert one(con, "select count(*) from clean_orders "
+                    "where status not in ('completed', 'cancelled', 'refunded', 'pending')") == 0
 
 
 def test_clean_activity_is_dated_inside_the_contacts_life(con):
@@ -304,7 +305,7 @@ def test_lifecycle_stage_says_customer_exactly_for_buyers(con):
     assert 0.2 < sum(r[0] for r in rows) / len(rows) < 0.6
 
 
-# --- signal -------------------------------------------------------------------------------------------------------------
+# --- signal -----------------------------------------------------------------------------------------------------------
 def test_engaged_people_convert_more(con):
     rates = con.execute(f"""
         with first_order as (select contact_id, min(ordered_at) as t from shop_orders
