@@ -33,6 +33,7 @@ def _add_build_args(p: argparse.ArgumentParser) -> None:
                                    "loaded and dated on or before D.")
     p.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"], help="dbt target (default duckdb)")
     p.add_argument("--select", nargs="*", default=[], help="dbt selection, e.g. +dq_reconciliation")
+    p.add_argument("--exclude", nargs="*", default=[], help="dbt exclusion, e.g. test_type:unit")
     p.add_argument("--raw", default="data/raw", help="raw data folder for DuckDB (default data/raw)")
     p.add_argument("--work-dir", default="build", help="private working folder (default build)")
     p.add_argument("--publish-dir", default="publish", help="where BI tools read (default publish)")
@@ -50,7 +51,7 @@ def _settings(a) -> runner.BuildSettings:
     except json.JSONDecodeError as exc:
         raise runner.BuildError(f"--vars is not valid JSON: {exc}") from exc
     return runner.BuildSettings(
-        as_of=runner.parse_date(a.as_of), target=a.target, select=a.select, raw_path=Path(a.raw),
+        as_of=runner.parse_date(a.as_of), target=a.target, select=a.select, exclude=a.exclude, raw_path=Path(a.raw),
         work_dir=Path(a.work_dir), publish_dir=Path(a.publish_dir), publish_parquet=a.parquet,
         threads=a.threads, fail_on_stale=a.fail_on_stale, extra_vars=extra,
     )

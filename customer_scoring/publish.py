@@ -23,6 +23,10 @@ PUBLICATION_FILE = "customer_scoring.duckdb"
 KEEP_PARQUET_RUNS = 2
 
 
+class NothingToPublish(RuntimeError):
+    """The working database holds no public table yet (e.g. a partial build of staging models only)."""
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -56,7 +60,7 @@ def publish_duckdb(work_db: Path, publish_dir: Path, run_id: str, as_of: dt.date
         con.execute(f"attach '{work_db}' as work (read_only)")
         tables = _tables(con, "work", schemas)
         if not tables:
-            raise RuntimeError(f"nothing to publish: no table in schemas {schemas} of {work_db}")
+            raise NothingToPublish(f"no table in schemas {', '.join(schemas)} of {work_db}")
         for schema in sorted({s for s, _ in tables}):
             con.execute(f'create schema if not exists "{schema}"')
         for schema, table in tables:

@@ -13,6 +13,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ class BuildSettings:
     as_of: dt.date
     target: str = "duckdb"
     select: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
     raw_path: Path | None = None
     work_dir: Path = Path("build")
     publish_dir: Path = Path("publish")
@@ -85,6 +87,7 @@ class BuildResult:
     success: bool
     publication: Path | None = None
     error: str | None = None
+    failures: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -93,6 +96,7 @@ class BuildResult:
             "success": self.success,
             "publication": str(self.publication) if self.publication else None,
             "error": self.error,
+            "failures": self.failures,
             "steps": [s.__dict__ for s in self.steps],
         }
 
@@ -182,7 +186,7 @@ def _failures(res) -> list[str]:
         if status in ("error", "fail", "runtime error", "runtimeerror"):
             node = getattr(r, "node", None)
             name = getattr(node, "unique_id", "?") if node is not None else "?"
-            msg = (getattr(r, "message", "") or "").strip().splitlines()
+            msg = re.sub(r"\x1b\[[0-9;]*m", "", getattr(r, "message", "") or "").strip().splitlines()
             out.append(f"{name}: {status}: {msg[0] if msg else ''}")
     return out
 
@@ -229,11 +233,18 @@ def build(settings: BuildSettings) -> BuildResult:
     def dbt_build():
         args = ["build"]
         if settings.select:
-            args += ["--select", *settings.select]
+            # Partial builds run only the tests whose every parent is built, not those that would read a missing
+            # relation.
+            args += ["--select", *settings.select, "--indirect-selection", "cautious"]
+        if settings.exclude:
+            args += ["--exclude", *settings.exclude]
         res = invoke_dbt(args, project, settings)
         if not res.success:
             fails = _failures(res)
+            result.failures = fails
             why = "; ".join(fails[:10]) if fails else repr(res.exception)
+            if len(fails) > 10:
+                why += f"; and {len(fails) - 10} more (see failures)"
             raise BuildError(f"dbt build failed: {why}")
         n = len(getattr(res.result, "results", []) or [])
         return f"{n} nodes"
@@ -272,10 +283,13 @@ def _publish(settings: BuildSettings, result: BuildResult) -> str:
     from customer_scoring import publish
 
     if settings.target == "duckdb":
-        path = publish.publish_duckdb(
-            settings.work_db, settings.publish_dir, run_id=result.run_id, as_of=settings.as_of,
-            parquet=settings.publish_parquet,
-        )
+        try:
+            path = publish.publish_duckdb(
+                settings.work_db, settings.publish_dir, run_id=result.run_id, as_of=settings.as_of,
+                parquet=settings.publish_parquet,
+            )
+        except publish.NothingToPublish as exc:
+            return f"skipped: {exc}"
         result.publication = path
         return str(path)
     if settings.target == "postgres":
