@@ -22,7 +22,7 @@ members as (
         identity.master_account_id,
         row_number() over (
             partition by identity.master_account_id
-            order by accounts.updated_at desc nulls last, accounts.loaded_at desc, accounts.account_id
+            order by accounts.updated_at desc nulls last, accounts.loaded_at desc, accounts.account_id asc
         ) as recency_rank
     from accounts
     inner join identity
@@ -44,13 +44,15 @@ group_sizes as (
 
 latest as (
 
-    select * from members where recency_rank = 1
+    select * from members
+    where recency_rank = 1
 
 ),
 
 master as (
 
-    select * from members where account_id = master_account_id
+    select * from members
+    where account_id = master_account_id
 
 ),
 

@@ -23,7 +23,7 @@ members as (
         identity.account_id as master_account_id,
         row_number() over (
             partition by identity.master_contact_id
-            order by contacts.updated_at desc nulls last, contacts.loaded_at desc, contacts.contact_id
+            order by contacts.updated_at desc nulls last, contacts.loaded_at desc, contacts.contact_id asc
         ) as recency_rank
     from contacts
     inner join identity
@@ -45,13 +45,15 @@ group_sizes as (
 
 latest as (
 
-    select * from members where recency_rank = 1
+    select * from members
+    where recency_rank = 1
 
 ),
 
 master as (
 
-    select * from members where contact_id = master_contact_id
+    select * from members
+    where contact_id = master_contact_id
 
 ),
 

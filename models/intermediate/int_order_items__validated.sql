@@ -23,7 +23,11 @@ order_rows as (
 
 validated_orders as (
 
-    select order_id, currency_code, relational_reason_code from {{ ref('int_orders__validated') }}
+    select
+        order_id,
+        currency_code,
+        relational_reason_code
+    from {{ ref('int_orders__validated') }}
 
 ),
 
@@ -41,7 +45,7 @@ final as (
         items.unit_price,
         items.discount_rate,
         cast(round(items.quantity * items.unit_price * (1 - items.discount_rate), 2) as decimal(18, 2))
-        as line_amount_local,
+            as line_amount_local,
         validated_orders.currency_code,
 
         -- timestamps

@@ -53,7 +53,7 @@ flagged as (
         -- repairs, counted in dq_repairs
         website_raw is not null and website_raw <> domain as is_website_normalised,
         country_raw is not null and country_code is not null and country_raw <> country_code
-        as is_country_normalised,
+            as is_country_normalised,
         country_raw is not null and country_code is null as is_country_unknown
     from renamed
 
@@ -61,7 +61,10 @@ flagged as (
 
 classified as (
 
-    {{ dq_classify('flagged', ['account_id'], 'loaded_at desc, updated_at desc nulls last, created_at, account_name, website_raw') }}
+    {{ dq_classify(
+        'flagged', ['account_id'],
+        'loaded_at desc, updated_at desc nulls last, created_at, account_name, website_raw'
+    ) }}
 
 )
 

@@ -94,7 +94,7 @@ flagged as (
         -- repairs, counted in dq_repairs
         email_normalized is not null and not is_email_valid as is_email_invalid,
         country_raw is not null and country_code is not null and country_raw <> country_code
-        as is_country_normalised,
+            as is_country_normalised,
         country_raw is not null and country_code is null as is_country_unknown
     from validated
 
@@ -102,7 +102,10 @@ flagged as (
 
 classified as (
 
-    {{ dq_classify('flagged', ['contact_id'], 'loaded_at desc, updated_at desc nulls last, created_at, email_raw, last_name, first_name') }}
+    {{ dq_classify(
+        'flagged', ['contact_id'],
+        'loaded_at desc, updated_at desc nulls last, created_at, email_raw, last_name, first_name'
+    ) }}
 
 )
 

@@ -70,7 +70,10 @@ flagged as (
 
 classified as (
 
-    {{ dq_classify('flagged', ['order_id'], 'loaded_at desc, updated_at desc nulls last, ordered_at, order_status, total_amount_raw') }}
+    {{ dq_classify(
+        'flagged', ['order_id'],
+        'loaded_at desc, updated_at desc nulls last, ordered_at, order_status, total_amount_raw'
+    ) }}
 
 )
 

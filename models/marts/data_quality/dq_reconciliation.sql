@@ -5,7 +5,9 @@ with
 
 quarantined as (
 
-    select source_table, count(*) as quarantined_rows
+    select
+        source_table,
+        count(*) as quarantined_rows
     from {{ ref('quarantine') }}
     group by source_table
 
@@ -14,24 +16,28 @@ quarantined as (
 counts as (
 
     {% for t in dq_tables() %}
+        {%- set kept_filter = "" if t.kept else "where dq_status = 'current'" %}
+        {%- set identity_merged = "(select count(*) from " ~ ref(t.identity) ~ " where is_merged)"
+            if t.identity else "0" %}
+        {%- set relational_later = "(select count(*) from " ~ ref(t.validated)
+            ~ " where relational_reason_code = 'after_as_of')" if t.validated else "0" %}
         select
             '{{ t.table }}' as source_table,
             (select count(*) from {{ ref(t.staging) }}) as raw_rows,
             (
-                select count(*) from {% if t.kept %}{{ ref(t.kept) }}{% else %}{{ ref(t.staging) }}
-                    where dq_status = 'current'{% endif %}
+                select count(*) from {{ ref(t.kept or t.staging) }}
+                {{ kept_filter }}
             ) as kept_rows,
-            (select count(*) from {{ ref(t.staging) }} where dq_status = 'superseded')
-            {% if t.identity %}
-                + (select count(*) from {{ ref(t.identity) }} where is_merged)
-            {% endif %} as merged_rows,
-            (select count(*) from {{ ref(t.staging) }} where dq_status = 'after_as_of')
-            {% if t.validated %}
-                + (
-                    select count(*) from {{ ref(t.validated) }}
-                    where relational_reason_code = 'after_as_of'
-                )
-            {% endif %} as after_as_of_rows
+            (
+                select count(*) from {{ ref(t.staging) }}
+                where dq_status = 'superseded'
+            )
+            + {{ identity_merged }} as merged_rows,
+            (
+                select count(*) from {{ ref(t.staging) }}
+                where dq_status = 'after_as_of'
+            )
+            + {{ relational_later }} as after_as_of_rows
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

@@ -12,29 +12,31 @@ reasons as (
 rejected as (
 
     {% for t in dq_tables() %}
+        {%- set contact_column = t.contact or "cast(null as " ~ dbt.type_string() ~ ")" %}
         select
             '{{ t.table }}' as source_table,
             'staging' as detected_in,
             raw_row_key,
             cast({{ t.key }} as {{ dbt.type_string() }}) as record_id,
-            {% if t.contact %}{{ t.contact }}{% else %}cast(null as {{ dbt.type_string() }}){% endif %} as contact_id,
+            {{ contact_column }} as contact_id,
             dq_reason_code as reason_code,
             loaded_at
         from {{ ref(t.staging) }}
         where dq_status = 'quarantined'
-        {% if t.validated %}
+        {%- if t.validated %}
             union all
             select
                 '{{ t.table }}' as source_table,
                 'relational' as detected_in,
-                validated.raw_row_key,
+                raw_row_key,
                 cast({{ t.key }} as {{ dbt.type_string() }}) as record_id,
-                {% if t.contact %}{{ t.contact }}{% else %}cast(null as {{ dbt.type_string() }}){% endif %} as contact_id,
-                validated.relational_reason_code as reason_code,
-                validated.loaded_at
-            from {{ ref(t.validated) }} as validated
-            where validated.relational_reason_code is not null and validated.relational_reason_code <> 'after_as_of'
-        {% endif %}
+                {{ contact_column }} as contact_id,
+                relational_reason_code as reason_code,
+                loaded_at
+            from {{ ref(t.validated) }}
+            -- lines of an order loaded after the as-of date are counted as after_as_of, not quarantined
+            where relational_reason_code is not null and relational_reason_code <> 'after_as_of'
+        {%- endif %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
