@@ -122,7 +122,6 @@ def _dbt_env(s: BuildSettings, project: Path) -> dict[str, str]:
     env = {
         "CS_TARGET": s.target,
         "CS_DUCKDB_PATH": str(s.work_db.resolve()),
-        "CS_DUCKDB_TEMP_DIR": str((s.work_dir / "duckdb_tmp").resolve()),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     if s.raw_path is not None:
@@ -210,7 +209,6 @@ def build(settings: BuildSettings) -> BuildResult:
     settings.work_dir = Path(settings.work_dir).resolve()
     settings.publish_dir = Path(settings.publish_dir).resolve()
     settings.work_dir.mkdir(parents=True, exist_ok=True)
-    (settings.work_dir / "duckdb_tmp").mkdir(exist_ok=True)
     run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
     result = BuildResult(run_id=run_id, as_of=settings.as_of, steps=[], success=False)
     log.info("build %s: as of %s, target %s, project %s", run_id, settings.as_of, settings.target, project)
