@@ -49,12 +49,18 @@ def timed_child(args: list[str]) -> tuple[float, float, subprocess.CompletedProc
     return wall, peak_kib / 2**20, proc
 
 
-def node_timings(work_dir: Path, top: int = 8) -> list[tuple[str, float]]:
+def node_timings(work_dir: Path, top: int = 8) -> tuple[list[tuple[str, float]], dict[str, float]]:
+    """The slowest nodes, and the summed execution time per resource type (model, test, unit_test, seed)."""
     path = work_dir / "target" / "run_results.json"
     if not path.exists():
-        return []
-    rows = [(r["unique_id"].split(".", 2)[-1], r["execution_time"]) for r in json.loads(path.read_text())["results"]]
-    return sorted(rows, key=lambda r: -r[1])[:top]
+        return [], {}
+    results = json.loads(path.read_text())["results"]
+    rows = [(r["unique_id"].split(".", 2)[-1], r["execution_time"]) for r in results]
+    by_type: dict[str, float] = {}
+    for r in results:
+        kind = r["unique_id"].split(".", 1)[0]
+        by_type[kind] = by_type.get(kind, 0.0) + r["execution_time"]
+    return sorted(rows, key=lambda r: -r[1])[:top], by_type
 
 
 def main(a) -> int:
@@ -82,9 +88,11 @@ def main(a) -> int:
     if proc.returncode:
         print(proc.stderr[-5000:], file=sys.stderr)
         return 1
-    result = json.loads(proc.stdout)
+    # dbt logs to stdout too: read the run's record from the runner's log instead.
+    result = json.loads((work / "logs" / "runs.jsonl").read_text().splitlines()[-1])
     steps = {s["name"]: s["seconds"] for s in result["steps"]}
     rows = manifest["rows"]
+    slowest, by_type = node_timings(work)
     lines = [
         f"## {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC: full build, {a.contacts:,} contacts",
         "",
@@ -97,7 +105,8 @@ def main(a) -> int:
     lines += [
         f"- **full build: {wall:.1f} s wall, peak RSS {peak:.2f} GiB** (freshness {steps.get('freshness', 0):.1f} s, "
         f"dbt build with data and unit tests {steps.get('dbt build', 0):.1f} s, publish {steps.get('publish', 0):.1f} s)",
-        "- slowest nodes: " + ", ".join(f"{n} {t:.1f} s" for n, t in node_timings(work)),
+        "- node time summed over threads: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(by_type.items())),
+        "- slowest nodes: " + ", ".join(f"{n} {t:.1f} s" for n, t in slowest),
         "",
     ]
     text = "\n".join(lines) + "\n"
