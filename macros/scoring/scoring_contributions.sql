@@ -1,0 +1,212 @@
+{#- Scoring engine, step 1: normalise every criterion and weight it, per scoring profile.
+
+    criteria_relation: the long criteria table (entity_id, criterion, value_number, value_text) of one entity type.
+    Returns a select with one row per profile, entity and weighted criterion:
+    - normalized_value 0-1 from the criterion's normalisation (scoring_criteria seed):
+      percent_rank   rank among the entities with a value, on the value rounded to 2 decimals (ties share a rank;
+                     relative: it moves when other entities change, by design);
+      linear         (value - lower_bound) / (upper_bound - lower_bound), clamped to 0-1 (absolute);
+      bins           the normalized_value of the highest criterion_bins row whose lower_bound <= value;
+      category       the normalized_value of the value's criterion_categories row (unknown category: 0);
+      direction lower_is_better turns a linear or percent-rank position p into 1 - p;
+    - contribution_points = 100 * weight * normalized_value / (sum of the profile's weights whose criterion has a
+      value for this entity), rounded to cents: a missing value neither rewards nor punishes, its weight is shared
+      among the criteria that are known. Contributions of one entity and profile add up to its weighted score. -#}
+{% macro scoring_contributions(criteria_relation, entity_type) -%}
+    {{ return(adapter.dispatch('scoring_contributions', 'customer_scoring')(criteria_relation, entity_type)) }}
+{%- endmacro %}
+
+{% macro default__scoring_contributions(criteria_relation, entity_type) -%}
+with
+
+criteria as (
+
+    select * from {{ criteria_relation }}
+
+),
+
+definitions as (
+
+    select * from {{ ref('scoring_criteria') }}
+    where entity_type = '{{ entity_type }}'
+
+),
+
+profiles as (
+
+    select * from {{ ref('scoring_profiles') }}
+    where entity_type = '{{ entity_type }}'
+
+),
+
+weights as (
+
+    select
+        scoring_weights.profile,
+        scoring_weights.criterion,
+        cast(scoring_weights.weight as {{ dbt.type_float() }}) as weight
+    from {{ ref('scoring_weights') }} as scoring_weights
+    inner join profiles
+        on scoring_weights.profile = profiles.profile
+
+),
+
+categories as (
+
+    select * from {{ ref('criterion_categories') }}
+
+),
+
+bins as (
+
+    select * from {{ ref('criterion_bins') }}
+
+),
+
+defined as (
+
+    select
+        criteria.entity_id,
+        criteria.criterion,
+        criteria.value_number,
+        criteria.value_text,
+        definitions.normalisation,
+        definitions.direction,
+        cast(definitions.lower_bound as {{ dbt.type_float() }}) as lower_bound,
+        cast(definitions.upper_bound as {{ dbt.type_float() }}) as upper_bound
+    from criteria
+    inner join definitions
+        on criteria.criterion = definitions.criterion
+    where criteria.criterion in (select weights.criterion from weights)
+
+),
+
+ranked as (
+
+    select
+        defined.*,
+        case
+            when defined.normalisation = 'percent_rank' and defined.value_number is not null
+                then percent_rank() over (
+                    partition by defined.criterion, case when defined.value_number is null then 1 else 0 end
+                    order by round(cast(defined.value_number as decimal(38, 6)), 2)
+                )
+        end as percentile
+    from defined
+
+),
+
+binned as (
+
+    select
+        ranked.entity_id,
+        ranked.criterion,
+        cast(bins.normalized_value as {{ dbt.type_float() }}) as bin_value,
+        row_number() over (
+            partition by ranked.entity_id, ranked.criterion order by bins.lower_bound desc
+        ) as bin_rank
+    from ranked
+    inner join bins
+        on
+            ranked.criterion = bins.criterion
+            and ranked.value_number >= bins.lower_bound
+    where ranked.normalisation = 'bins'
+
+),
+
+positioned as (
+
+    select
+        ranked.entity_id,
+        ranked.criterion,
+        ranked.value_number,
+        ranked.value_text,
+        ranked.normalisation,
+        ranked.direction,
+        case
+            when ranked.normalisation = 'linear' and ranked.value_number is not null
+                then
+                    case
+                        when ranked.value_number <= ranked.lower_bound then 0.0
+                        when ranked.value_number >= ranked.upper_bound then 1.0
+                        else (ranked.value_number - ranked.lower_bound) / (ranked.upper_bound - ranked.lower_bound)
+                    end
+            when ranked.normalisation = 'percent_rank' then ranked.percentile
+            when ranked.normalisation = 'bins' then binned.bin_value
+            when ranked.normalisation = 'category' and ranked.value_text is not null
+                then coalesce(cast(categories.normalized_value as {{ dbt.type_float() }}), 0.0)
+        end as position
+    from ranked
+    left join binned
+        on
+            ranked.entity_id = binned.entity_id
+            and ranked.criterion = binned.criterion
+            and binned.bin_rank = 1
+    left join categories
+        on
+            ranked.criterion = categories.criterion
+            and ranked.value_text = categories.category
+
+),
+
+oriented as (
+
+    select
+        entity_id,
+        criterion,
+        value_number,
+        value_text,
+        round(
+            cast(
+                case
+                    when normalisation in ('linear', 'percent_rank') and direction = 'lower_is_better'
+                        then 1.0 - position
+                    else position
+                end as decimal(38, 10)
+            ),
+            6
+        ) as normalized_value
+    from positioned
+
+),
+
+weighted as (
+
+    select
+        weights.profile,
+        oriented.entity_id,
+        oriented.criterion,
+        oriented.value_number,
+        oriented.value_text,
+        oriented.normalized_value,
+        weights.weight,
+        sum(case when oriented.normalized_value is not null then weights.weight else 0 end)
+            over (partition by weights.profile, oriented.entity_id)
+        as available_weight
+    from oriented
+    inner join weights
+        on oriented.criterion = weights.criterion
+
+),
+
+final as (
+
+    select
+        profile,
+        entity_id,
+        criterion,
+        value_number,
+        value_text,
+        cast(normalized_value as decimal(18, 6)) as normalized_value,
+        cast(weight as decimal(18, 4)) as weight,
+        normalized_value is null as is_missing,
+        cast(
+            coalesce(round(cast(100 * weight * normalized_value / nullif(available_weight, 0) as decimal(38, 10)), 2), 0)
+            as decimal(18, 2)
+        ) as contribution_points
+    from weighted
+
+)
+
+select * from final
+{%- endmacro %}

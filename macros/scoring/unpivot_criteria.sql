@@ -1,0 +1,36 @@
+{#- Turns a wide relation (one row per entity, one column per criterion) into the long criteria table of the
+    scoring engine: one row per entity and criterion, with the value in value_number (numeric criteria) or
+    value_text (categorical criteria). A missing value stays as a row with NULLs, so the engine sees it and
+    re-weights instead of scoring it as zero.
+    - relation: the wide CTE or relation; entity_id: its id column;
+    - number_columns / text_columns: the criterion columns, named as in the scoring_criteria seed. -#}
+{% macro unpivot_criteria(relation, entity_id, number_columns, text_columns=[]) -%}
+    {%- set selects = [] -%}
+    {%- for c in number_columns -%}
+        {%- do selects.append(
+            "select " ~ entity_id ~ " as entity_id, '" ~ c ~ "' as criterion, "
+            ~ "cast(" ~ c ~ " as " ~ dbt.type_float() ~ ") as value_number, "
+            ~ "cast(null as " ~ dbt.type_string() ~ ") as value_text from " ~ relation
+        ) -%}
+    {%- endfor -%}
+    {%- for c in text_columns -%}
+        {%- do selects.append(
+            "select " ~ entity_id ~ " as entity_id, '" ~ c ~ "' as criterion, "
+            ~ "cast(null as " ~ dbt.type_float() ~ ") as value_number, "
+            ~ "cast(" ~ c ~ " as " ~ dbt.type_string() ~ ") as value_text from " ~ relation
+        ) -%}
+    {%- endfor -%}
+    {{ selects | join('\nunion all\n') }}
+{%- endmacro %}
+
+{#- The customer criteria the project computes (int_customer__criteria): the names a scoring_criteria row of
+    entity type 'customer' may use. Validation checks the seeds against this list. -#}
+{% macro customer_criteria() -%}
+    {{ return({
+        'number': ['recency_days', 'frequency_orders', 'monetary_net', 'r_score', 'f_score', 'm_score',
+                   'orders_per_year', 'avg_basket', 'gap_cv', 'spend_trend', 'tenure_days', 'category_breadth',
+                   'refund_cancel_rate', 'overdue_ratio', 'discount_dependency', 'latest_nps', 'csat_weighted',
+                   'review_rating_weighted', 'age_band_fit', 'gender_fit', 'location_fit'],
+        'text': ['nps_class'],
+    }) }}
+{%- endmacro %}
