@@ -12,6 +12,7 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
@@ -37,16 +38,22 @@ def versions() -> str:
     return ", ".join(f"{n} {metadata.version(n)}" for n in names) + f", Python {platform.python_version()}"
 
 
-def timed_child(args: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Run a child; return wall seconds, its peak RSS in GiB, and the completed process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if peak_kib < before:  # ru_maxrss is a max over all children so far: a smaller child does not show
-        peak_kib = before
-    return wall, peak_kib / 2**20, proc
+def timed_child(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run a child; return wall seconds, its own peak RSS in GiB, and the completed process.
+
+    The peak is that child's alone (os.wait4), not RUSAGE_CHILDREN's maximum over every child so far, which would
+    hide a small step run after the full build."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        child = subprocess.Popen(args, stdout=out, stderr=err, text=True,
+                                 env=None if env is None else {**os.environ, **env})
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - t0
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        proc = subprocess.CompletedProcess(args, child.returncode, out.read(), err.read())
+    return wall, usage.ru_maxrss / 2**20, proc
 
 
 def node_timings(work_dir: Path, top: int = 8) -> tuple[list[tuple[str, float]], dict[str, float]]:

@@ -141,3 +141,41 @@ def test_two_builds_on_one_work_dir_do_not_run_at_once(tmp_path):
         with pytest.raises(runner.BuildError, match="another build"):
             with runner._exclusive_lock(lock):
                 pass
+
+
+def test_optional_tables_switched_off_keep_the_build_green(tmp_path):
+    """With every optional table off and their files absent, the build passes and accounts for the rest."""
+    from customer_scoring.generate import generate_demo_data
+
+    raw = tmp_path / "raw"
+    generate_demo_data(raw, contacts=300, seed=3, end_date=END_DATE, include_optional=False)
+    switches = ["enable_opportunities", "enable_consents", "enable_erasure_requests", "enable_campaigns",
+                "enable_surveys", "enable_enrichment"]
+    res = run_build(raw, tmp_path, extra_vars={s: False for s in switches})
+    assert res.success, res.error
+    con = duckdb.connect(str(res.publication), read_only=True)
+    try:
+        tables = {r[0] for r in con.execute("select source_table from audit.dq_reconciliation").fetchall()}
+        customers = con.execute("select count(*), count(nps_class) from marts.customer_scores").fetchone()
+    finally:
+        con.close()
+    assert tables == {"crm.accounts", "crm.contacts", "shop.products", "shop.orders", "shop.order_items",
+                      "marketing.events"}
+    assert customers[0] > 0 and customers[1] == 0, "without surveys, customers are scored with no NPS"
+
+
+def test_raw_csv_files_build_like_parquet(tmp_path):
+    """--csv demo files, read with raw_format csv, give the same accounting as the Parquet files."""
+    from customer_scoring.generate import generate_demo_data
+
+    raw = tmp_path / "raw"
+    generate_demo_data(raw, contacts=300, seed=5, end_date=END_DATE, csv=True)
+    sql = "select source_table, raw_rows, kept_rows, quarantined_rows, merged_rows from audit.dq_reconciliation"
+    counts = []
+    for fmt in ("parquet", "csv"):
+        res = run_build(raw, tmp_path / fmt, extra_vars={"raw_format": fmt}, exclude=["test_type:unit"])
+        assert res.success, res.error
+        con = duckdb.connect(str(res.publication), read_only=True)
+        counts.append(sorted(con.execute(sql).fetchall()))
+        con.close()
+    assert counts[0] == counts[1]
