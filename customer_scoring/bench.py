@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -38,14 +37,18 @@ def versions() -> str:
     return ", ".join(f"{n} {metadata.version(n)}" for n in names) + f", Python {platform.python_version()}"
 
 
-def timed_child(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
+def timed_child(args: list[str], env: dict[str, str] | None = None,
+                stdin: str | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
     """Run a child; return wall seconds, its own peak RSS in GiB, and the completed process.
 
     The peak is that child's alone (os.wait4), not RUSAGE_CHILDREN's maximum over every child so far, which would
     hide a small step run after the full build."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    with tempfile.TemporaryFile("w+") as inp, tempfile.TemporaryFile("w+") as out, \
+            tempfile.TemporaryFile("w+") as err:
+        inp.write(stdin or "")
+        inp.seek(0)
         t0 = time.perf_counter()
-        child = subprocess.Popen(args, stdout=out, stderr=err, text=True,
+        child = subprocess.Popen(args, stdin=inp, stdout=out, stderr=err, text=True,
                                  env=None if env is None else {**os.environ, **env})
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - t0
@@ -99,7 +102,13 @@ def main(a) -> int:
     result = json.loads((work / "logs" / "runs.jsonl").read_text().splitlines()[-1])
     steps = {s["name"]: s["seconds"] for s in result["steps"]}
     rows = manifest["rows"]
-    slowest, by_type = node_timings(work)
+    slowest, by_type = node_timings(work)  # read before the RFM step overwrites run_results.json
+    rfm = None
+    run_rfm = getattr(a, "rfm", None)
+    if run_rfm is None:  # default: on when the full build left a work database
+        run_rfm = (work / "customer_scoring.duckdb").exists()
+    if run_rfm:
+        rfm = rfm_step(work, raw, a.threads)
     lines = [
         f"## {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC: full build, {a.contacts:,} contacts",
         "",
@@ -114,8 +123,10 @@ def main(a) -> int:
         f"dbt build with data and unit tests {steps.get('dbt build', 0):.1f} s, publish {steps.get('publish', 0):.1f} s)",
         "- node time summed over threads: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(by_type.items())),
         "- slowest nodes: " + ", ".join(f"{n} {t:.1f} s" for n, t in slowest),
-        "",
     ]
+    if rfm is not None:
+        lines += rfm_lines(rfm, a.threads)
+    lines.append("")
     text = "\n".join(lines) + "\n"
     results = Path(a.results)
     results.parent.mkdir(parents=True, exist_ok=True)
@@ -125,3 +136,211 @@ def main(a) -> int:
         fh.write(text)
     print(text)
     return 0
+
+
+# --- RFM step: the dbt models against a hand-written single DuckDB query, on the built work database -------------
+
+RFM_MODELS = ("int_customer__order_facts", "int_customer__rfm")
+
+# One statement, written by hand from the models' definitions (int_customer__order_facts, int_customer__rfm, macro
+# quintile_score with rfm_tie_rule 'split'): same inputs (the clean orders and order lines, current products, the
+# segment map seed), same windows, rounding and tie rule. {as_of}, {lookback}, {trend} are filled in.
+HAND_WRITTEN_RFM = """
+create or replace table main.bench_rfm as
+with orders as (
+    select
+        contact_id, order_id, ordered_at, ordered_on, total_amount, is_completed, is_refunded, is_cancelled,
+        case when is_completed then lag(ordered_on) over (
+            partition by contact_id, is_completed order by ordered_at, order_id) end as previous_on
+    from intermediate.int_orders
+),
+per_contact as (
+    select
+        contact_id,
+        min(ordered_at) filter (where is_completed) as first_order_at,
+        max(ordered_at) filter (where is_completed) as last_order_at,
+        count(*) filter (where is_completed) as completed_orders_total,
+        count(*) filter (where is_completed and ordered_on > date '{as_of}' - {lookback}) as frequency_orders,
+        coalesce(sum(total_amount) filter (where is_completed and ordered_on > date '{as_of}' - {lookback}), 0)
+            as monetary_net,
+        coalesce(sum(total_amount) filter (where is_completed and ordered_on > date '{as_of}' - {trend}), 0)
+            as spend_recent,
+        coalesce(sum(total_amount) filter (where is_completed and ordered_on > date '{as_of}' - 2 * {trend}
+            and ordered_on <= date '{as_of}' - {trend}), 0) as spend_previous,
+        count(*) filter (where ordered_on > date '{as_of}' - {lookback}) as orders_placed,
+        count(*) filter (where is_refunded and ordered_on > date '{as_of}' - {lookback}) as refunded_orders,
+        count(*) filter (where is_cancelled and ordered_on > date '{as_of}' - {lookback}) as cancelled_orders,
+        coalesce(sum(total_amount) filter (where is_refunded and ordered_on > date '{as_of}' - {lookback}), 0)
+            as refunded_amount,
+        count(previous_on) filter (where ordered_on > date '{as_of}' - {lookback}) as purchase_gaps,
+        avg(cast(date_diff('day', previous_on, ordered_on) as double))
+            filter (where ordered_on > date '{as_of}' - {lookback}) as mean_gap_days,
+        stddev_samp(cast(date_diff('day', previous_on, ordered_on) as double))
+            filter (where ordered_on > date '{as_of}' - {lookback}) as stddev_gap_days
+    from orders
+    group by contact_id
+    having count(*) filter (where is_completed) > 0
+),
+baskets as (
+    select
+        o.contact_id,
+        count(distinct p.category) as category_breadth,
+        sum(case when i.discount_rate > 0 then i.line_amount_local else 0 end) as discounted_amount_local,
+        sum(i.line_amount_local) as line_amount_local
+    from intermediate.int_orders as o
+    inner join intermediate.int_order_items as i on o.order_id = i.order_id
+    left join (select product_id, category from staging.stg_shop__products where dq_status = 'current') as p
+        on i.product_id = p.product_id
+    where o.is_completed and o.ordered_on > date '{as_of}' - {lookback}
+    group by o.contact_id
+),
+facts as (
+    select
+        c.contact_id,
+        c.first_order_at,
+        c.last_order_at,
+        cast(c.completed_orders_total as integer) as completed_orders_total,
+        cast(c.spend_recent as decimal(18, 2)) as spend_recent,
+        cast(c.spend_previous as decimal(18, 2)) as spend_previous,
+        cast(c.orders_placed as integer) as orders_placed,
+        cast(c.refunded_orders as integer) as refunded_orders,
+        cast(c.cancelled_orders as integer) as cancelled_orders,
+        cast(c.refunded_amount as decimal(18, 2)) as refunded_amount,
+        cast(date_diff('day', cast(c.last_order_at as date), date '{as_of}') as integer) as recency_days,
+        cast(c.frequency_orders as integer) as frequency_orders,
+        cast(c.monetary_net as decimal(18, 2)) as monetary_net,
+        cast(round(c.frequency_orders * 365.25 / greatest(30, least({lookback},
+            date_diff('day', cast(c.first_order_at as date), date '{as_of}'))), 4) as decimal(18, 4)) as orders_per_year,
+        cast(round(c.monetary_net / nullif(c.frequency_orders, 0), 2) as decimal(18, 2)) as avg_basket,
+        cast(round(c.mean_gap_days, 4) as decimal(18, 4)) as mean_gap_days,
+        cast(case when c.purchase_gaps >= 2 then round(c.stddev_gap_days / nullif(c.mean_gap_days, 0), 4) end
+            as decimal(18, 4)) as gap_cv,
+        cast(round((c.spend_recent - c.spend_previous) / nullif(c.spend_recent + c.spend_previous, 0), 4)
+            as decimal(18, 4)) as spend_trend,
+        cast(date_diff('day', cast(c.first_order_at as date), date '{as_of}') as integer) as tenure_days,
+        cast(coalesce(b.category_breadth, 0) as integer) as category_breadth,
+        cast(round(cast(c.refunded_orders + c.cancelled_orders as decimal(18, 4)) / nullif(c.orders_placed, 0), 4)
+            as decimal(18, 4)) as refund_cancel_rate,
+        cast(round(date_diff('day', cast(c.last_order_at as date), date '{as_of}') / nullif(c.mean_gap_days, 0), 4)
+            as decimal(18, 4)) as overdue_ratio,
+        cast(round(b.discounted_amount_local / nullif(b.line_amount_local, 0), 4) as decimal(18, 4))
+            as discount_dependency
+    from per_contact as c
+    left join baskets as b on c.contact_id = b.contact_id
+),
+scored as (
+    select
+        facts.*,
+        cast(1 + floor(5.0 * (row_number() over (order by round(cast(recency_days as decimal(38, 6)), 0) desc,
+            contact_id) - 1) / count(*) over ()) as integer) as r_score,
+        cast(1 + floor(5.0 * (row_number() over (order by round(cast(frequency_orders as decimal(38, 6)), 0),
+            contact_id) - 1) / count(*) over ()) as integer) as f_score,
+        cast(1 + floor(5.0 * (row_number() over (order by round(cast(monetary_net as decimal(38, 6)), 2),
+            contact_id) - 1) / count(*) over ()) as integer) as m_score
+    from facts
+)
+select
+    scored.*,
+    cast(scored.r_score as varchar) || cast(scored.f_score as varchar) || cast(scored.m_score as varchar) as rfm_cell,
+    m.segment as rfm_segment
+from scored
+left join config.rfm_segment_map as m
+    on scored.r_score = m.r_score and scored.f_score = m.f_score and scored.m_score = m.m_score
+"""
+
+# Run in a child process so that its peak RSS is its own: the query, then the comparison with the dbt models.
+HAND_WRITTEN_CHILD = r"""
+import json, sys, time
+import duckdb
+db, threads, memory_limit, sql = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.stdin.read()
+con = duckdb.connect(db, config={"memory_limit": memory_limit, "threads": threads,
+                                 "preserve_insertion_order": False})
+t0 = time.perf_counter()
+con.execute(sql)
+query_seconds = time.perf_counter() - t0
+rows = con.execute("select count(*) from main.bench_rfm").fetchone()[0]
+rfm_mismatches = con.execute('''
+    select count(*) from main.bench_rfm as h
+    full outer join intermediate.int_customer__rfm as d on h.contact_id = d.contact_id
+    where h.contact_id is null or d.contact_id is null
+       or h.r_score <> d.r_score or h.f_score <> d.f_score or h.m_score <> d.m_score
+       or h.rfm_cell <> d.rfm_cell or h.rfm_segment is distinct from d.rfm_segment
+''').fetchone()[0]
+columns = [r[0] for r in con.execute('''
+    select column_name from information_schema.columns
+    where table_schema = 'intermediate' and table_name = 'int_customer__order_facts'
+      and column_name in (select column_name from information_schema.columns
+                          where table_schema = 'main' and table_name = 'bench_rfm')
+      and column_name <> 'contact_id'
+''').fetchall()]
+differs = " or ".join(f"h.{c} is distinct from d.{c}" for c in columns)
+facts_mismatches = con.execute(f'''
+    select count(*) from main.bench_rfm as h
+    full outer join intermediate.int_customer__order_facts as d on h.contact_id = d.contact_id
+    where h.contact_id is null or d.contact_id is null or {differs}
+''').fetchone()[0]
+con.execute("drop table main.bench_rfm")
+con.close()
+print(json.dumps({"query_seconds": query_seconds, "rows": rows, "rfm_mismatches": rfm_mismatches,
+                  "facts_mismatches": facts_mismatches, "facts_columns": len(columns)}))
+"""
+
+
+def dbt_executable() -> list[str]:
+    exe = Path(sys.executable).parent / "dbt"
+    if exe.exists():
+        return [str(exe)]
+    return [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())"]
+
+
+def rfm_step(work: Path, raw: Path, threads: int) -> dict:
+    """Times `dbt run` of the RFM models and the hand-written query beside it, on the same built work database,
+    memory limit and threads, each in its own child process; checks they give the same scores."""
+    from customer_scoring.runner import project_dir
+
+    project = project_dir()
+    db = work / "customer_scoring.duckdb"
+    memory_limit = os.environ.get("CS_DUCKDB_MEMORY_LIMIT", "1500MB")
+    env = {"CS_TARGET": "duckdb", "CS_DUCKDB_PATH": str(db), "CS_RAW_PATH": str(raw), "CS_THREADS": str(threads),
+           "CS_DUCKDB_MEMORY_LIMIT": memory_limit, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    as_of = END_DATE.isoformat()
+    dbt_wall, dbt_peak, proc = timed_child(dbt_executable() + [
+        "run", "--project-dir", str(project), "--profiles-dir", str(project), "--target", "duckdb",
+        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+        "--vars", json.dumps({"as_of_date": as_of}), "--select", *RFM_MODELS,
+    ], env=env)
+    if proc.returncode:
+        raise RuntimeError(f"dbt run of the RFM models failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    dbt_nodes = sum(t for _, t in node_timings(work, top=len(RFM_MODELS))[0])
+    sql = HAND_WRITTEN_RFM.format(as_of=as_of, lookback=_var("customer_lookback_days", project),
+                                  trend=_var("spend_trend_window_days", project))
+    hand_wall, hand_peak, proc = timed_child(
+        [sys.executable, "-c", HAND_WRITTEN_CHILD, str(db), str(threads), memory_limit], env=None, stdin=sql)
+    if proc.returncode:
+        raise RuntimeError(f"hand-written RFM query failed:\n{proc.stderr[-3000:]}")
+    check = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"dbt_wall": dbt_wall, "dbt_peak": dbt_peak, "dbt_nodes": dbt_nodes, "hand_wall": hand_wall,
+            "hand_peak": hand_peak, **check, "memory_limit": memory_limit}
+
+
+def _var(name: str, project: Path) -> int:
+    """A var of dbt_project.yml (the RFM windows), read without dbt."""
+    import yaml
+
+    return int(yaml.safe_load((project / "dbt_project.yml").read_text())["vars"][name])
+
+
+def rfm_lines(r: dict, threads: int) -> list[str]:
+    ratio = r["dbt_wall"] / r["hand_wall"]
+    node_ratio = r["dbt_nodes"] / r["query_seconds"]
+    ok = ratio <= 1.5 and max(r["dbt_peak"], r["hand_peak"]) < 2.0 and r["rfm_mismatches"] == 0
+    return [
+        f"- **RFM step** ({', '.join(RFM_MODELS)}; memory_limit {r['memory_limit']}, {threads} threads, same work "
+        f"database, each in its own child process): **dbt run {r['dbt_wall']:.1f} s wall, peak RSS "
+        f"{r['dbt_peak']:.2f} GiB; hand-written single DuckDB query {r['hand_wall']:.1f} s wall, peak RSS "
+        f"{r['hand_peak']:.2f} GiB; ratio {ratio:.2f}x** ({'within' if ok else 'NOT within'} 1.5x and 2 GiB)",
+        f"  - without process start and dbt parsing: dbt node time {r['dbt_nodes']:.1f} s against query time "
+        f"{r['query_seconds']:.1f} s, ratio {node_ratio:.2f}x",
+        f"  - same results: {r['rows']:,} customers; r/f/m score, cell or segment mismatches: {r['rfm_mismatches']}; "
+        f"order facts rows differing in any of {r['facts_columns']} columns: {r['facts_mismatches']}",
+    ]

@@ -2,8 +2,10 @@
 
     `relation` is a CTE whose rows carry the staged columns plus `loaded_at` (when the row reached the raw layer) and
     `dq_reason_code` (NULL, or the code of the row-level defect that sends it to quarantine). The macro adds:
-    - raw_row_key: unique per raw row: the key, '~', and the row's place among rows sharing that key (exact
-      duplicates get distinct keys);
+    - valid_version_rank: the row's place among the rows sharing its key, visible valid rows first and newest first
+      (one window per key, the costliest step at scale, so only one);
+    - raw_row_key: unique per raw row: the key, '~' and valid_version_rank (exact duplicates get distinct keys; for a
+      key with several rows the numbering follows the classification, so it can differ between as-of dates);
     - is_visible: loaded before the as-of cutoff (rows loaded later did not exist for a build as of that date);
     - dq_status: 'after_as_of' (not visible), 'quarantined' (a row-level defect), 'current' (the newest valid
       version of its key) or 'superseded' (an older or duplicate version of a key that has a current row).
@@ -16,6 +18,7 @@
     {%- endset -%}
     select
         *,
+        {{ key_expr }} || '~' || cast(valid_version_rank as {{ dbt.type_string() }}) as raw_row_key,
         case
             when not is_visible then 'after_as_of'
             when dq_reason_code is not null then 'quarantined'
@@ -25,13 +28,12 @@
     from (
         select
             *,
-            {{ key_expr }} || '~' || cast(
-                row_number() over (partition by {{ key_columns | join(', ') }} order by {{ newest_first }})
-                as {{ dbt.type_string() }}
-            ) as raw_row_key,
+            -- one window per key: visible valid rows first, newest first; the first of them is the current one
             row_number() over (
-                partition by {{ key_columns | join(', ') }}, is_visible, dq_reason_code
-                order by {{ newest_first }}
+                partition by {{ key_columns | join(', ') }}
+                order by
+                    case when is_visible and dq_reason_code is null then 0 else 1 end,
+                    {{ newest_first }}
             ) as valid_version_rank
         from (
             select

@@ -16,8 +16,6 @@ final as (
         master_contact_id as contact_id,
         contact_id as source_contact_id,
         event_type,
-        url,
-        properties,
         occurred_at,
         occurred_on
     from validated

@@ -23,10 +23,9 @@ final as (
         events.contact_id,
         identity.master_contact_id,
 
-        -- event
+        -- event (url and properties stay in staging: nothing downstream reads them, and they are the bulk of the
+        -- bytes at 20M events)
         events.event_type,
-        events.url,
-        events.properties,
 
         -- timestamps
         events.occurred_at,
