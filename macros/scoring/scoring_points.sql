@@ -1,5 +1,7 @@
 {#- Scoring engine, step 2: points rules (point_rules seed) that add or remove points, per profile and entity.
 
+    activity_relation: one row per activity or per activity and day (entity_id, activity_type, days_before_as_of,
+    and activity_count, the number of activities the row stands for; NULL counts as 1).
     A rule's condition is structured data, never SQL: `field`, `operator`, `value`.
     - Without window_days, `field` is a criterion of the entity and the rule fires when `value_<criterion>
       <operator> value` (operators =, !=, <, <=, >, >=, in, not_in; `in` lists are separated by '|'): points once.
@@ -68,26 +70,9 @@ value_matches as (
         rules.points,
         rules.cap,
         cast(1 as {{ dbt.type_int() }}) as occurrences,
-        case
-            when criteria.value_number is not null
-                then
-                    case rules.operator
-                        when '=' then criteria.value_number = rules.rule_number
-                        when '!=' then criteria.value_number <> rules.rule_number
-                        when '<' then criteria.value_number < rules.rule_number
-                        when '<=' then criteria.value_number <= rules.rule_number
-                        when '>' then criteria.value_number > rules.rule_number
-                        when '>=' then criteria.value_number >= rules.rule_number
-                    end
-            when criteria.value_text is not null
-                then
-                    case rules.operator
-                        when '=' then criteria.value_text = rules.rule_value
-                        when '!=' then criteria.value_text <> rules.rule_value
-                        when 'in' then '|' || rules.rule_value || '|' like '%|' || criteria.value_text || '|%'
-                        when 'not_in' then '|' || rules.rule_value || '|' not like '%|' || criteria.value_text || '|%'
-                    end
-        end as is_met
+        {{ condition_is_met(
+            'criteria.value_number', 'criteria.value_text', 'rules.operator', 'rules.rule_number', 'rules.rule_value'
+        ) }} as is_met
     from criteria
     inner join rules
         on
@@ -101,7 +86,7 @@ activity_counts as (
     select
         rules.rule_id,
         activity.entity_id,
-        count(*) as occurrences
+        sum(coalesce(activity.activity_count, 1)) as occurrences
     from activity
     inner join rules
         on
@@ -123,15 +108,10 @@ window_matches as (
         coalesce(activity_counts.occurrences, 0) as occurrences,
         case
             when rules.per_occurrence then coalesce(activity_counts.occurrences, 0) > 0
-            else
-                case rules.operator
-                    when '=' then coalesce(activity_counts.occurrences, 0) = rules.rule_number
-                    when '!=' then coalesce(activity_counts.occurrences, 0) <> rules.rule_number
-                    when '<' then coalesce(activity_counts.occurrences, 0) < rules.rule_number
-                    when '<=' then coalesce(activity_counts.occurrences, 0) <= rules.rule_number
-                    when '>' then coalesce(activity_counts.occurrences, 0) > rules.rule_number
-                    when '>=' then coalesce(activity_counts.occurrences, 0) >= rules.rule_number
-                end
+            else {{ condition_is_met(
+                'cast(coalesce(activity_counts.occurrences, 0) as ' ~ dbt.type_float() ~ ')', 'null',
+                'rules.operator', 'rules.rule_number', 'rules.rule_value'
+            ) }}
         end as is_met,
         rules.per_occurrence
     from rules

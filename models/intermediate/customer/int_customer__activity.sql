@@ -48,7 +48,8 @@ final as (
         activity_type || ':' || activity_id as activity_key,
         activity_type,
         activity_on,
-        cast({{ dbt.datediff('activity_on', as_of_date(), 'day') }} as {{ dbt.type_int() }}) as days_before_as_of
+        cast({{ dbt.datediff('activity_on', as_of_date(), 'day') }} as {{ dbt.type_int() }}) as days_before_as_of,
+        cast(1 as {{ dbt.type_int() }}) as activity_count
     from activity
 
 )
