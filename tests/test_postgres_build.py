@@ -66,3 +66,41 @@ def test_postgres_publication_swaps_schemas(pg, pg_built):
     names = {r[0] for r in fetch_pg(pg, "select schema_name from information_schema.schemata")}
     assert "audit" in names and "build_audit" not in names
     assert fetch_pg(pg, "select count(*) from meta.publication")[0][0] >= 1
+
+
+# --- customer scores: the same on both engines, to the cent and to the letter ------------------------------------
+
+def fetch_duck(pub, sql):
+    return sorted(tuple(r) for r in pub.execute(sql).fetchall())
+
+
+def first_differences(left, right, n=5):
+    only_left = sorted(set(left) - set(right))[:n]
+    only_right = sorted(set(right) - set(left))[:n]
+    return f"duckdb only: {only_left}\npostgres only: {only_right}"
+
+
+def test_customer_profile_scores_are_identical_on_postgres(pg, pg_built, pub):
+    # decimals compared as text: the same value and the same scale (12.50, not 12.5)
+    sql = ("select contact_id, profile, cast(score as varchar(40)), tier, recommended_action, top_factors "
+           "from marts.customer_profile_scores")
+    duck, post = fetch_duck(pub, sql), fetch_pg(pg, sql)
+    assert duck, "no customer scores to compare"
+    assert post == duck, first_differences(duck, post)
+
+
+def test_customer_scores_are_identical_on_postgres(pg, pg_built, pub):
+    sql = ("select contact_id, rfm_cell, rfm_segment, r_score, f_score, m_score, cast(recency_days as integer), "
+           "cast(frequency_orders as integer), cast(monetary_net as varchar(40)), primary_profile, "
+           "cast(primary_score as varchar(40)), primary_tier from marts.customer_scores")
+    duck, post = fetch_duck(pub, sql), fetch_pg(pg, sql)
+    assert duck, "no customers to compare"
+    assert post == duck, first_differences(duck, post)
+
+
+def test_customer_score_factors_are_identical_on_postgres(pg, pg_built, pub):
+    sql = ("select contact_id, profile, factor, factor_kind, cast(points as varchar(40)) "
+           "from marts.customer_score_factors")
+    duck, post = fetch_duck(pub, sql), fetch_pg(pg, sql)
+    assert duck
+    assert post == duck, first_differences(duck, post)

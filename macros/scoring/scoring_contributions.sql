@@ -10,8 +10,10 @@
       category       the normalized_value of the value's criterion_categories row (unknown category: 0);
       direction lower_is_better turns a linear or percent-rank position p into 1 - p;
     - contribution_points = 100 * weight * normalized_value / (sum of the profile's weights whose criterion has a
-      value for this entity), rounded to cents: a missing value neither rewards nor punishes, its weight is shared
-      among the criteria that are known. Contributions of one entity and profile add up to its weighted score. -#}
+      value for this entity), in cents: a missing value neither rewards nor punishes, its weight is shared among the
+      criteria that are known. Cents are allocated by largest remainder (ties by criterion), so the contributions of
+      one entity and profile add up to their exact total rounded to the cent: a perfect entity reaches 100.00, not
+      99.99 (three criteria of 44.444... + 33.333... + 22.222... give 44.45 + 33.33 + 22.22). -#}
 {% macro scoring_contributions(criteria_relation, entity_type) -%}
     {{ return(adapter.dispatch('scoring_contributions', 'customer_scoring')(criteria_relation, entity_type)) }}
 {%- endmacro %}
@@ -189,6 +191,32 @@ weighted as (
 
 ),
 
+cents as (
+
+    select
+        weighted.*,
+        coalesce(
+            round(cast(10000 * weight * normalized_value / nullif(available_weight, 0) as decimal(38, 10)), 6), 0
+        ) as exact_cents
+    from weighted
+
+),
+
+floored as (
+
+    select
+        cents.*,
+        floor(exact_cents) as floor_cents,
+        round(sum(exact_cents) over (partition by profile, entity_id), 0)
+        - sum(floor(exact_cents)) over (partition by profile, entity_id) as cents_to_allocate,
+        row_number() over (
+            partition by profile, entity_id
+            order by exact_cents - floor(exact_cents) desc, criterion asc
+        ) as remainder_rank
+    from cents
+
+),
+
 final as (
 
     select
@@ -201,10 +229,10 @@ final as (
         cast(weight as decimal(18, 4)) as weight,
         normalized_value is null as is_missing,
         cast(
-            coalesce(round(cast(100 * weight * normalized_value / nullif(available_weight, 0) as decimal(38, 10)), 2), 0)
+            (floor_cents + case when remainder_rank <= cents_to_allocate then 1 else 0 end) / 100.0
             as decimal(18, 2)
         ) as contribution_points
-    from weighted
+    from floored
 
 )
 

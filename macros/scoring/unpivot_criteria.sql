@@ -2,6 +2,8 @@
     scoring engine: one row per entity and criterion, with the value in value_number (numeric criteria) or
     value_text (categorical criteria). A missing value stays as a row with NULLs, so the engine sees it and
     re-weights instead of scoring it as zero.
+    value_number is double precision (not dbt.type_float(), a 4-byte float on DuckDB that turns 4716.57 into
+    4716.569824).
     - relation: the wide CTE or relation; entity_id: its id column;
     - number_columns / text_columns: the criterion columns, named as in the scoring_criteria seed. -#}
 {% macro unpivot_criteria(relation, entity_id, number_columns, text_columns=[]) -%}
@@ -9,22 +11,41 @@
     {%- for c in number_columns -%}
         {%- do selects.append(
             "select " ~ entity_id ~ " as entity_id, '" ~ c ~ "' as criterion, "
-            ~ "cast(" ~ c ~ " as " ~ dbt.type_float() ~ ") as value_number, "
+            ~ "cast(" ~ c ~ " as double precision) as value_number, "
             ~ "cast(null as " ~ dbt.type_string() ~ ") as value_text from " ~ relation
         ) -%}
     {%- endfor -%}
     {%- for c in text_columns -%}
         {%- do selects.append(
             "select " ~ entity_id ~ " as entity_id, '" ~ c ~ "' as criterion, "
-            ~ "cast(null as " ~ dbt.type_float() ~ ") as value_number, "
+            ~ "cast(null as double precision) as value_number, "
             ~ "cast(" ~ c ~ " as " ~ dbt.type_string() ~ ") as value_text from " ~ relation
         ) -%}
     {%- endfor -%}
     {{ selects | join('\nunion all\n') }}
 {%- endmacro %}
 
-{#- The customer criteria the project computes (int_customer__criteria): the names a scoring_criteria row of
-    entity type 'customer' may use. Validation checks the seeds against this list. -#}
+{#- The criteria the project computes per entity type: the names a scoring_criteria row of that entity type may
+    use. Validation checks the seeds against these lists. -#}
+{% macro entity_criteria() -%}
+    {{ return({
+        'customer': customer_criteria(),
+        'lead_fit': {
+            'number': ['industry_fit', 'employee_band_fit', 'revenue_band_fit', 'country_fit', 'job_function_fit',
+                       'seniority_fit', 'age_band_fit', 'location_fit'],
+            'text': [],
+        },
+        'lead': {'number': ['fit_score', 'engagement_score', 'high_intent_events_30d'], 'text': ['lead_stage']},
+        'account': {
+            'number': ['industry_fit', 'employee_band_fit', 'revenue_band_fit', 'country_fit', 'engaged_contacts',
+                       'functions_engaged', 'seniorities_engaged', 'best_lead_score', 'avg_lead_score',
+                       'open_pipeline_amount', 'won_revenue'],
+            'text': [],
+        },
+    }) }}
+{%- endmacro %}
+
+{#- The customer criteria (int_customer__criteria). -#}
 {% macro customer_criteria() -%}
     {{ return({
         'number': ['recency_days', 'frequency_orders', 'monetary_net', 'r_score', 'f_score', 'm_score',

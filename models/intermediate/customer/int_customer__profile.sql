@@ -1,6 +1,9 @@
 -- Demographic profile and its fit to the ideal customer, as of the as-of date: one row per golden contact.
 -- Age is measured on the as-of date; each attribute's fit (0-1) comes from the ideal_customer_profile seed, whose
 -- '*' row gives the fit of any value not listed. A missing attribute has no fit (NULL): it neither helps nor hurts.
+{%- set as_of = as_of_date_value() %}
+{%- set as_of_year = as_of[0:4] | int %}
+{%- set as_of_month_day = (as_of[5:7] ~ as_of[8:10]) | int %}
 with
 
 contacts as (
@@ -27,9 +30,18 @@ aged as (
         contact_id,
         gender,
         country_code,
+        -- whole years, one more on each birthday (days / 365.25 misses the birthday itself)
         case
             when birth_date is not null and birth_date <= {{ as_of_date() }}
-                then cast(floor({{ dbt.datediff('birth_date', as_of_date(), 'day') }} / 365.25) as {{ dbt.type_int() }})
+                then cast(
+                    {{ as_of_year }} - extract(year from birth_date)
+                    - case
+                        when extract(month from birth_date) * 100 + extract(day from birth_date) > {{ as_of_month_day }}
+                            then 1
+                        else 0
+                    end
+                    as {{ dbt.type_int() }}
+                )
         end as age_years
     from contacts
 

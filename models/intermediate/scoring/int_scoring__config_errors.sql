@@ -2,8 +2,7 @@
 -- Validation of the scoring configuration (seeds), at build time: one row per problem found, naming the seed, the
 -- offending row and what is wrong. Empty when the configuration is valid; otherwise its post-hook fails the build
 -- with every problem listed, and every scoring model (which depends on this one) is skipped.
-{%- set known = customer_criteria() %}
-{%- set known_criteria = known['number'] + known['text'] %}
+{%- set known = entity_criteria() %}
 
 with
 
@@ -63,18 +62,27 @@ segments as (
 
 activity_types as (
 
-    select * from {{ ref('customer_activity_types') }}
+    select
+        'customer' as entity_type,
+        activity_type
+    from {{ ref('customer_activity_types') }}
+    union all
+    select
+        'lead' as entity_type,
+        activity_type
+    from {{ ref('lead_activity_types') }}
 
 ),
 
 computed_criteria as (
 
-    {% for c in known_criteria %}
-        select
-            'customer' as entity_type,
-            '{{ c }}' as criterion
-        {% if not loop.last %}union all{% endif %}
+    {% set rows = [] %}
+    {% for entity_type, lists in known.items() %}
+        {% for c in lists['number'] + lists['text'] %}
+            {% do rows.append("select '" ~ entity_type ~ "' as entity_type, '" ~ c ~ "' as criterion") %}
+        {% endfor %}
     {% endfor %}
+    {{ rows | join('\n    union all\n    ') }}
 
 ),
 
@@ -332,13 +340,27 @@ problems as (
     select
         'point_rules',
         'rule_id=' || point_rules.rule_id,
-        'unknown field ' || point_rules.field || ': name a criterion (no window) or an activity type (with window_days)'
+        'unknown field ' || point_rules.field || ': name a criterion of the profile''s entity type (no window) or '
+        || 'one of its activity types (with window_days)'
     from point_rules
+    left join profiles
+        on point_rules.profile = profiles.profile
     where
-        not (point_rules.window_days is null and point_rules.field in (select criteria.criterion from criteria))
+        not (
+            point_rules.window_days is null
+            and exists (
+                select 1 from criteria
+                where criteria.criterion = point_rules.field and criteria.entity_type = profiles.entity_type
+            )
+        )
         and not (
             point_rules.window_days is not null
-            and point_rules.field in (select activity_types.activity_type from activity_types)
+            and exists (
+                select 1 from activity_types
+                where
+                    activity_types.activity_type = point_rules.field
+                    and activity_types.entity_type = profiles.entity_type
+            )
         )
 
     union all

@@ -116,8 +116,8 @@ final as (
         -- profile
         cast(demographics.age_band as {{ dbt.type_string() }}) as age_band,
         cast(demographics.country_code as {{ dbt.type_string() }}) as country_code,
-        cast(demographics.age_band_fit as {{ dbt.type_float() }}) as age_band_fit,
-        cast(demographics.location_fit as {{ dbt.type_float() }}) as location_fit,
+        cast(demographics.age_band_fit as double precision) as age_band_fit,
+        cast(demographics.location_fit as double precision) as location_fit,
 
         -- scores per shipped profile
         {% for p in ['acquire', 'develop', 'retain'] %}

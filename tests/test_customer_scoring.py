@@ -1,0 +1,345 @@
+"""Customer scoring: tiers that separate real behaviour, configuration validation, profiles as data, explanations.
+
+Builds here (each on the session's 2,000-contact demo data): one as of END_DATE - 182 days, one with a broken
+configuration (seeds and the validation model only), one with an added profile; the rest reads the session's
+`built` publication.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import END_DATE, copy_project, run_build
+from customer_scoring import runner
+
+PROFILES = ("acquire", "develop", "retain")
+HOLDOUT_DAYS = 182
+# A tier needs this many customers for its repeat-purchase rate to be compared: with fewer, one customer moves the
+# rate by 5 points or more, so the comparison would test noise. Such a tier is left out of the chain (and said so in
+# the assertion message); at least two tiers of every profile must remain.
+MIN_TIER_CUSTOMERS = 20
+
+
+def work_db(res: runner.BuildResult) -> Path:
+    """The private work database of a build made by conftest.run_build (root/build next to root/publish)."""
+    return res.publication.parent.parent / "build" / "customer_scoring.duckdb"
+
+
+# --- tiers against what customers did next ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def holdout_build(demo_raw, tmp_path_factory) -> runner.BuildResult:
+    res = run_build(demo_raw, tmp_path_factory.mktemp("holdout"), as_of=END_DATE - dt.timedelta(days=HOLDOUT_DAYS))
+    assert res.success, res.error
+    return res
+
+
+def repeat_rates(holdout: runner.BuildResult, built: runner.BuildResult) -> dict[str, dict[str, tuple[int, float]]]:
+    """Per profile and tier of the past build: (customers, share with a completed order after its as-of date and
+    on or before END_DATE), orders read from the END_DATE build's clean orders."""
+    as_of = holdout.as_of
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{holdout.publication}' as past (read_only)")
+        con.execute(f"attach '{work_db(built)}' as now (read_only)")
+        rows = con.execute("""
+            with later as (
+                select distinct contact_id
+                from now.intermediate.int_orders
+                where is_completed and ordered_on > ? and ordered_on <= ?
+            )
+            select s.profile, s.tier, count(*), avg(case when later.contact_id is not null then 1.0 else 0.0 end)
+            from past.marts.customer_profile_scores as s
+            left join later on s.contact_id = later.contact_id
+            group by s.profile, s.tier
+        """, [as_of, END_DATE]).fetchall()
+    finally:
+        con.close()
+    out: dict[str, dict[str, tuple[int, float]]] = defaultdict(dict)
+    for profile, tier, n, rate in rows:
+        out[profile][tier] = (n, float(rate))
+    return out
+
+
+def test_tiers_rank_customers_by_repeat_purchase_in_the_following_half_year(holdout_build, built):
+    rates = repeat_rates(holdout_build, built)
+    assert set(PROFILES) <= set(rates), rates
+    for profile in PROFILES:
+        tiers = rates[profile]
+        assert None not in tiers, f"{profile}: customers without a tier"
+        compared = [t for t in ("A", "B", "C") if tiers.get(t, (0, 0))[0] >= MIN_TIER_CUSTOMERS]
+        left_out = {t: tiers.get(t, (0, 0))[0] for t in ("A", "B", "C") if t not in compared}
+        shown = ", ".join(f"{t} {n} customers {r:.2f}" for t, (n, r) in sorted(tiers.items()))
+        assert len(compared) >= 2, f"{profile}: too few tiers with {MIN_TIER_CUSTOMERS}+ customers ({shown})"
+        chain = [tiers[t][1] for t in compared]
+        assert all(a > b for a, b in zip(chain, chain[1:])), (
+            f"{profile}: repeat-purchase rate must fall from tier to tier: {shown}"
+            + (f" (left out for size: {left_out})" if left_out else "")
+        )
+
+
+# --- configuration validation ------------------------------------------------------------------------------------
+
+def read_seed(project: Path, name: str) -> list[dict[str, str]]:
+    with open(project / "seeds" / "scoring" / f"{name}.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write_seed(project: Path, name: str, rows: list[dict[str, str]]) -> None:
+    path = project / "seeds" / "scoring" / f"{name}.csv"
+    with open(path, newline="") as fh:
+        header = next(csv.reader(fh))
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def edit_seed(project: Path, name: str, edit) -> None:
+    write_seed(project, name, edit(read_seed(project, name)))
+
+
+def row_of(rows: list[dict[str, str]], **match) -> dict[str, str]:
+    found = [r for r in rows if all(r[k] == v for k, v in match.items())]
+    assert len(found) == 1, (match, found)
+    return found[0]
+
+
+# (seed, row key as the validation names it, what it says): one per broken row below.
+BAD_ROWS = [
+    ("scoring_weights", "profile=acquire, criterion=lifetime_value", "unknown criterion"),
+    ("scoring_weights", "profile=develop", "weights must sum to 100, they sum to 105"),
+    ("tier_thresholds", "profile=retain, tier=B", "thresholds overlap or are out of order"),
+    ("tier_thresholds", "profile=acquire, tier=C", "tier has no action"),
+    ("rfm_segment_map", "cell=333", "no segment for this RFM cell"),
+    ("point_rules", "rule_id=detractor", "unknown field nps_klass"),
+]
+
+
+def break_configuration(project: Path) -> None:
+    def weights(rows):
+        rows.append({"profile": "acquire", "criterion": "lifetime_value", "weight": "0", "rationale": "not computed"})
+        row_of(rows, profile="develop", criterion="csat_weighted")["weight"] = "15"
+        return rows
+
+    def tiers(rows):
+        row_of(rows, profile="retain", tier="B")["min_score"] = "70"
+        row_of(rows, profile="acquire", tier="C")["action"] = ""
+        return rows
+
+    def segment_map(rows):
+        return [r for r in rows if (r["r_score"], r["f_score"], r["m_score"]) != ("3", "3", "3")]
+
+    def point_rules(rows):
+        row_of(rows, rule_id="detractor")["field"] = "nps_klass"
+        return rows
+
+    edit_seed(project, "scoring_weights", weights)
+    edit_seed(project, "tier_thresholds", tiers)
+    edit_seed(project, "rfm_segment_map", segment_map)
+    edit_seed(project, "point_rules", point_rules)
+
+
+@pytest.fixture(scope="module")
+def broken_config_build(demo_raw, tmp_path_factory):
+    root = tmp_path_factory.mktemp("bad_config")
+    project = copy_project(root / "project")
+    break_configuration(project)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CS_PROJECT_DIR", str(project))
+    try:
+        res = run_build(demo_raw, root, select=["+int_scoring__config_errors"])
+    finally:
+        mp.undo()
+    return root, res
+
+
+def node_messages(root: Path) -> str:
+    """The full messages of the failed nodes, as dbt wrote them in run_results.json."""
+    results = json.loads((root / "build" / "target" / "run_results.json").read_text())["results"]
+    return "\n".join(r["message"] or "" for r in results if r["status"] not in ("success", "pass"))
+
+
+def test_invalid_configuration_fails_the_build_naming_each_offending_row(broken_config_build):
+    root, res = broken_config_build
+    assert not res.success
+    assert res.steps[-1].name == "dbt build"
+    assert any("int_scoring__config_errors" in f for f in res.failures), res.failures
+    assert not (root / "publish" / "customer_scoring.duckdb").exists()
+    text = node_messages(root)
+    assert f"Invalid scoring configuration, {len(BAD_ROWS)} problem(s)" in text, text
+    for seed, key, problem in BAD_ROWS:
+        line = f"- {seed} ({key}): {problem}"
+        assert line in text, f"missing from the build's error: {line!r}\n--- error:\n{text}"
+
+
+@pytest.mark.xfail(strict=True, reason="runner._failures keeps only the first line of a node's message ('Compilation "
+                   "Error in model ...'), so BuildResult.error/failures and the CLI's JSON lose the problem list")
+def test_runner_error_names_each_offending_row(broken_config_build):
+    _, res = broken_config_build
+    text = "\n".join([res.error or "", *res.failures])
+    for seed, key, problem in BAD_ROWS:
+        assert f"{seed} ({key}): {problem}" in text
+
+
+def test_shipped_configuration_is_valid(built):
+    assert built.success, built.error
+    con = duckdb.connect(str(work_db(built)), read_only=True)
+    try:
+        assert con.execute("select * from intermediate.int_scoring__config_errors").fetchall() == []
+    finally:
+        con.close()
+
+
+# --- a profile, a criterion and a rule added as data only ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def winback_build(demo_raw, tmp_path_factory):
+    root = tmp_path_factory.mktemp("winback")
+    project = copy_project(root / "project")
+
+    def profiles(rows):
+        return rows + [{"profile": "winback", "entity_type": "customer", "objective": "reduce_churn",
+                        "description": "Win back lapsed customers who used to spend"}]
+
+    def weights(rows):
+        # a new profile...
+        rows += [
+            {"profile": "winback", "criterion": c, "weight": w, "rationale": "test"}
+            for c, w in (("monetary_net", "40"), ("frequency_orders", "30"), ("tenure_days", "20"),
+                         ("nps_class", "10"))
+        ]
+        # ...and a criterion added to a shipped profile, keeping its weights at 100
+        row_of(rows, profile="develop", criterion="monetary_net")["weight"] = "5"
+        rows.append({"profile": "develop", "criterion": "r_score", "weight": "5", "rationale": "test"})
+        return rows
+
+    def tiers(rows):
+        return rows + [
+            {"profile": "winback", "tier": t, "min_score": s, "action": a, "description": "test"}
+            for t, s, a in (("A", "60", "Personal call"), ("B", "30", "Win-back offer"), ("C", "0", "No action"))
+        ]
+
+    def point_rules(rows):
+        return rows + [{"rule_id": "winback_refund", "profile": "winback", "field": "order_refunded",
+                        "operator": ">=", "value": "1", "points": "-10", "per_occurrence": "false",
+                        "window_days": "365", "cap": "", "description": "test"}]
+
+    edit_seed(project, "scoring_profiles", profiles)
+    edit_seed(project, "scoring_weights", weights)
+    edit_seed(project, "tier_thresholds", tiers)
+    edit_seed(project, "point_rules", point_rules)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CS_PROJECT_DIR", str(project))
+    try:
+        res = run_build(demo_raw, root)
+    finally:
+        mp.undo()
+    assert res.success, res.error
+    return res
+
+
+def test_added_profile_is_scored_without_code_change(winback_build, pub):
+    con = duckdb.connect(str(winback_build.publication), read_only=True)
+    try:
+        customers = con.execute("select count(*) from marts.customer_scores").fetchone()[0]
+        n, lo, hi, untiered, tiers = con.execute("""
+            select count(*), min(score), max(score), count(*) filter (where tier is null or recommended_action is null),
+                   list(distinct tier order by tier)
+            from marts.customer_profile_scores where profile = 'winback'
+        """).fetchone()
+        r_score_factors = con.execute("""
+            select count(*) from marts.customer_score_factors
+            where profile = 'develop' and factor = 'r_score' and factor_kind = 'criterion'
+        """).fetchone()[0]
+        rule_factors = con.execute("""
+            select count(*), max(points) from marts.customer_score_factors
+            where profile = 'winback' and factor = 'winback_refund'
+        """).fetchone()
+    finally:
+        con.close()
+    assert customers > 0 and n == customers, "one winback row per customer"
+    assert Decimal(0) <= lo and hi <= Decimal(100) and lo < hi
+    assert untiered == 0
+    assert set(tiers) <= {"A", "B", "C"} and len(tiers) >= 2, tiers
+    assert r_score_factors == customers, "the criterion added to develop weighs in for every customer"
+    assert rule_factors[0] > 0 and rule_factors[1] == Decimal("-10.00")
+    # the same customers as the shipped build, scored on one more profile
+    shipped = pub.execute("select count(*) from marts.customer_scores").fetchone()[0]
+    assert shipped == customers
+
+
+# --- explanations -----------------------------------------------------------------------------------------------
+
+def parse_top_factors(text: str) -> list[tuple[str, Decimal]]:
+    if text == "":
+        return []
+    out = []
+    for part in text.split(", "):
+        name, points = part.rsplit(": ", 1)
+        out.append((name, Decimal(points)))
+    return out
+
+
+def test_factors_add_up_to_the_score_exactly(pub):
+    rows = pub.execute("""
+        select s.contact_id, s.profile, s.score, coalesce(sum(f.points), 0) as points, count(f.factor) as factors
+        from marts.customer_profile_scores as s
+        left join marts.customer_score_factors as f
+            on s.contact_id = f.contact_id and s.profile = f.profile
+        group by all
+    """).fetchall()
+    assert len(rows) > 0
+    wrong = [r for r in rows if r[2] != r[3]]
+    assert not wrong, f"{len(wrong)} of {len(rows)} scores differ from the sum of their factors, e.g. {wrong[:5]}"
+    orphans = pub.execute("""
+        select count(*) from marts.customer_score_factors as f
+        anti join marts.customer_profile_scores as s on s.contact_id = f.contact_id and s.profile = f.profile
+    """).fetchone()[0]
+    assert orphans == 0
+
+
+def test_top_factors_are_the_largest_factors(pub):
+    factors: dict[tuple[str, str], list[tuple[str, Decimal]]] = defaultdict(list)
+    for contact_id, profile, factor, points in pub.execute(
+            "select contact_id, profile, factor, points from marts.customer_score_factors").fetchall():
+        factors[(contact_id, profile)].append((factor, points))
+    scores = pub.execute("select contact_id, profile, top_factors from marts.customer_profile_scores").fetchall()
+    assert scores
+    for contact_id, profile, top in scores:
+        listed = parse_top_factors(top)
+        assert len(listed) <= 3, top
+        nonzero = [f for f in factors[(contact_id, profile)] if f[1] != 0]
+        expected = sorted(nonzero, key=lambda f: (-abs(f[1]), f[0]))[:3]
+        assert listed == expected, (contact_id, profile, top, expected)
+        if nonzero:
+            assert abs(listed[0][1]) == max(abs(p) for _, p in nonzero)
+
+
+def test_primary_columns_repeat_the_primary_profile(pub):
+    """customer_scores' primary_* columns are the primary profile's row of customer_profile_scores."""
+    differ = pub.execute("""
+        select count(*) from marts.customer_scores as c
+        left join marts.customer_profile_scores as p
+            on c.contact_id = p.contact_id and c.primary_profile = p.profile
+        where p.contact_id is null or c.primary_score is distinct from p.score or c.primary_tier is distinct from p.tier
+           or c.recommended_action is distinct from p.recommended_action
+           or c.top_factors is distinct from p.top_factors
+    """).fetchone()[0]
+    assert differ == 0
+
+
+def test_reproducibility_check_covers_the_customer_marts(pub, built):
+    """test_runner.test_same_input_and_as_of_give_identical_marts compares every table of schemas marts and audit:
+    the customer marts must be among them."""
+    from test_runner import dump_tables
+
+    tables = dump_tables(built.publication)
+    assert {"marts.customer_scores", "marts.customer_profile_scores", "marts.customer_score_factors"} <= set(tables)
