@@ -157,9 +157,9 @@ final as (
             4
         ) as decimal(18, 4)) as orders_per_year,
         cast(round(monetary_net / nullif(frequency_orders, 0), 2) as decimal(18, 2)) as avg_basket,
-        cast(round(mean_gap_days, 4) as decimal(18, 4)) as mean_gap_days,
+        cast({{ round_decimal('mean_gap_days', 4) }} as decimal(18, 4)) as mean_gap_days,
         cast(
-            case when purchase_gaps >= 2 then round(stddev_gap_days / nullif(mean_gap_days, 0), 4) end
+            case when purchase_gaps >= 2 then {{ round_decimal('stddev_gap_days / nullif(mean_gap_days, 0)', 4) }} end
             as decimal(18, 4)
         ) as gap_cv,
         cast(spend_recent as decimal(18, 2)) as spend_recent,
@@ -179,7 +179,7 @@ final as (
             round(cast(refunded_orders + cancelled_orders as decimal(18, 4)) / nullif(orders_placed, 0), 4)
             as decimal(18, 4)
         ) as refund_cancel_rate,
-        cast(round(recency_days / nullif(mean_gap_days, 0), 4) as decimal(18, 4)) as overdue_ratio,
+        cast({{ round_decimal('recency_days / nullif(mean_gap_days, 0)', 4) }} as decimal(18, 4)) as overdue_ratio,
         cast(round(discounted_amount_local / nullif(line_amount_local, 0), 4) as decimal(18, 4)) as discount_dependency,
 
         -- history

@@ -74,8 +74,8 @@ final as (
         latest_nps.latest_nps_at,
 
         -- CSAT and reviews (decay-weighted averages)
-        cast(round(averages.csat_weighted, 4) as decimal(18, 4)) as csat_weighted,
-        cast(round(averages.review_rating_weighted, 4) as decimal(18, 4)) as review_rating_weighted,
+        cast({{ round_decimal('averages.csat_weighted', 4) }} as decimal(18, 4)) as csat_weighted,
+        cast({{ round_decimal('averages.review_rating_weighted', 4) }} as decimal(18, 4)) as review_rating_weighted,
 
         -- history
         cast(averages.survey_responses as {{ dbt.type_int() }}) as survey_responses,

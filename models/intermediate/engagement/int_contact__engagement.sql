@@ -44,24 +44,33 @@ settings as (
 
 ),
 
+event_ages as (
+
+    select
+        *,
+        {{ dbt.datediff('event_on', as_of_date(), 'day') | trim }} as age_days
+    from event_days
+
+),
+
 aged_days as (
 
     select
-        event_days.contact_id,
-        event_days.event_type,
-        event_days.event_on,
-        event_days.counted_events,
-        event_days.last_event_at,
+        event_ages.contact_id,
+        event_ages.event_type,
+        event_ages.event_on,
+        event_ages.counted_events,
+        event_ages.last_event_at,
+        event_ages.age_days,
         event_scoring.event_family,
         event_scoring.is_high_intent,
         event_scoring.points,
         event_scoring.half_life_days,
         event_scoring.cap_points,
-        event_scoring.window_days,
-        {{ dbt.datediff('event_days.event_on', as_of_date(), 'day') }} as age_days
-    from event_days
+        event_scoring.window_days
+    from event_ages
     inner join event_scoring
-        on event_days.event_type = event_scoring.event_type
+        on event_ages.event_type = event_scoring.event_type
 
 ),
 
@@ -139,19 +148,26 @@ contact_points as (
 
 ),
 
+contact_recency as (
+
+    select
+        *,
+        {{ dbt.datediff('last_positive_on', as_of_date(), 'day') | trim }} as days_since_last_positive
+    from contact_points
+
+),
+
 inactivity as (
 
     select
-        contact_points.contact_id,
-        {{ dbt.datediff('contact_points.last_positive_on', as_of_date(), 'day') }} as days_since_last_positive,
+        contact_recency.contact_id,
+        contact_recency.days_since_last_positive,
         case
-            when
-                {{ dbt.datediff('contact_points.last_positive_on', as_of_date(), 'day') }}
-                >= settings.inactivity_days
+            when contact_recency.days_since_last_positive >= settings.inactivity_days
                 then cast(settings.inactivity_points as decimal(18, 2))
             else 0
         end as inactivity_points
-    from contact_points
+    from contact_recency
     cross join settings
 
 ),
@@ -178,27 +194,28 @@ totals as (
 
 ),
 
-scores as (
+points as (
 
     select
         totals.*,
         totals.positive_points + totals.negative_points as decayed_points,
         totals.positive_points + totals.negative_points + totals.inactivity_points as engagement_points,
-        case
-            when totals.positive_points + totals.negative_points + totals.inactivity_points > 0
-                then round(cast(
-                    100 * (1 - power(
-                        0.5,
-                        cast(totals.positive_points + totals.negative_points + totals.inactivity_points
-                            as {{ dbt.type_float() }})
-                        / settings.scale_points
-                    ))
-                    as decimal(38, 10)
-                ), 2)
-            else 0
-        end as engagement_score
+        cast(totals.positive_points + totals.negative_points + totals.inactivity_points as {{ dbt.type_float() }})
+        / settings.scale_points as scale_units
     from totals
     cross join settings
+
+),
+
+scores as (
+
+    select
+        *,
+        case
+            when engagement_points > 0 then round(cast(100 * (1 - power(0.5, scale_units)) as decimal(38, 10)), 2)
+            else 0
+        end as engagement_score
+    from points
 
 ),
 

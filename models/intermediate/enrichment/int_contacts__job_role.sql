@@ -25,13 +25,17 @@ normalised as (
         job_title,
         -- accented letters (both cases) to plain lower-case ones, ligatures spelt out, then lower case
         lower(
-            replace(replace(replace(replace(
-                translate(
-                    job_title,
-                    'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝŸàáâãäåçèéêëìíîïñòóôõöùúûüýÿ',
-                    'aaaaaaceeeeiiiinooooouuuuyyaaaaaaceeeeiiiinooooouuuuyy'
+            replace(
+                replace(
+                    translate(
+                        job_title,
+                        'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝŸŒÆàáâãäåçèéêëìíîïñòóôõöùúûüýÿ',
+                        'aaaaaaceeeeiiiinooooouuuuyyœæaaaaaaceeeeiiiinooooouuuuyy'
+                    ),
+                    'œ', 'oe'
                 ),
-                'œ', 'oe'), 'Œ', 'oe'), 'æ', 'ae'), 'Æ', 'ae')
+                'æ', 'ae'
+            )
         ) as title_lower
     from contacts
 

@@ -17,7 +17,7 @@ counted as (
         select
             '{{ field }}' as field_name,
             {{ loop.index }} as field_order,
-            count(*) as accounts,
+            count(*) as total_accounts,
             sum(case when has_enrichment then 1 else 0 end) as accounts_with_enrichment,
             sum(case when crm_{{ field }} is not null then 1 else 0 end) as present_in_crm,
             sum(case when enrichment_{{ field }} is not null then 1 else 0 end) as present_in_enrichment,
@@ -41,7 +41,7 @@ final as (
         cast('{{ var("enrichment_precedence", "crm_first") }}' as {{ dbt.type_string() }}) as enrichment_precedence,
 
         -- counts of golden accounts
-        cast(accounts as integer) as accounts,
+        cast(total_accounts as integer) as total_accounts,
         cast(coalesce(accounts_with_enrichment, 0) as integer) as accounts_with_enrichment,
         cast(coalesce(present_in_crm, 0) as integer) as present_in_crm,
         cast(coalesce(present_in_enrichment, 0) as integer) as present_in_enrichment,
@@ -51,8 +51,10 @@ final as (
         cast(coalesce(conflicts, 0) as integer) as conflicts,
 
         -- shares of golden accounts, 0-1 (NULL when there is no account)
-        cast(round(1.0 * present_in_crm / nullif(accounts, 0), 4) as decimal(5, 4)) as coverage_before_enrichment,
-        cast(round(1.0 * (accounts - missing) / nullif(accounts, 0), 4) as decimal(5, 4)) as coverage_after_enrichment
+        cast(round(1.0 * present_in_crm / nullif(total_accounts, 0), 4) as decimal(5, 4))
+            as coverage_before_enrichment,
+        cast(round(1.0 * (total_accounts - missing) / nullif(total_accounts, 0), 4) as decimal(5, 4))
+            as coverage_after_enrichment
 
     from counted
 

@@ -29,9 +29,12 @@ engagement_levels as (
 required_settings as (
 
     select 'inactivity_days' as setting
-    union all select 'inactivity_points' as setting
-    union all select 'scale_points' as setting
-    union all select 'high_intent_window_days' as setting
+    union all
+    select 'inactivity_points' as setting
+    union all
+    select 'scale_points' as setting
+    union all
+    select 'high_intent_window_days' as setting
 
 ),
 
@@ -94,7 +97,11 @@ problems as (
         'event_scoring' as seed_name,
         'campaign_response' as row_key,
         'campaign responses have no scoring row' as problem
-    from (select count(*) as row_count from event_scoring where event_type = 'campaign_response') as campaign_rows
+    from (
+        select count(*) as row_count
+        from event_scoring
+        where event_type = 'campaign_response'
+    ) as campaign_rows
     where campaign_rows.row_count = 0
 
     union all
