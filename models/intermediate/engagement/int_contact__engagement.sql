@@ -67,7 +67,8 @@ aged_days as (
         event_scoring.points,
         event_scoring.half_life_days,
         event_scoring.cap_points,
-        event_scoring.window_days
+        event_scoring.window_days,
+        power(0.5, cast(event_ages.age_days as {{ dbt.type_float() }}) / event_scoring.half_life_days) as decay_factor
     from event_ages
     inner join event_scoring
         on event_ages.event_type = event_scoring.event_type
@@ -80,11 +81,10 @@ scored_days as (
         aged_days.*,
         aged_days.age_days < aged_days.window_days as is_in_window,
         aged_days.age_days < settings.high_intent_window_days and aged_days.is_high_intent as is_recent_high_intent,
-        cast(round(cast(
-            aged_days.counted_events * aged_days.points
-            * power(0.5, cast(aged_days.age_days as {{ dbt.type_float() }}) / aged_days.half_life_days)
-            as decimal(38, 10)
-        ), 6) as decimal(18, 6)) as day_points
+        cast(
+            {{ round_decimal('aged_days.counted_events * aged_days.points * aged_days.decay_factor', 6) }}
+            as decimal(18, 6)
+        ) as day_points
     from aged_days
     cross join settings
 
@@ -212,7 +212,7 @@ scores as (
     select
         *,
         case
-            when engagement_points > 0 then round(cast(100 * (1 - power(0.5, scale_units)) as decimal(38, 10)), 2)
+            when engagement_points > 0 then {{ round_decimal('100 * (1 - power(0.5, scale_units))', 2) }}
             else 0
         end as engagement_score
     from points
