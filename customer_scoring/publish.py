@@ -134,7 +134,7 @@ def publish_postgres(run_id: str, as_of: dt.date, schemas=PUBLISHED_SCHEMAS, con
                     if cur.fetchone() is not None:
                         built.append(schema)
                 if not built:
-                    raise RuntimeError(f"nothing to publish: none of build_{{{', '.join(schemas)}}} exists")
+                    raise NothingToPublish(f"none of build_{{{', '.join(schemas)}}} exists")
                 for schema in built:
                     cur.execute(f'drop schema if exists "{schema}_previous" cascade')
                     cur.execute("select 1 from information_schema.schemata where schema_name = %s", (schema,))

@@ -291,6 +291,9 @@ def _publish(settings: BuildSettings, result: BuildResult) -> str:
         result.publication = path
         return str(path)
     if settings.target == "postgres":
-        publish.publish_postgres(run_id=result.run_id, as_of=settings.as_of)
+        try:
+            publish.publish_postgres(run_id=result.run_id, as_of=settings.as_of)
+        except publish.NothingToPublish as exc:
+            return f"skipped: {exc}"
         return "schemas " + ", ".join(PUBLISHED_SCHEMAS)
     raise BuildError(f"no publication method for target {settings.target}")

@@ -48,7 +48,7 @@ final as (
         activity_type || ':' || activity_id as activity_key,
         activity_type,
         activity_on,
-        cast({{ dbt.datediff('activity_on', as_of_date(), 'day') }} as {{ dbt.type_int() }}) as days_before_as_of,
+        cast({{ days_between('activity_on', as_of_date()) }} as {{ dbt.type_int() }}) as days_before_as_of,
         cast(1 as {{ dbt.type_int() }}) as activity_count
     from activity
 

@@ -79,17 +79,24 @@ placed as (
 
 ),
 
+gap_days as (
+
+    select
+        contact_id,
+        cast({{ days_between('previous_ordered_on', 'ordered_on') }} as {{ dbt.type_float() }}) as gap_days
+    from completed
+    where previous_ordered_on is not null and ordered_on > {{ lookback_start }}
+
+),
+
 gaps as (
 
     select
         contact_id,
         count(*) as purchase_gaps,
-        avg(cast({{ dbt.datediff('previous_ordered_on', 'ordered_on', 'day') }} as {{ dbt.type_float() }}))
-        as mean_gap_days,
-        stddev_samp(cast({{ dbt.datediff('previous_ordered_on', 'ordered_on', 'day') }} as {{ dbt.type_float() }}))
-        as stddev_gap_days
-    from completed
-    where previous_ordered_on is not null and ordered_on > {{ lookback_start }}
+        avg(gap_days) as mean_gap_days,
+        stddev_samp(gap_days) as stddev_gap_days
+    from gap_days
     group by contact_id
 
 ),
@@ -99,8 +106,9 @@ baskets as (
     select
         completed.contact_id,
         count(distinct products.category) as category_breadth,
-        sum(case when order_lines.discount_rate > 0 then order_lines.line_amount_local else 0 end)
-        as discounted_amount_local,
+        sum(
+            case when order_lines.discount_rate > 0 then order_lines.line_amount_local else 0 end
+        ) as discounted_amount_local,
         sum(order_lines.line_amount_local) as line_amount_local
     from completed
     inner join order_lines
@@ -116,8 +124,8 @@ combined as (
 
     select
         spend.*,
-        {{ dbt.datediff(dbt.cast('spend.last_order_at', 'date'), as_of_date(), 'day') }} as recency_days,
-        {{ dbt.datediff(dbt.cast('spend.first_order_at', 'date'), as_of_date(), 'day') }} as tenure_days,
+        {{ days_between('spend.last_order_at', as_of_date()) }} as recency_days,
+        {{ days_between('spend.first_order_at', as_of_date()) }} as tenure_days,
         coalesce(placed.orders_placed, 0) as orders_placed,
         coalesce(placed.refunded_orders, 0) as refunded_orders,
         coalesce(placed.cancelled_orders, 0) as cancelled_orders,
@@ -150,12 +158,10 @@ final as (
         cast(monetary_net as decimal(18, 2)) as monetary_net,
 
         -- value criteria
-        cast(round(
-            frequency_orders * 365.25
-            / (case when tenure_days < 30 then 30 when tenure_days > {{ var('customer_lookback_days') }}
-                then {{ var('customer_lookback_days') }} else tenure_days end),
-            4
-        ) as decimal(18, 4)) as orders_per_year,
+        cast(
+            round(frequency_orders * 365.25 / greatest(least(tenure_days, {{ var('customer_lookback_days') }}), 30), 4)
+            as decimal(18, 4)
+        ) as orders_per_year,
         cast(round(monetary_net / nullif(frequency_orders, 0), 2) as decimal(18, 2)) as avg_basket,
         cast({{ round_decimal('mean_gap_days', 4) }} as decimal(18, 4)) as mean_gap_days,
         cast(

@@ -1,0 +1,156 @@
+-- B2B roll-up of contacts to their golden account, as of the as-of date: one row per golden account, with the
+-- account's firmographic fit (ideal_company_profile seed), its engaged contacts, the best and average lead score of
+-- its leads, the buying-committee coverage (distinct functions and seniorities among engaged contacts), the open
+-- pipeline and the won revenue (won opportunities plus completed orders of its contacts, reporting currency).
+with
+
+accounts as (
+
+    select * from {{ ref('int_accounts__enriched') }}
+
+),
+
+lifecycle as (
+
+    select * from {{ ref('int_contacts__lifecycle') }}
+    where account_id is not null
+
+),
+
+engagement as (
+
+    select * from {{ ref('int_contact__engagement') }}
+
+),
+
+roles as (
+
+    select * from {{ ref('int_contacts__job_role') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('int_lead__summary') }}
+
+),
+
+orders as (
+
+    select
+        contact_id,
+        sum(total_amount) as order_revenue
+    from {{ ref('int_orders') }}
+    where is_completed
+    group by contact_id
+
+),
+
+{% if var('enable_opportunities', true) %}
+    deals as (
+
+        select
+            account_id,
+            sum(case when not is_closed then coalesce(amount, 0) else 0 end) as open_pipeline_amount,
+            sum(case when is_won then coalesce(amount, 0) else 0 end) as won_deal_amount
+        from {{ ref('int_opportunities') }}
+        where account_id is not null
+        group by account_id
+
+    ),
+{% endif %}
+
+icp as (
+
+    select * from {{ ref('ideal_company_profile') }}
+
+),
+
+contacts as (
+
+    select
+        lifecycle.account_id,
+        count(*) as contacts,
+        sum(case when engagement.engagement_level >= 3 then 1 else 0 end) as engaged_contacts,
+        count(distinct case when engagement.engagement_level >= 3 then roles.job_function end) as functions_engaged,
+        count(distinct case when engagement.engagement_level >= 3 then roles.seniority end) as seniorities_engaged,
+        max(leads.lead_score) as best_lead_score,
+        avg(leads.lead_score) as avg_lead_score,
+        sum(coalesce(orders.order_revenue, 0)) as order_revenue
+    from lifecycle
+    left join engagement
+        on lifecycle.contact_id = engagement.contact_id
+    left join roles
+        on lifecycle.contact_id = roles.contact_id
+    left join leads
+        on lifecycle.contact_id = leads.contact_id
+    left join orders
+        on lifecycle.contact_id = orders.contact_id
+    group by lifecycle.account_id
+
+),
+
+{%- set attributes = [
+    ('industry', 'industry'), ('employee_band', 'employee_band'), ('revenue_band', 'revenue_band'),
+    ('country_code', 'country_code'),
+] %}
+
+final as (
+
+    select
+        -- ids
+        accounts.account_id,
+
+        -- firmographics
+        accounts.account_name,
+        accounts.domain,
+        accounts.industry,
+        accounts.employee_band,
+        accounts.revenue_band,
+        accounts.country_code,
+        {% for attribute, column in attributes %}
+            case
+                when accounts.{{ column }} is not null then coalesce({{ attribute }}_fit.fit, {{ attribute }}_any.fit)
+            end as {{ 'country' if attribute == 'country_code' else attribute }}_fit,
+        {% endfor %}
+
+        -- contacts
+        cast(coalesce(contacts.contacts, 0) as {{ dbt.type_int() }}) as contacts,
+        cast(coalesce(contacts.engaged_contacts, 0) as {{ dbt.type_int() }}) as engaged_contacts,
+        cast(coalesce(contacts.functions_engaged, 0) as {{ dbt.type_int() }}) as functions_engaged,
+        cast(coalesce(contacts.seniorities_engaged, 0) as {{ dbt.type_int() }}) as seniorities_engaged,
+        cast(contacts.best_lead_score as decimal(18, 2)) as best_lead_score,
+        cast(round(contacts.avg_lead_score, 2) as decimal(18, 2)) as avg_lead_score,
+
+        -- revenue (reporting currency)
+        {% if var('enable_opportunities', true) %}
+            cast(coalesce(deals.open_pipeline_amount, 0) as decimal(18, 2)) as open_pipeline_amount,
+            cast(
+                coalesce(deals.won_deal_amount, 0) + coalesce(contacts.order_revenue, 0) as decimal(18, 2)
+            ) as won_revenue
+        {% else %}
+            cast(0 as decimal(18, 2)) as open_pipeline_amount,
+            cast(coalesce(contacts.order_revenue, 0) as decimal(18, 2)) as won_revenue
+        {% endif %}
+
+    from accounts
+    left join contacts
+        on accounts.account_id = contacts.account_id
+    {% if var('enable_opportunities', true) %}
+        left join deals
+            on accounts.account_id = deals.account_id
+    {% endif %}
+    {% for attribute, column in attributes %}
+        left join icp as {{ attribute }}_fit
+            on
+                {{ attribute }}_fit.attribute = '{{ attribute }}'
+                and accounts.{{ column }} = {{ attribute }}_fit.attribute_value
+        left join icp as {{ attribute }}_any
+            on
+                {{ attribute }}_any.attribute = '{{ attribute }}'
+                and {{ attribute }}_any.attribute_value = '*'
+    {% endfor %}
+
+)
+
+select * from final

@@ -1,0 +1,62 @@
+-- depends_on: {{ ref('int_scoring__config_errors') }}
+-- Fit score and grade of every lead, as of the as-of date: one row per lead. The scoring engine runs on the fit
+-- criteria (entity type lead_fit, profile lead_fit in the seeds); the grade is the profile's tier (A-D).
+{%- set names = entity_criteria()['lead_fit'] %}
+
+with
+
+inputs as (
+
+    select * from {{ ref('int_lead__fit_inputs') }}
+
+),
+
+fit_criteria as (
+
+    {{ unpivot_criteria('inputs', 'contact_id', names['number'], names['text']) }}
+
+),
+
+no_activity as (
+
+    select
+        cast(null as {{ dbt.type_string() }}) as entity_id,
+        cast(null as {{ dbt.type_string() }}) as activity_type,
+        cast(null as {{ dbt.type_int() }}) as days_before_as_of,
+        cast(null as {{ dbt.type_int() }}) as activity_count
+    where 1 = 0
+
+),
+
+fit_contributions as (
+
+    {{ scoring_contributions('fit_criteria', 'lead_fit') }}
+
+),
+
+fit_points as (
+
+    {{ scoring_points('fit_criteria', 'no_activity', 'lead_fit') }}
+
+),
+
+fit_totals as (
+
+    {{ scoring_totals('fit_contributions', 'fit_points', 'lead_fit') }}
+
+),
+
+final as (
+
+    select
+        entity_id as contact_id,
+        score as fit_score,
+        tier as fit_grade,
+        missing_criteria as fit_missing_criteria,
+        top_factors as fit_top_factors
+    from fit_totals
+    where profile = 'lead_fit'
+
+)
+
+select * from final

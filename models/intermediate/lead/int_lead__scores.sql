@@ -1,0 +1,90 @@
+-- depends_on: {{ ref('int_scoring__config_errors') }}
+-- Lead score of every lead, as of the as-of date: one row per lead and lead scoring profile (entity type lead in
+-- the seeds: fit and engagement combined with the profile's weights, plus points rules on recent behaviour), with
+-- tier, action and top factors.
+{%- set names = entity_criteria()['lead'] %}
+
+with
+
+lifecycle as (
+
+    select * from {{ ref('int_contacts__lifecycle') }}
+    where population = 'lead'
+
+),
+
+fit as (
+
+    select * from {{ ref('int_lead__fit_scores') }}
+
+),
+
+engagement as (
+
+    select * from {{ ref('int_contact__engagement') }}
+
+),
+
+activity as (
+
+    select * from {{ ref('int_lead__activity') }}
+
+),
+
+inputs as (
+
+    select
+        lifecycle.contact_id,
+        fit.fit_score,
+        engagement.engagement_score,
+        engagement.high_intent_events as high_intent_events_30d,
+        lifecycle.lead_stage
+    from lifecycle
+    left join fit
+        on lifecycle.contact_id = fit.contact_id
+    left join engagement
+        on lifecycle.contact_id = engagement.contact_id
+
+),
+
+lead_criteria as (
+
+    {{ unpivot_criteria('inputs', 'contact_id', names['number'], names['text']) }}
+
+),
+
+lead_contributions as (
+
+    {{ scoring_contributions('lead_criteria', 'lead') }}
+
+),
+
+lead_points as (
+
+    {{ scoring_points('lead_criteria', 'activity', 'lead') }}
+
+),
+
+lead_totals as (
+
+    {{ scoring_totals('lead_contributions', 'lead_points', 'lead') }}
+
+),
+
+final as (
+
+    select
+        entity_id as contact_id,
+        profile,
+        score as lead_score,
+        weighted_points,
+        rule_points,
+        bounds_points,
+        tier,
+        recommended_action,
+        top_factors
+    from lead_totals
+
+)
+
+select * from final
