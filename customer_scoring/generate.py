@@ -143,6 +143,7 @@ B2C_JOB_TITLES = ("Étudiant", "Retraité", "Enseignant", "Infirmière", "Artisa
 FREE_MAIL = ("gmail.com", "yahoo.fr", "hotmail.com", "outlook.com", "orange.fr", "free.fr", "gmx.de", "hotmail.fr",
              "icloud.com", "web.de", "yahoo.com", "laposte.net")
 FREE_MAIL_WEIGHTS = (0.30, 0.08, 0.10, 0.09, 0.08, 0.06, 0.06, 0.05, 0.06, 0.04, 0.05, 0.03)
+# Consumer mailboxes of smaller providers: free mail too (seeds/free_mail_domains.csv lists them).
 PERSONAL_MAIL = ("posteo.de", "mailbox.org", "zoho.com")
 LEAD_SOURCES = ("website", "organic_search", "paid_search", "referral", "social", "event", "partner", "import")
 LEAD_SOURCE_WEIGHTS = (0.25, 0.2, 0.15, 0.1, 0.1, 0.08, 0.07, 0.05)
@@ -707,7 +708,7 @@ def _contacts_table(ctx: _Ctx, P: _People, acc: _Accounts, domain: pa.Array) -> 
     valid = pc.match_substring_regex(normalised, r"^[a-z0-9._%+-]+@[a-z0-9-]+([.][a-z0-9-]+)*[.][a-z]{2,}$")
     at_free = pc.is_in(pc.list_element(pc.if_else(pc.equal(pc.list_value_length(dom), 2), dom, pa.scalar(["", ""],
                                                                                                        dom.type)), 1),
-                       value_set=pa.array(FREE_MAIL))
+                       value_set=pa.array(FREE_MAIL + PERSONAL_MAIL))
     info = {"free_mail_rows": int(pc.sum(pc.and_(pc.fill_null(valid, False), at_free)).as_py() or 0),
             "b2b_contacts": int(P.b2b.sum()), "moved_to_same_domain_account": int(moved.sum())}
     return tbl, mess, info

@@ -185,8 +185,10 @@ def _failures(res) -> list[str]:
         if status in ("error", "fail", "runtime error", "runtimeerror"):
             node = getattr(r, "node", None)
             name = getattr(node, "unique_id", "?") if node is not None else "?"
-            msg = re.sub(r"\x1b\[[0-9;]*m", "", getattr(r, "message", "") or "").strip().splitlines()
-            out.append(f"{name}: {status}: {msg[0] if msg else ''}")
+            msg = re.sub(r"\x1b\[[0-9;]*m", "", getattr(r, "message", "") or "").strip()
+            # Keep the whole message (a configuration error lists every offending row), on one line.
+            text = " | ".join(line.strip() for line in msg.splitlines() if line.strip())
+            out.append(f"{name}: {status}: {text[:2000]}")
     return out
 
 
