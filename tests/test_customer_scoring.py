@@ -182,8 +182,6 @@ def test_invalid_configuration_fails_the_build_naming_each_offending_row(broken_
         assert line in text, f"missing from the build's error: {line!r}\n--- error:\n{text}"
 
 
-@pytest.mark.xfail(strict=True, reason="runner._failures keeps only the first line of a node's message ('Compilation "
-                   "Error in model ...'), so BuildResult.error/failures and the CLI's JSON lose the problem list")
 def test_runner_error_names_each_offending_row(broken_config_build):
     _, res = broken_config_build
     text = "\n".join([res.error or "", *res.failures])

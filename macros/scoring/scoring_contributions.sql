@@ -46,7 +46,7 @@ weights as (
     select
         scoring_weights.profile,
         scoring_weights.criterion,
-        cast(scoring_weights.weight as {{ dbt.type_float() }}) as weight
+        cast(scoring_weights.weight as {{ type_double() }}) as weight
     from {{ ref('scoring_weights') }} as scoring_weights
     inner join profiles
         on scoring_weights.profile = profiles.profile
@@ -74,8 +74,8 @@ defined as (
         criteria.value_text,
         definitions.normalisation,
         definitions.direction,
-        cast(definitions.lower_bound as {{ dbt.type_float() }}) as lower_bound,
-        cast(definitions.upper_bound as {{ dbt.type_float() }}) as upper_bound
+        cast(definitions.lower_bound as {{ type_double() }}) as lower_bound,
+        cast(definitions.upper_bound as {{ type_double() }}) as upper_bound
     from criteria
     inner join definitions
         on criteria.criterion = definitions.criterion
@@ -103,7 +103,7 @@ binned as (
     select
         ranked.entity_id,
         ranked.criterion,
-        cast(bins.normalized_value as {{ dbt.type_float() }}) as bin_value,
+        cast(bins.normalized_value as {{ type_double() }}) as bin_value,
         row_number() over (
             partition by ranked.entity_id, ranked.criterion order by bins.lower_bound desc
         ) as bin_rank
@@ -136,7 +136,7 @@ positioned as (
             when ranked.normalisation = 'percent_rank' then ranked.percentile
             when ranked.normalisation = 'bins' then binned.bin_value
             when ranked.normalisation = 'category' and ranked.value_text is not null
-                then coalesce(cast(categories.normalized_value as {{ dbt.type_float() }}), 0.0)
+                then coalesce(cast(categories.normalized_value as {{ type_double() }}), 0.0)
         end as position
     from ranked
     left join binned

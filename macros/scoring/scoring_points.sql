@@ -45,10 +45,10 @@ rules as (
         point_rules.operator,
         cast(point_rules.value as {{ dbt.type_string() }}) as rule_value,
         {{ safe_decimal('cast(point_rules.value as ' ~ dbt.type_string() ~ ')', 18, 6) }} as rule_number,
-        cast(point_rules.points as {{ dbt.type_float() }}) as points,
+        cast(point_rules.points as {{ type_double() }}) as points,
         coalesce(cast(point_rules.per_occurrence as boolean), false) as per_occurrence,
         cast(point_rules.window_days as {{ dbt.type_int() }}) as window_days,
-        cast(point_rules.cap as {{ dbt.type_float() }}) as cap
+        cast(point_rules.cap as {{ type_double() }}) as cap
     from {{ ref('point_rules') }} as point_rules
     inner join profiles
         on point_rules.profile = profiles.profile
@@ -109,7 +109,7 @@ window_matches as (
         case
             when rules.per_occurrence then coalesce(activity_counts.occurrences, 0) > 0
             else {{ condition_is_met(
-                'cast(coalesce(activity_counts.occurrences, 0) as ' ~ dbt.type_float() ~ ')', 'null',
+                'cast(coalesce(activity_counts.occurrences, 0) as ' ~ type_double() ~ ')', 'null',
                 'rules.operator', 'rules.rule_number', 'rules.rule_value'
             ) }}
         end as is_met,

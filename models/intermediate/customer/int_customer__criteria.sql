@@ -57,8 +57,8 @@ wide as (
         {% else %}
             cast(null as {{ dbt.type_int() }}) as latest_nps,
             cast(null as {{ dbt.type_string() }}) as nps_class,
-            cast(null as {{ dbt.type_float() }}) as csat_weighted,
-            cast(null as {{ dbt.type_float() }}) as review_rating_weighted,
+            cast(null as {{ type_double() }}) as csat_weighted,
+            cast(null as {{ type_double() }}) as review_rating_weighted,
         {% endif %}
         demographics.age_band_fit,
         demographics.gender_fit,

@@ -83,7 +83,7 @@ gap_days as (
 
     select
         contact_id,
-        cast({{ days_between('previous_ordered_on', 'ordered_on') }} as {{ dbt.type_float() }}) as gap_days
+        cast({{ days_between('previous_ordered_on', 'ordered_on') }} as {{ type_double() }}) as gap_days
     from completed
     where previous_ordered_on is not null and ordered_on > {{ lookback_start }}
 

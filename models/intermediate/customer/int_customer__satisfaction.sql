@@ -21,7 +21,7 @@ weighted as (
         review_rating,
         power(
             0.5,
-            cast({{ days_between('submitted_at', as_of_date()) }} as {{ dbt.type_float() }})
+            cast({{ days_between('submitted_at', as_of_date()) }} as {{ type_double() }})
             / {{ var('satisfaction_half_life_days') }}
         ) as answer_weight,
         row_number() over (

@@ -68,7 +68,7 @@ aged_days as (
         event_scoring.half_life_days,
         event_scoring.cap_points,
         event_scoring.window_days,
-        power(0.5, cast(event_ages.age_days as {{ dbt.type_float() }}) / event_scoring.half_life_days) as decay_factor
+        power(0.5, cast(event_ages.age_days as {{ type_double() }}) / event_scoring.half_life_days) as decay_factor
     from event_ages
     inner join event_scoring
         on event_ages.event_type = event_scoring.event_type
@@ -200,7 +200,7 @@ points as (
         totals.*,
         totals.positive_points + totals.negative_points as decayed_points,
         totals.positive_points + totals.negative_points + totals.inactivity_points as engagement_points,
-        cast(totals.positive_points + totals.negative_points + totals.inactivity_points as {{ dbt.type_float() }})
+        cast(totals.positive_points + totals.negative_points + totals.inactivity_points as {{ type_double() }})
         / settings.scale_points as scale_units
     from totals
     cross join settings

@@ -33,10 +33,10 @@ final as (
         cast(rollup.employee_band as {{ dbt.type_string() }}) as employee_band,
         cast(rollup.revenue_band as {{ dbt.type_string() }}) as revenue_band,
         cast(rollup.country_code as {{ dbt.type_string() }}) as country_code,
-        cast(rollup.industry_fit as {{ dbt.type_float() }}) as industry_fit,
-        cast(rollup.employee_band_fit as {{ dbt.type_float() }}) as employee_band_fit,
-        cast(rollup.revenue_band_fit as {{ dbt.type_float() }}) as revenue_band_fit,
-        cast(rollup.country_fit as {{ dbt.type_float() }}) as country_fit,
+        cast(rollup.industry_fit as {{ type_double() }}) as industry_fit,
+        cast(rollup.employee_band_fit as {{ type_double() }}) as employee_band_fit,
+        cast(rollup.revenue_band_fit as {{ type_double() }}) as revenue_band_fit,
+        cast(rollup.country_fit as {{ type_double() }}) as country_fit,
 
         -- contacts
         rollup.contacts,
