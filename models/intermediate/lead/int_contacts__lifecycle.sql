@@ -84,7 +84,7 @@ final as (
             else 'lead'
         end as lead_stage,
         crm_lifecycle_stage,
-        not is_customer and crm_lifecycle_stage = 'customer' as is_crm_customer_without_order,
+        not is_customer and coalesce(crm_lifecycle_stage = 'customer', false) as is_crm_customer_without_order,
 
         -- opportunities
         has_open_opportunity,
