@@ -25,9 +25,7 @@ rules as (
 
 fields as (
 
-    {% set numbers = ['lead_score', 'fit_score', 'engagement_score', 'engagement_level', 'high_intent_events_30d'] %}
-    {% set texts = ['fit_grade', 'tier', 'lead_stage', 'matrix_cell'] %}
-    {{ unpivot_criteria('leads', 'contact_id', numbers, texts) }}
+    {{ unpivot_criteria('leads', 'contact_id', mql_fields()['number'], mql_fields()['text']) }}
 
 ),
 

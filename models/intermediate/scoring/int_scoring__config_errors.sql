@@ -5,6 +5,9 @@
 -- offending row and what is wrong. Empty when the configuration is valid; otherwise its post-hook fails the build
 -- with every problem listed, and every scoring model (which depends on this one) is skipped.
 {%- set known = entity_criteria() %}
+{%- set mql_field_names = mql_fields()['number'] + mql_fields()['text'] %}
+{%- set mql_field_list = "'" ~ (mql_field_names | join("', '")) ~ "'" %}
+{%- set mql_number_list = "'" ~ (mql_fields()['number'] | join("', '")) ~ "'" %}
 
 with
 
@@ -59,6 +62,12 @@ segment_map as (
 segments as (
 
     select * from {{ ref('rfm_segments') }}
+
+),
+
+mql_rules as (
+
+    select * from {{ ref('mql_rules') }}
 
 ),
 
@@ -439,6 +448,42 @@ problems as (
         'rule_id=' || rule_id,
         'rule_id defined more than once'
     from point_rules
+    group by rule_id
+    having count(*) > 1
+
+    -- mql_rules
+    union all
+    select
+        'mql_rules',
+        'rule_id=' || rule_id,
+        'unknown field ' || coalesce(field, 'NULL') || ': use one of the lead fields of macro mql_fields'
+    from mql_rules
+    where field is null or field not in ({{ mql_field_list }})
+
+    union all
+    select
+        'mql_rules',
+        'rule_id=' || rule_id,
+        'operator must be one of =, !=, <, <=, >, >=, in, not_in; got ' || coalesce(operator, 'NULL')
+    from mql_rules
+    where operator is null or operator not in ('=', '!=', '<', '<=', '>', '>=', 'in', 'not_in')
+
+    union all
+    select
+        'mql_rules',
+        'rule_id=' || rule_id,
+        'value must be a number for the numeric field ' || field
+    from mql_rules
+    where
+        field in ({{ mql_number_list }})
+        and {{ safe_decimal('cast(value as ' ~ dbt.type_string() ~ ')', 18, 6) }} is null
+
+    union all
+    select
+        'mql_rules',
+        'rule_id=' || rule_id,
+        'rule_id defined more than once'
+    from mql_rules
     group by rule_id
     having count(*) > 1
 
