@@ -310,7 +310,7 @@ def rfm_step(work: Path, raw: Path, threads: int, repeats: int = 2) -> dict:
     dbt_args = dbt_executable() + [
         "run", "--project-dir", str(project), "--profiles-dir", str(project), "--target", "duckdb",
         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-        "--vars", json.dumps({"as_of_date": as_of}), "--select", *RFM_MODELS,
+        "--vars", json.dumps({"as_of_date": as_of}), "--select", *RFM_MODELS, "--cache-selected-only",
     ]
     sql = HAND_WRITTEN_RFM.format(as_of=as_of, lookback=_var("customer_lookback_days", project),
                                   trend=_var("spend_trend_window_days", project))

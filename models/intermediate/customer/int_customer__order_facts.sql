@@ -83,19 +83,28 @@ gap_days as (
 
     select
         contact_id,
-        cast({{ days_between('previous_ordered_on', 'ordered_on') }} as {{ type_double() }}) as gap_days
+        cast({{ days_between('previous_ordered_on', 'ordered_on') }} as {{ dbt.type_bigint() }}) as gap_days
     from completed
     where previous_ordered_on is not null and ordered_on > {{ lookback_start }}
 
 ),
 
+-- Mean and standard deviation from exact integer sums, so that the order in which threads add the rows cannot
+-- change the last digit (a float sum could, and a rounded criterion would then move by one unit).
 gaps as (
 
     select
         contact_id,
         count(*) as purchase_gaps,
-        avg(gap_days) as mean_gap_days,
-        stddev_samp(gap_days) as stddev_gap_days
+        cast(sum(gap_days) as decimal(38, 10)) / count(*) as mean_gap_days,
+        case
+            when count(*) >= 2
+                then sqrt(cast(
+                    (count(*) * sum(gap_days * gap_days) - sum(gap_days) * sum(gap_days))
+                    / (cast(count(*) as decimal(38, 10)) * (count(*) - 1))
+                    as {{ type_double() }}
+                ))
+        end as stddev_gap_days
     from gap_days
     group by contact_id
 

@@ -19,10 +19,13 @@ weighted as (
         nps,
         csat,
         review_rating,
-        power(
-            0.5,
-            cast({{ days_between('submitted_at', as_of_date()) }} as {{ type_double() }})
-            / {{ var('satisfaction_half_life_days') }}
+        -- rounded to 9 decimals so that weighted sums are exact whatever the order of addition
+        cast(
+            power(
+                0.5,
+                cast({{ days_between('submitted_at', as_of_date()) }} as {{ type_double() }})
+                / {{ var('satisfaction_half_life_days') }}
+            ) as decimal(18, 9)
         ) as answer_weight,
         row_number() over (
             partition by contact_id, case when nps is null then 1 else 0 end
