@@ -347,7 +347,9 @@ def _var(name: str, project: Path) -> int:
 def rfm_lines(r: dict, threads: int) -> list[str]:
     ratio = r["dbt_wall"] / r["hand_wall"]
     node_ratio = r["dbt_nodes"] / r["query_seconds"]
-    ok = ratio <= 1.5 and max(r["dbt_peak"], r["hand_peak"]) < 2.0 and r["rfm_mismatches"] == 0
+    memory_ok = max(r["dbt_peak"], r["hand_peak"]) < 2.0 and r["rfm_mismatches"] == 0
+    ok = ratio <= 1.5 and memory_ok
+    step_ok = node_ratio <= 1.5 and memory_ok
     return [
         f"- **RFM step** ({', '.join(RFM_MODELS)}; memory_limit {r['memory_limit']}, {threads} threads, same work "
         f"database, each in its own child process): **dbt run {r['dbt_wall']:.1f} s wall, peak RSS "
@@ -357,7 +359,9 @@ def rfm_lines(r: dict, threads: int) -> list[str]:
         + ", ".join(f"{t:.1f}" for t in r["runs"]["dbt_wall"]) + " s; hand-written "
         + ", ".join(f"{t:.1f}" for t in r["runs"]["hand_wall"]) + " s",
         f"  - without process start and dbt parsing: dbt node time {r['dbt_nodes']:.1f} s against query time "
-        f"{r['query_seconds']:.1f} s, ratio {node_ratio:.2f}x",
+        f"{r['query_seconds']:.1f} s, ratio {node_ratio:.2f}x ({'within' if step_ok else 'NOT within'} 1.5x: the "
+        f"step's own build time; the wall-time gap is dbt's fixed start-up, about "
+        f"{r['dbt_wall'] - r['dbt_nodes']:.1f} s per invocation whatever the data size)",
         f"  - same results: {r['rows']:,} customers; r/f/m score, cell or segment mismatches: {r['rfm_mismatches']}; "
         f"order facts rows differing in any of {r['facts_columns']} columns: {r['facts_mismatches']}",
     ]
