@@ -17,34 +17,7 @@ account_criteria as (
 
 ),
 
-no_activity as (
-
-    select
-        cast(null as {{ dbt.type_string() }}) as entity_id,
-        cast(null as {{ dbt.type_string() }}) as activity_type,
-        cast(null as {{ dbt.type_int() }}) as days_before_as_of,
-        cast(null as {{ dbt.type_int() }}) as activity_count
-    where 1 = 0
-
-),
-
-account_contributions as (
-
-    {{ scoring_contributions('account_criteria', 'account') }}
-
-),
-
-account_points as (
-
-    {{ scoring_points('account_criteria', 'no_activity', 'account') }}
-
-),
-
-account_totals as (
-
-    {{ scoring_totals('account_contributions', 'account_points', 'account') }}
-
-),
+{{ scoring_engine_ctes('account_criteria', 'account', none, 'account') }}
 
 final as (
 

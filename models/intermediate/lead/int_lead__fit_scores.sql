@@ -17,34 +17,7 @@ fit_criteria as (
 
 ),
 
-no_activity as (
-
-    select
-        cast(null as {{ dbt.type_string() }}) as entity_id,
-        cast(null as {{ dbt.type_string() }}) as activity_type,
-        cast(null as {{ dbt.type_int() }}) as days_before_as_of,
-        cast(null as {{ dbt.type_int() }}) as activity_count
-    where 1 = 0
-
-),
-
-fit_contributions as (
-
-    {{ scoring_contributions('fit_criteria', 'lead_fit') }}
-
-),
-
-fit_points as (
-
-    {{ scoring_points('fit_criteria', 'no_activity', 'lead_fit') }}
-
-),
-
-fit_totals as (
-
-    {{ scoring_totals('fit_contributions', 'fit_points', 'lead_fit') }}
-
-),
+{{ scoring_engine_ctes('fit_criteria', 'lead_fit', none, 'fit') }}
 
 final as (
 

@@ -53,23 +53,7 @@ lead_criteria as (
 
 ),
 
-lead_contributions as (
-
-    {{ scoring_contributions('lead_criteria', 'lead') }}
-
-),
-
-lead_points as (
-
-    {{ scoring_points('lead_criteria', 'activity', 'lead') }}
-
-),
-
-lead_totals as (
-
-    {{ scoring_totals('lead_contributions', 'lead_points', 'lead') }}
-
-),
+{{ scoring_engine_ctes('lead_criteria', 'lead', 'activity', 'lead') }}
 
 final as (
 
