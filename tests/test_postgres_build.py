@@ -104,3 +104,32 @@ def test_customer_score_factors_are_identical_on_postgres(pg, pg_built, pub):
     duck, post = fetch_duck(pub, sql), fetch_pg(pg, sql)
     assert duck
     assert post == duck, first_differences(duck, post)
+
+
+# --- lead and account scores: the same on both engines -----------------------------------------------------------
+
+def test_lead_scores_are_identical_on_postgres(pg, pg_built, pub):
+    sql = ("select contact_id, lead_stage, is_b2b, job_function, seniority, cast(fit_score as varchar(40)), fit_grade, "
+           "cast(engagement_points as varchar(40)), cast(engagement_score as varchar(40)), engagement_level, "
+           "cast(lead_score as varchar(40)), tier, matrix_cell, is_mql, mql_rule, top_factors from marts.lead_scores")
+    duck, post = fetch_duck(pub, sql), fetch_pg(pg, sql)
+    assert duck, "no leads to compare"
+    assert post == duck, first_differences(duck, post)
+
+
+def test_account_scores_are_identical_on_postgres(pg, pg_built, pub):
+    sql = ("select account_id, industry, employee_band, revenue_band, engaged_contacts, functions_engaged, "
+           "cast(best_lead_score as varchar(40)), cast(open_pipeline_amount as varchar(40)), "
+           "cast(won_revenue as varchar(40)), cast(account_score as varchar(40)), tier, top_factors "
+           "from marts.account_scores")
+    duck, post = fetch_duck(pub, sql), fetch_pg(pg, sql)
+    assert duck, "no accounts to compare"
+    assert post == duck, first_differences(duck, post)
+
+
+def test_enrichment_coverage_is_identical_on_postgres(pg, pg_built, pub):
+    sql = "select * from marts.enrichment_coverage"
+    duck = fetch_duck(pub, sql)
+    post = [tuple(str(v) if v is not None else None for v in r) for r in fetch_pg(pg, sql)]
+    duck = [tuple(str(v) if v is not None else None for v in r) for r in duck]
+    assert duck and sorted(post) == sorted(duck), first_differences(duck, post)
