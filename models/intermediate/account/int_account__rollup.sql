@@ -110,7 +110,7 @@ final as (
         accounts.country_code,
         {% for attribute, column in attributes %}
             case
-                when accounts.{{ column }} is not null then coalesce({{ attribute }}_fit.fit, {{ attribute }}_any.fit)
+                when accounts.{{ column }} is not null then {{ profile_fit(attribute) }}
             end as {{ 'country' if attribute == 'country_code' else attribute }}_fit,
         {% endfor %}
 
@@ -140,16 +140,7 @@ final as (
         left join deals
             on accounts.account_id = deals.account_id
     {% endif %}
-    {% for attribute, column in attributes %}
-        left join icp as {{ attribute }}_fit
-            on
-                {{ attribute }}_fit.attribute = '{{ attribute }}'
-                and accounts.{{ column }} = {{ attribute }}_fit.attribute_value
-        left join icp as {{ attribute }}_any
-            on
-                {{ attribute }}_any.attribute = '{{ attribute }}'
-                and {{ attribute }}_any.attribute_value = '*'
-    {% endfor %}
+    {{ profile_fit_joins('icp', 'accounts', attributes) }}
 
 )
 

@@ -126,23 +126,14 @@ final as (
         {% for attribute, column in attributes %}
             case
                 when profiled.is_b2b and profiled.{{ column }} is not null
-                    then coalesce({{ attribute }}_fit.fit, {{ attribute }}_any.fit)
+                    then {{ profile_fit(attribute) }}
             end as {{ 'country' if attribute == 'country_code' else attribute }}_fit,
         {% endfor %}
         case when not profiled.is_b2b then profiled.age_band_fit end as age_band_fit,
         case when not profiled.is_b2b then profiled.location_fit end as location_fit
 
     from profiled
-    {% for attribute, column in attributes %}
-        left join icp as {{ attribute }}_fit
-            on
-                {{ attribute }}_fit.attribute = '{{ attribute }}'
-                and profiled.{{ column }} = {{ attribute }}_fit.attribute_value
-        left join icp as {{ attribute }}_any
-            on
-                {{ attribute }}_any.attribute = '{{ attribute }}'
-                and {{ attribute }}_any.attribute_value = '*'
-    {% endfor %}
+    {{ profile_fit_joins('icp', 'profiled', attributes) }}
 
 )
 
