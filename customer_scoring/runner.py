@@ -134,8 +134,11 @@ def _dbt_env(s: BuildSettings, project: Path) -> dict[str, str]:
     return env
 
 
-def invoke_dbt(args: list[str], project: Path, settings: BuildSettings):
-    """One dbt invocation through dbtRunner. dbtRunner never raises: check success and surface the exception."""
+def invoke_dbt(args: list[str], project: Path, settings: BuildSettings, manifest=None):
+    """One dbt invocation through dbtRunner. dbtRunner never raises: check success and surface the exception.
+
+    With `manifest` (the result of a `parse` invocation with the same settings and vars), dbt skips parsing the
+    project: the runner parses once per build and every later step reuses it."""
     from dbt.cli.main import dbtRunner
 
     base = [
@@ -149,7 +152,7 @@ def invoke_dbt(args: list[str], project: Path, settings: BuildSettings):
     old = {k: os.environ.get(k) for k in _dbt_env(settings, project)}
     os.environ.update(_dbt_env(settings, project))
     try:
-        return dbtRunner().invoke(command)
+        return dbtRunner(manifest=manifest).invoke(command)
     finally:
         _release_duckdb()
         for k, v in old.items():
@@ -230,6 +233,19 @@ def build(settings: BuildSettings) -> BuildResult:
             result.error = f"{name}: {detail}"
         return ok
 
+    parsed = {}
+
+    def parse():
+        # Parsed once: freshness and build reuse the manifest instead of each parsing the project again.
+        if settings.raw_path is not None and settings.target == "duckdb" and not Path(settings.raw_path).exists():
+            raise BuildError(f"raw path {settings.raw_path} does not exist")
+        res = invoke_dbt(["parse"], project, settings)
+        if not res.success or res.result is None:
+            fails = _failures(res)
+            raise BuildError("dbt parse failed: " + ("; ".join(fails) if fails else repr(res.exception)))
+        parsed["manifest"] = res.result
+        return f"{len(res.result.nodes)} nodes"
+
     def dbt_build():
         args = ["build"]
         if settings.select:
@@ -238,7 +254,7 @@ def build(settings: BuildSettings) -> BuildResult:
             args += ["--select", *settings.select, "--indirect-selection", "cautious"]
         if settings.exclude:
             args += ["--exclude", *settings.exclude]
-        res = invoke_dbt(args, project, settings)
+        res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"))
         if not res.success:
             fails = _failures(res)
             result.failures = fails
@@ -250,9 +266,7 @@ def build(settings: BuildSettings) -> BuildResult:
         return f"{n} nodes"
 
     def freshness():
-        if settings.raw_path is not None and settings.target == "duckdb" and not Path(settings.raw_path).exists():
-            raise BuildError(f"raw path {settings.raw_path} does not exist")
-        res = invoke_dbt(["source", "freshness"], project, settings)
+        res = invoke_dbt(["source", "freshness"], project, settings, manifest=parsed.get("manifest"))
         if res.result is None:
             raise BuildError(f"source freshness could not run: {res.exception!r}")
         warn, error = _stale_sources(res)
@@ -264,7 +278,7 @@ def build(settings: BuildSettings) -> BuildResult:
         return detail
 
     with _exclusive_lock(settings.work_dir / ".build.lock"):
-        ok = step("freshness", freshness) and step("dbt build", dbt_build)
+        ok = step("parse", parse) and step("freshness", freshness) and step("dbt build", dbt_build)
         if ok:
             ok = step("publish", lambda: _publish(settings, result))
     result.success = ok

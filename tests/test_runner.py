@@ -46,7 +46,7 @@ def dump_tables(db: Path) -> dict[str, str]:
 
 def test_build_publishes_every_public_table(built):
     assert built.publication.name == "customer_scoring.duckdb"
-    assert [s.name for s in built.steps] == ["freshness", "dbt build", "publish"]
+    assert [s.name for s in built.steps] == ["parse", "freshness", "dbt build", "publish"]
     con = duckdb.connect(str(built.publication), read_only=True)
     try:
         names = {f"{s}.{t}" for s, t in con.execute(
