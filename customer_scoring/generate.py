@@ -23,6 +23,10 @@ before the first order. History covers `years` years ending on `end_date`, and a
 days, capped at end_date 23:59:59. Business dates of clean rows are never after end_date nor before the contact's
 created_at.
 
+crm.contacts is an export with history: every customer with a clean record also has its earlier version, written before
+their first order with their lead-time lifecycle stage (manifest "info.contact_prior_versions"; not a defect), so a
+build as of a date before a customer's first order sees them as a lead.
+
 Mess (manifest "mess": exact row counts; each defective raw row carries exactly one kind)
 -----------------------------------------------------------------------------------------
 crm.accounts      duplicate_id (older version rows of an id), same_domain (an extra id for a company, website the
@@ -670,7 +674,7 @@ def _contacts_table(ctx: _Ctx, P: _People, acc: _Accounts, domain: pa.Array) -> 
     gender = _vocab(GENDER_F + GENDER_M + (None,), gender_code)
     birth = (np.datetime64(ctx.end_date) - np.rint(np.nan_to_num(P.age) * 365.25).astype("timedelta64[D]"))
     birth_date = pa.array(birth.astype("datetime64[D]"), type=pa.date32(), mask=np.isnan(P.age))
-    stage = _lifecycle(rng, P)
+    stage_before, stage = _lifecycle(rng, P)
     lead_source = _vocab(LEAD_SOURCES, _choice(rng, n, LEAD_SOURCE_WEIGHTS))
     phone = _phones(rng, P.country)
     ids = _ids("C", np.arange(1, n + 1), P.id_width)
@@ -701,6 +705,14 @@ def _contacts_table(ctx: _Ctx, P: _People, acc: _Accounts, domain: pa.Array) -> 
                           lead_source=_vocab(LEAD_SOURCES, _choice(rng, len(dup), LEAD_SOURCE_WEIGHTS)),
                           created_at=ctx.ts(P.dup_created[dup]), updated_at=ctx.ts(dup_upd),
                           _loaded_at=ctx.ts(ctx.loaded(rng, dup_upd))))
+    # History: a customer's CRM record existed before their first order, as a lead, and the export keeps that
+    # earlier version (superseded by the later one). A build as of a date before the first order sees the lead.
+    hrng = ctx.rng("contacts-history")
+    conv = np.flatnonzero(P.is_customer & (P.kind == 0))  # clean records only: each defect stays on one row
+    prior_upd = P.created[conv] + hrng.random(len(conv)) * 0.9 * (P.first_order[conv] - P.created[conv])
+    parts.append(_replace(base.take(pa.array(conv)),
+                          lifecycle_stage=_vocab(contract.LIFECYCLE_STAGES, stage_before[conv]),
+                          updated_at=ctx.ts(prior_upd), _loaded_at=ctx.ts(ctx.loaded(hrng, prior_upd))))
     tbl = pa.concat_tables(parts)
     mess = _count(P.kind, cm)
     normalised = pc.utf8_lower(pc.utf8_trim_whitespace(tbl["email"]))
@@ -710,11 +722,12 @@ def _contacts_table(ctx: _Ctx, P: _People, acc: _Accounts, domain: pa.Array) -> 
                                                                                                        dom.type)), 1),
                        value_set=pa.array(FREE_MAIL + PERSONAL_MAIL))
     info = {"free_mail_rows": int(pc.sum(pc.and_(pc.fill_null(valid, False), at_free)).as_py() or 0),
-            "b2b_contacts": int(P.b2b.sum()), "moved_to_same_domain_account": int(moved.sum())}
+            "b2b_contacts": int(P.b2b.sum()), "moved_to_same_domain_account": int(moved.sum()),
+            "contact_prior_versions": len(conv)}
     return tbl, mess, info
 
 
-def _lifecycle(rng, P: _People) -> np.ndarray:
+def _lifecycle(rng, P: _People) -> tuple[np.ndarray, np.ndarray]:
     st = {s: i for i, s in enumerate(contract.LIFECYCLE_STAGES)}
     eng = P.lat["engagement"]
     stage = np.full(P.n, st["lead"])
@@ -723,8 +736,9 @@ def _lifecycle(rng, P: _People) -> np.ndarray:
     stage[P.b2b & (eng > 0.8)] = st["sql"]
     stage[P.b2b & (eng > 1.3) & (P.fit > 0)] = st["opportunity"]
     stage[rng.random(P.n) < 0.01] = st["other"]
+    before = stage.copy()  # a customer's stage before the first order
     stage[P.is_customer] = st["customer"]
-    return stage
+    return before, stage
 
 
 def _phones(rng, country) -> pa.Array:

@@ -15,6 +15,8 @@ from customer_scoring.generate import generate_demo_data
 PROJECT = Path(__file__).resolve().parents[1]
 END_DATE = dt.date(2026, 6, 30)
 CONTACTS = 2000
+# Backtests score as of END_DATE - HOLDOUT_DAYS and compare with what happened up to END_DATE.
+HOLDOUT_DAYS = 182
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +44,19 @@ def built(demo_raw, tmp_path_factory):
     res = run_build(demo_raw, root)
     assert res.success, res.error
     return res
+
+
+@pytest.fixture(scope="session")
+def holdout_build(demo_raw, tmp_path_factory) -> runner.BuildResult:
+    """The same demo data built as of END_DATE - HOLDOUT_DAYS: what the scores said half a year before the end."""
+    res = run_build(demo_raw, tmp_path_factory.mktemp("holdout"), as_of=END_DATE - dt.timedelta(days=HOLDOUT_DAYS))
+    assert res.success, res.error
+    return res
+
+
+def work_db(res: runner.BuildResult) -> Path:
+    """The private work database of a build made by run_build (root/build next to root/publish)."""
+    return res.publication.parent.parent / "build" / "customer_scoring.duckdb"
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,8 @@
 """Customer scoring: tiers that separate real behaviour, configuration validation, profiles as data, explanations.
 
-Builds here (each on the session's 2,000-contact demo data): one as of END_DATE - 182 days, one with a broken
-configuration (seeds and the validation model only), one with an added profile; the rest reads the session's
-`built` publication.
+Builds here (each on the session's 2,000-contact demo data): one with a broken configuration (seeds and the
+validation model only) and one with an added profile; the rest reads the session's `built` publication and its
+`holdout_build` (the same data as of END_DATE - 182 days).
 """
 from __future__ import annotations
 
@@ -16,30 +16,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import END_DATE, copy_project, run_build
+from conftest import END_DATE, copy_project, run_build, work_db
 from customer_scoring import runner
 
 PROFILES = ("acquire", "develop", "retain")
-HOLDOUT_DAYS = 182
 # A tier needs this many customers for its repeat-purchase rate to be compared: with fewer, one customer moves the
 # rate by 5 points or more, so the comparison would test noise. Such a tier is left out of the chain (and said so in
 # the assertion message); at least two tiers of every profile must remain.
 MIN_TIER_CUSTOMERS = 20
 
 
-def work_db(res: runner.BuildResult) -> Path:
-    """The private work database of a build made by conftest.run_build (root/build next to root/publish)."""
-    return res.publication.parent.parent / "build" / "customer_scoring.duckdb"
-
-
 # --- tiers against what customers did next ---------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def holdout_build(demo_raw, tmp_path_factory) -> runner.BuildResult:
-    res = run_build(demo_raw, tmp_path_factory.mktemp("holdout"), as_of=END_DATE - dt.timedelta(days=HOLDOUT_DAYS))
-    assert res.success, res.error
-    return res
-
 
 def repeat_rates(holdout: runner.BuildResult, built: runner.BuildResult) -> dict[str, dict[str, tuple[int, float]]]:
     """Per profile and tier of the past build: (customers, share with a completed order after its as-of date and
