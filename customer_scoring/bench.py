@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -103,12 +104,12 @@ def main(a) -> int:
     steps = {s["name"]: s["seconds"] for s in result["steps"]}
     rows = manifest["rows"]
     slowest, by_type = node_timings(work)  # read before the RFM step overwrites run_results.json
-    rfm = None
-    run_rfm = getattr(a, "rfm", None)
-    if run_rfm is None:  # default: on when the full build left a work database
-        run_rfm = (work / "customer_scoring.duckdb").exists()
-    if run_rfm:
-        rfm = rfm_step(work, raw, a.threads)
+    step_results = []
+    run_steps = getattr(a, "steps", None)
+    if run_steps is None:  # default: on when the full build left a work database
+        run_steps = (work / "customer_scoring.duckdb").exists()
+    if run_steps:
+        step_results = [(step, time_step(step, work, raw, a.threads)) for step in STEPS]
     lines = [
         f"## {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC: full build, {a.contacts:,} contacts",
         "",
@@ -124,8 +125,8 @@ def main(a) -> int:
         "- node time summed over threads: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(by_type.items())),
         "- slowest nodes: " + ", ".join(f"{n} {t:.1f} s" for n, t in slowest),
     ]
-    if rfm is not None:
-        lines += rfm_lines(rfm, a.threads)
+    for step, r in step_results:
+        lines += step_lines(step, r, a.threads)
     lines.append("")
     text = "\n".join(lines) + "\n"
     results = Path(a.results)
@@ -138,15 +139,23 @@ def main(a) -> int:
     return 0
 
 
-# --- RFM step: the dbt models against a hand-written single DuckDB query, on the built work database -------------
+# --- Steps: the dbt models against a hand-written single DuckDB query, on the built work database ---------------
 
-RFM_MODELS = ("int_customer__order_facts", "int_customer__rfm")
+
+@dataclass(frozen=True)
+class BenchStep:
+    name: str
+    models: tuple[str, ...]
+    sql: str  # creates main.bench_step; {as_of}, {lookback}, {trend} are filled in
+    compare: tuple[str, ...]  # intermediate tables compared with main.bench_step on contact_id, every common column
+    unit: str  # what a row of main.bench_step is
+
 
 # One statement, written by hand from the models' definitions (int_customer__order_facts, int_customer__rfm, macro
 # quintile_score with rfm_tie_rule 'split'): same inputs (the clean orders and order lines, current products, the
 # segment map seed), same windows, rounding and tie rule. {as_of}, {lookback}, {trend} are filled in.
 HAND_WRITTEN_RFM = """
-create or replace table main.bench_rfm as
+create or replace table main.bench_step as
 with orders as (
     select
         contact_id, order_id, ordered_at, ordered_on, total_amount, is_completed, is_refunded, is_cancelled,
@@ -252,44 +261,151 @@ left join config.rfm_segment_map as m
     on scored.r_score = m.r_score and scored.f_score = m.f_score and scored.m_score = m.m_score
 """
 
-# Run in a child process so that its peak RSS is its own: the query, then the comparison with the dbt models.
+# One statement, written by hand from int_contact__event_days and int_contact__engagement: the clean events and
+# campaign responses up to the as-of date, the seeds event_scoring, engagement_settings and engagement_levels; daily
+# caps, exponential decay per type, windows, caps per type, negative points, the inactivity penalty, the absolute
+# 0-100 score and the level, with the same rounding. (The model also writes the top signal as text; not here.)
+HAND_WRITTEN_ENGAGEMENT = """
+create or replace table main.bench_step as
+with settings as (
+    select
+        max(value) filter (where setting = 'inactivity_days') as inactivity_days,
+        max(value) filter (where setting = 'inactivity_points') as inactivity_points,
+        max(value) filter (where setting = 'scale_points') as scale_points,
+        max(value) filter (where setting = 'high_intent_window_days') as high_intent_window_days
+    from config.engagement_settings
+),
+activity as (
+    select contact_id, event_type, occurred_on as event_on, occurred_at
+    from intermediate.int_events where occurred_on <= date '{as_of}'
+    union all
+    select contact_id, 'campaign_response', cast(responded_at as date), responded_at
+    from intermediate.int_campaign_members where responded_at < date '{as_of}' + 1
+),
+days as (
+    select
+        a.contact_id, a.event_type, a.event_on, max(a.occurred_at) as last_event_at,
+        least(count(*), any_value(s.cap_per_day)) as counted_events,
+        date_diff('day', a.event_on, date '{as_of}') as age_days
+    from activity as a
+    inner join config.event_scoring as s on a.event_type = s.event_type
+    group by a.contact_id, a.event_type, a.event_on
+),
+types as (
+    select
+        d.contact_id, any_value(s.points) as points, any_value(s.event_family) as event_family,
+        cast(round(least(greatest(coalesce(sum(cast(round(cast(d.counted_events * s.points
+            * power(0.5, cast(d.age_days as double) / s.half_life_days) as decimal(38, 10)), 6) as decimal(18, 6)))
+            filter (where d.age_days < s.window_days), 0), -any_value(s.cap_points)), any_value(s.cap_points)), 2)
+            as decimal(18, 2)) as type_points,
+        sum(d.counted_events) filter (where d.age_days < st.high_intent_window_days and s.is_high_intent)
+            as high_intent_events,
+        max(d.event_on) filter (where s.points > 0) as last_positive_on,
+        max(d.last_event_at) filter (where s.points > 0) as last_positive_event_at
+    from days as d
+    inner join config.event_scoring as s on d.event_type = s.event_type
+    cross join settings as st
+    group by d.contact_id, d.event_type
+),
+per_contact as (
+    select
+        contact_id,
+        coalesce(sum(type_points) filter (where points > 0), 0) as positive_points,
+        coalesce(sum(type_points) filter (where points < 0), 0) as negative_points,
+        coalesce(sum(type_points) filter (where event_family = 'web'), 0) as web_points,
+        coalesce(sum(type_points) filter (where event_family = 'email'), 0) as email_points,
+        coalesce(sum(type_points) filter (where event_family = 'event'), 0) as event_points,
+        coalesce(sum(type_points) filter (where event_family = 'campaign'), 0) as campaign_points,
+        coalesce(sum(high_intent_events), 0) as high_intent_events,
+        max(last_positive_event_at) as last_positive_event_at,
+        date_diff('day', max(last_positive_on), date '{as_of}') as days_since_last_positive
+    from types
+    group by contact_id
+),
+scored as (
+    select
+        c.contact_id,
+        coalesce(p.positive_points, 0) + coalesce(p.negative_points, 0) as decayed_points,
+        coalesce(p.positive_points, 0) as positive_points,
+        coalesce(p.negative_points, 0) as negative_points,
+        coalesce(p.web_points, 0) as web_points,
+        coalesce(p.email_points, 0) as email_points,
+        coalesce(p.event_points, 0) as event_points,
+        coalesce(p.campaign_points, 0) as campaign_points,
+        case when p.days_since_last_positive >= st.inactivity_days then cast(st.inactivity_points as decimal(18, 2))
+            else 0 end as inactivity_points,
+        coalesce(p.high_intent_events, 0) as high_intent_events,
+        p.last_positive_event_at,
+        p.days_since_last_positive,
+        st.scale_points
+    from intermediate.int_contacts as c
+    left join per_contact as p on c.contact_id = p.contact_id
+    cross join settings as st
+),
+final as (
+    select
+        contact_id,
+        cast(decayed_points as decimal(18, 2)) as decayed_points,
+        cast(positive_points as decimal(18, 2)) as positive_points,
+        cast(negative_points as decimal(18, 2)) as negative_points,
+        cast(web_points as decimal(18, 2)) as web_points,
+        cast(email_points as decimal(18, 2)) as email_points,
+        cast(event_points as decimal(18, 2)) as event_points,
+        cast(campaign_points as decimal(18, 2)) as campaign_points,
+        cast(inactivity_points as decimal(18, 2)) as inactivity_points,
+        cast(decayed_points + inactivity_points as decimal(18, 2)) as engagement_points,
+        last_positive_event_at,
+        cast(days_since_last_positive as integer) as days_since_last_positive,
+        cast(high_intent_events as integer) as high_intent_events,
+        cast(case when decayed_points + inactivity_points > 0 then round(cast(100 * (1 - power(0.5,
+            cast(decayed_points + inactivity_points as double) / scale_points)) as decimal(38, 10)), 2) else 0 end
+            as decimal(5, 2)) as engagement_score
+    from scored
+)
+select
+    final.*,
+    cast(levels.engagement_level as integer) as engagement_level
+from final
+asof left join config.engagement_levels as levels on final.engagement_score >= levels.min_score
+"""
+
+STEPS = (
+    BenchStep("RFM", ("int_customer__order_facts", "int_customer__rfm"), HAND_WRITTEN_RFM,
+              ("int_customer__order_facts", "int_customer__rfm"), "customers"),
+    BenchStep("engagement", ("int_contact__event_days", "int_contact__engagement"), HAND_WRITTEN_ENGAGEMENT,
+              ("int_contact__engagement",), "golden contacts"),
+)
+
+# Run in a child process so that its peak RSS is its own: the query, then the comparison with the dbt models (every
+# column the two have in common, on contact_id).
 HAND_WRITTEN_CHILD = r"""
 import json, sys, time
 import duckdb
-db, threads, memory_limit, sql = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.stdin.read()
+db, threads, memory_limit, compare, sql = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.stdin.read()
 t0 = time.perf_counter()  # connection included: the dbt side opens its own too
 con = duckdb.connect(db, config={"memory_limit": memory_limit, "threads": threads,
                                  "preserve_insertion_order": False})
 con.execute("set enable_progress_bar = false")
 con.execute(sql)
 query_seconds = time.perf_counter() - t0
-rows = con.execute("select count(*) from main.bench_rfm").fetchone()[0]
-rfm_mismatches = con.execute('''
-    select count(*) from main.bench_rfm as h
-    full outer join intermediate.int_customer__rfm as d on h.contact_id = d.contact_id
-    where h.contact_id is null or d.contact_id is null
-       or h.r_score <> d.r_score or h.f_score <> d.f_score or h.m_score <> d.m_score
-       or h.rfm_cell <> d.rfm_cell or h.rfm_segment is distinct from d.rfm_segment
-''').fetchone()[0]
-columns = [r[0] for r in con.execute('''
-    select column_name from information_schema.columns
-    where table_schema = 'intermediate' and table_name = 'int_customer__order_facts'
-      and column_name in (select column_name from information_schema.columns
-                          where table_schema = 'main' and table_name = 'bench_rfm')
-      and column_name <> 'contact_id'
-''').fetchall()]
-differs = " or ".join(f"h.{c} is distinct from d.{c}" for c in columns)
-facts_mismatches = con.execute(f'''
-    select count(*) from main.bench_rfm as h
-    full outer join intermediate.int_customer__order_facts as d on h.contact_id = d.contact_id
-    where h.contact_id is null or d.contact_id is null or {differs}
-''').fetchone()[0]
-con.execute("drop table main.bench_rfm")
+rows = con.execute("select count(*) from main.bench_step").fetchone()[0]
+checks = {}
+for table in compare.split(","):
+    columns = [r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'intermediate' "
+        "and table_name = ? and column_name <> 'contact_id' and column_name in (select column_name "
+        "from information_schema.columns where table_schema = 'main' and table_name = 'bench_step')",
+        [table]).fetchall()]
+    differs = " or ".join(f"h.{c} is distinct from d.{c}" for c in columns) or "false"
+    mismatches = con.execute(
+        f"select count(*) from main.bench_step as h full outer join intermediate.{table} as d "
+        f"on h.contact_id = d.contact_id where h.contact_id is null or d.contact_id is null or {differs}"
+    ).fetchone()[0]
+    checks[table] = {"columns": columns, "mismatches": mismatches}
+con.execute("drop table main.bench_step")
 con.close()
-print(json.dumps({"query_seconds": query_seconds, "rows": rows, "rfm_mismatches": rfm_mismatches,
-                  "facts_mismatches": facts_mismatches, "facts_columns": len(columns)}))
+print(json.dumps({"query_seconds": query_seconds, "rows": rows, "checks": checks}))
 """
-
 
 # The step as the runner runs it: one long-lived process parses the project once (the runner's `parse` step), then
 # each timed invocation reuses that manifest, as the runner's freshness and build steps do.
@@ -324,10 +440,28 @@ def dbt_executable() -> list[str]:
     return [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())"]
 
 
-def rfm_step(work: Path, raw: Path, threads: int, repeats: int = 2) -> dict:
-    """Times `dbt run` of the RFM models and the hand-written query beside it, on the same built work database,
-    memory limit and threads, each in its own child process, alternately `repeats` times (best wall time kept, the
-    highest peak RSS): the machine may be shared. Checks that both give the same scores."""
+def step_query(step: BenchStep, project: Path) -> str:
+    return step.sql.format(as_of=END_DATE.isoformat(), lookback=_var("customer_lookback_days", project),
+                           trend=_var("spend_trend_window_days", project))
+
+
+def hand_written(step: BenchStep, db: Path, threads: int, memory_limit: str, project: Path
+                 ) -> tuple[float, float, dict]:
+    """Runs the hand-written query of `step` on `db` in a child process: wall seconds, peak RSS, its report."""
+    wall, peak, proc = timed_child(
+        [sys.executable, "-c", HAND_WRITTEN_CHILD, str(db), str(threads), memory_limit, ",".join(step.compare)],
+        stdin=step_query(step, project))
+    if proc.returncode:
+        raise RuntimeError(f"hand-written {step.name} query failed:\n{proc.stderr[-3000:]}")
+    return wall, peak, json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def time_step(step: BenchStep, work: Path, raw: Path, threads: int, repeats: int = 2) -> dict:
+    """Times the step's dbt models and the hand-written query beside it, on the same built work database, memory
+    limit and threads, each side in its own child process, alternately `repeats` times (best wall time kept, the
+    highest peak RSS): the machine may be shared. The dbt side runs warm (as the runner runs it: a process that
+    parsed the project once) and cold (`dbt run` from the command line). Checks that the query and the models give
+    the same rows."""
     from customer_scoring.runner import project_dir
 
     project = project_dir()
@@ -339,26 +473,20 @@ def rfm_step(work: Path, raw: Path, threads: int, repeats: int = 2) -> dict:
     dbt_args = dbt_executable() + [
         "run", "--project-dir", str(project), "--profiles-dir", str(project), "--target", "duckdb",
         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-        "--vars", json.dumps({"as_of_date": as_of}), "--select", *RFM_MODELS, "--cache-selected-only",
+        "--vars", json.dumps({"as_of_date": as_of}), "--select", *step.models, "--cache-selected-only",
     ]
-    sql = HAND_WRITTEN_RFM.format(as_of=as_of, lookback=_var("customer_lookback_days", project),
-                                  trend=_var("spend_trend_window_days", project))
-    hand_args = [sys.executable, "-c", HAND_WRITTEN_CHILD, str(db), str(threads), memory_limit]
     warm_args = [sys.executable, "-c", WARM_DBT_CHILD, str(work), str(raw), str(threads), as_of, str(repeats),
-                 *RFM_MODELS]
+                 *step.models]
     out = {"dbt_wall": [], "dbt_peak": 0.0, "dbt_nodes": [], "hand_wall": [], "hand_peak": 0.0, "query_seconds": [],
            "warm_wall": [], "warm_peak": 0.0, "parse_seconds": []}
     for _ in range(repeats):
         wall, peak, proc = timed_child(dbt_args, env=env)
         if proc.returncode:
-            raise RuntimeError(f"dbt run of the RFM models failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+            raise RuntimeError(f"dbt run of {step.name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
         out["dbt_wall"].append(wall)
         out["dbt_peak"] = max(out["dbt_peak"], peak)
-        out["dbt_nodes"].append(sum(t for _, t in node_timings(work, top=len(RFM_MODELS))[0]))
-        wall, peak, proc = timed_child(hand_args, stdin=sql)
-        if proc.returncode:
-            raise RuntimeError(f"hand-written RFM query failed:\n{proc.stderr[-3000:]}")
-        check = json.loads(proc.stdout.strip().splitlines()[-1])
+        out["dbt_nodes"].append(sum(t for _, t in node_timings(work, top=len(step.models))[0]))
+        wall, peak, check = hand_written(step, db, threads, memory_limit, project)
         out["hand_wall"].append(wall)
         out["hand_peak"] = max(out["hand_peak"], peak)
         out["query_seconds"].append(check.pop("query_seconds"))
@@ -366,7 +494,7 @@ def rfm_step(work: Path, raw: Path, threads: int, repeats: int = 2) -> dict:
         _, peak, proc = timed_child(warm_args, env={"CS_DUCKDB_MEMORY_LIMIT": memory_limit,
                                                      "CS_PROJECT_DIR": str(project)})
         if proc.returncode:
-            raise RuntimeError(f"warm dbt run of the RFM models failed:\n{proc.stderr[-3000:]}")
+            raise RuntimeError(f"warm dbt run of {step.name} failed:\n{proc.stderr[-3000:]}")
         warm = json.loads(proc.stdout.strip().splitlines()[-1])
         out["warm_wall"] += warm["walls"]
         out["parse_seconds"].append(warm["parse_seconds"])
@@ -384,20 +512,22 @@ def _var(name: str, project: Path) -> int:
     return int(yaml.safe_load((project / "dbt_project.yml").read_text())["vars"][name])
 
 
-def rfm_lines(r: dict, threads: int) -> list[str]:
+def step_lines(step: BenchStep, r: dict, threads: int) -> list[str]:
     cold = r["dbt_wall"] / r["hand_wall"]
     warm = r["warm_wall"] / r["query_seconds"]
     node_ratio = r["dbt_nodes"] / r["query_seconds"]
     memory_ok = max(r["dbt_peak"], r["hand_peak"], r["warm_peak"]) < 2.0
-    same = r["rfm_mismatches"] == 0 and r["facts_mismatches"] == 0
+    same = all(c["mismatches"] == 0 for c in r["checks"].values())
     ok = warm <= 1.5 and memory_ok and same
     runs = r["runs"]
+    compared = "; ".join(f"{t}: {c['mismatches']} rows differ in any of {len(c['columns'])} columns"
+                         for t, c in r["checks"].items())
     return [
-        f"- **RFM step** ({', '.join(RFM_MODELS)}; memory_limit {r['memory_limit']}, {threads} threads, same work "
-        f"database): **as the runner runs it (project parsed once, `dbt run` of the two models in the same process): "
-        f"{r['warm_wall']:.1f} s wall, peak RSS {r['warm_peak']:.2f} GiB; hand-written single DuckDB query (connect + "
-        f"query): {r['query_seconds']:.1f} s; ratio {warm:.2f}x** ({'within' if ok else 'NOT within'} 1.5x, 2 GiB "
-        f"and identical results)",
+        f"- **{step.name} step** ({', '.join(step.models)}; memory_limit {r['memory_limit']}, {threads} threads, "
+        f"same work database): **as the runner runs it (project parsed once, `dbt run` of the models in the same "
+        f"process): {r['warm_wall']:.1f} s wall, peak RSS {r['warm_peak']:.2f} GiB; hand-written single DuckDB query "
+        f"(connect + query): {r['query_seconds']:.1f} s; ratio {warm:.2f}x** "
+        f"({'within' if ok else 'NOT within'} 1.5x, 2 GiB and identical results)",
         f"  - each side in a fresh process, start-up included (`dbt run` from the command line, which parses the "
         f"project first, against `python -c` running the query): dbt {r['dbt_wall']:.1f} s, peak "
         f"{r['dbt_peak']:.2f} GiB; hand-written {r['hand_wall']:.1f} s, peak {r['hand_peak']:.2f} GiB; ratio "
@@ -409,6 +539,5 @@ def rfm_lines(r: dict, threads: int) -> list[str]:
         + ", ".join(f"{t:.1f}" for t in runs["query_seconds"]) + " s; cold dbt "
         + ", ".join(f"{t:.1f}" for t in runs["dbt_wall"]) + " s; cold hand-written "
         + ", ".join(f"{t:.1f}" for t in runs["hand_wall"]) + " s",
-        f"  - same results: {r['rows']:,} customers; r/f/m score, cell or segment mismatches: {r['rfm_mismatches']}; "
-        f"order facts rows differing in any of {r['facts_columns']} columns: {r['facts_mismatches']}",
+        f"  - same results: {r['rows']:,} {step.unit}; {compared}",
     ]

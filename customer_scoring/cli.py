@@ -184,8 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     be.add_argument("--results", default="benchmarks/RESULTS.md")
     be.add_argument("--threads", type=int, default=2)
     be.add_argument("--regenerate", action="store_true")
-    be.add_argument("--rfm", action=argparse.BooleanOptionalAction, default=None,
-                    help="also time the RFM models against a hand-written DuckDB query (default: when built)")
+    be.add_argument("--steps", action=argparse.BooleanOptionalAction, default=None,
+                    help="also time the RFM and engagement models against hand-written DuckDB queries "
+                         "(default: when built)")
     be.set_defaults(func=cmd_bench)
 
     a = parser.parse_args(argv)
