@@ -107,6 +107,9 @@ BAD_ROWS = [
     ("tier_thresholds", "profile=acquire, tier=C", "tier has no action"),
     ("rfm_segment_map", "cell=333", "no segment for this RFM cell"),
     ("point_rules", "rule_id=detractor", "unknown field nps_klass"),
+    ("ideal_company_profile", "attribute=industry, value=Software", "fit must be a number from 0 to 1, got 1.5000"),
+    ("ideal_customer_profile", "attribute=agee_band, value=25-34",
+     "unknown attribute: age_band, gender or country_code expected"),
 ]
 
 
@@ -128,6 +131,16 @@ def break_configuration(project: Path) -> None:
         row_of(rows, rule_id="detractor")["field"] = "nps_klass"
         return rows
 
+    def company_profile(rows):
+        row_of(rows, attribute="industry", attribute_value="Software")["fit"] = "1.5"
+        return rows
+
+    def customer_profile(rows):
+        row_of(rows, attribute="age_band", attribute_value="25-34")["attribute"] = "agee_band"
+        return rows
+
+    edit_seed(project, "ideal_company_profile", company_profile)
+    edit_seed(project, "ideal_customer_profile", customer_profile)
     edit_seed(project, "scoring_weights", weights)
     edit_seed(project, "tier_thresholds", tiers)
     edit_seed(project, "rfm_segment_map", segment_map)
@@ -220,6 +233,16 @@ def winback_build(demo_raw, tmp_path_factory):
                         "window_days": "365", "cap": "", "description": "test"}]
 
     edit_seed(project, "scoring_profiles", profiles)
+    def company_profile(rows):
+        row_of(rows, attribute="industry", attribute_value="Software")["fit"] = "1.5"
+        return rows
+
+    def customer_profile(rows):
+        row_of(rows, attribute="age_band", attribute_value="25-34")["attribute"] = "agee_band"
+        return rows
+
+    edit_seed(project, "ideal_company_profile", company_profile)
+    edit_seed(project, "ideal_customer_profile", customer_profile)
     edit_seed(project, "scoring_weights", weights)
     edit_seed(project, "tier_thresholds", tiers)
     edit_seed(project, "point_rules", point_rules)

@@ -1,7 +1,16 @@
 -- B2B roll-up of contacts to their golden account, as of the as-of date: one row per golden account, with the
 -- account's firmographic fit (ideal_company_profile seed), its engaged contacts, the best and average lead score of
 -- its leads, the buying-committee coverage (distinct functions and seniorities among engaged contacts), the open
--- pipeline and the won revenue (won opportunities plus completed orders of its contacts, reporting currency).
+-- pipeline and the won revenue (reporting currency). Won revenue adds won deals and completed orders of the
+-- account's contacts by default; when the business books a won deal as orders too, var account_won_revenue picks one
+-- source ('deals' or 'orders') so nothing is counted twice. Both parts are kept as columns.
+{%- set won_source = var('account_won_revenue', 'deals_and_orders') %}
+{%- if won_source not in ('deals_and_orders', 'deals', 'orders') %}
+    {{ exceptions.raise_compiler_error(
+        "var account_won_revenue must be 'deals_and_orders', 'deals' or 'orders', got '" ~ won_source ~ "'"
+    ) }}
+{%- endif %}
+{%- set deals_on = var('enable_opportunities', true) %}
 with
 
 accounts as (
@@ -123,15 +132,19 @@ final as (
         cast(round(contacts.avg_lead_score, 2) as decimal(18, 2)) as avg_lead_score,
 
         -- revenue (reporting currency)
-        {% if var('enable_opportunities', true) %}
+        {% if deals_on %}
             cast(coalesce(deals.open_pipeline_amount, 0) as decimal(18, 2)) as open_pipeline_amount,
-            cast(
-                coalesce(deals.won_deal_amount, 0) + coalesce(contacts.order_revenue, 0) as decimal(18, 2)
-            ) as won_revenue
+            cast(coalesce(deals.won_deal_amount, 0) as decimal(18, 2)) as won_deal_amount,
         {% else %}
             cast(0 as decimal(18, 2)) as open_pipeline_amount,
-            cast(coalesce(contacts.order_revenue, 0) as decimal(18, 2)) as won_revenue
+            cast(0 as decimal(18, 2)) as won_deal_amount,
         {% endif %}
+        cast(coalesce(contacts.order_revenue, 0) as decimal(18, 2)) as order_revenue,
+        cast(
+            {% if deals_on and won_source != 'orders' %}coalesce(deals.won_deal_amount, 0){% else %}0{% endif %}
+            + {% if won_source != 'deals' %}coalesce(contacts.order_revenue, 0){% else %}0{% endif %}
+            as decimal(18, 2)
+        ) as won_revenue
 
     from accounts
     left join contacts

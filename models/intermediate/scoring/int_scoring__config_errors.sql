@@ -71,6 +71,29 @@ mql_rules as (
 
 ),
 
+-- attributes each ideal-profile seed can hold: the ones the fit models look up
+ideal_profiles as (
+
+    select
+        'ideal_customer_profile' as config_table,
+        attribute,
+        attribute_value,
+        fit,
+        attribute in ('age_band', 'gender', 'country_code') as is_known_attribute
+    from {{ ref('ideal_customer_profile') }}
+    union all
+    select
+        'ideal_company_profile' as config_table,
+        attribute,
+        attribute_value,
+        fit,
+        attribute in (
+            'industry', 'employee_band', 'revenue_band', 'country_code', 'job_function', 'seniority'
+        ) as is_known_attribute
+    from {{ ref('ideal_company_profile') }}
+
+),
+
 activity_types as (
 
     select
@@ -485,6 +508,35 @@ problems as (
         'rule_id defined more than once'
     from mql_rules
     group by rule_id
+    having count(*) > 1
+
+    -- ideal_customer_profile, ideal_company_profile
+    union all
+    select
+        config_table,
+        'attribute=' || coalesce(attribute, 'NULL') || ', value=' || coalesce(attribute_value, 'NULL'),
+        'unknown attribute: ' || case
+            when config_table = 'ideal_customer_profile' then 'age_band, gender or country_code'
+            else 'industry, employee_band, revenue_band, country_code, job_function or seniority'
+        end || ' expected'
+    from ideal_profiles
+    where not coalesce(is_known_attribute, false)
+
+    union all
+    select
+        config_table,
+        'attribute=' || coalesce(attribute, 'NULL') || ', value=' || coalesce(attribute_value, 'NULL'),
+        'fit must be a number from 0 to 1, got ' || coalesce(cast(fit as {{ dbt.type_string() }}), 'NULL')
+    from ideal_profiles
+    where fit is null or fit < 0 or fit > 1
+
+    union all
+    select
+        config_table,
+        'attribute=' || attribute || ', value=' || attribute_value,
+        'defined ' || cast(count(*) as {{ dbt.type_string() }}) || ' times'
+    from ideal_profiles
+    group by config_table, attribute, attribute_value
     having count(*) > 1
 
     -- rfm_segment_map

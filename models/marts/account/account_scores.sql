@@ -48,6 +48,8 @@ final as (
 
         -- revenue (reporting currency)
         rollup.open_pipeline_amount,
+        rollup.won_deal_amount,
+        rollup.order_revenue,
         rollup.won_revenue,
 
         -- score
