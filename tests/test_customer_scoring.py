@@ -233,16 +233,6 @@ def winback_build(demo_raw, tmp_path_factory):
                         "window_days": "365", "cap": "", "description": "test"}]
 
     edit_seed(project, "scoring_profiles", profiles)
-    def company_profile(rows):
-        row_of(rows, attribute="industry", attribute_value="Software")["fit"] = "1.5"
-        return rows
-
-    def customer_profile(rows):
-        row_of(rows, attribute="age_band", attribute_value="25-34")["attribute"] = "agee_band"
-        return rows
-
-    edit_seed(project, "ideal_company_profile", company_profile)
-    edit_seed(project, "ideal_customer_profile", customer_profile)
     edit_seed(project, "scoring_weights", weights)
     edit_seed(project, "tier_thresholds", tiers)
     edit_seed(project, "point_rules", point_rules)
