@@ -26,6 +26,8 @@ created_at.
 crm.contacts is an export with history: every customer with a clean record also has its earlier version, written before
 their first order with their lead-time lifecycle stage (manifest "info.contact_prior_versions"; not a defect), so a
 build as of a date before a customer's first order sees them as a lead.
+crm.opportunities likewise keeps the earlier open version of each closed deal (manifest
+"info.opportunity_prior_versions"), so a build as of a date before the close sees the deal in the open pipeline.
 
 Mess (manifest "mess": exact row counts; each defective raw row carries exactly one kind)
 -----------------------------------------------------------------------------------------
@@ -1046,7 +1048,7 @@ def _opportunities(ctx: _Ctx, P: _People, acc: _Accounts) -> pa.Table:
     amount = np.rint(rng.lognormal(np.log(8000), 0.8, m) * np.sqrt(emp / 60) / 10) * 1000
     ccy = np.array([CURRENCIES.index(c) for c in CURRENCY_OF_COUNTRY])[acc.country[P.account[person]]]
     last = np.where(closed, closed_at, created)
-    return _table("crm.opportunities", {
+    tbl = _table("crm.opportunities", {
         "opportunity_id": _ids("OPP", np.arange(1, m + 1), max(7, len(str(m)) + 1)),
         "contact_id": _ids("C", person + 1, P.id_width),
         "account_id": _ids("ACC", P.account[person] + 1, _account_width(acc)),
@@ -1054,6 +1056,17 @@ def _opportunities(ctx: _Ctx, P: _People, acc: _Accounts) -> pa.Table:
         "stage": _vocab(stages, stage), "is_won": won, "amount": _money(amount), "currency": _vocab(CURRENCIES, ccy),
         "_loaded_at": ctx.ts(ctx.loaded(rng, last)),
     })
+    # History: a closed deal was open before, and the export keeps that earlier version (superseded by the closed
+    # one), so a build as of a date before the close sees the open deal in the pipeline. The open version is
+    # extracted at least half a day before the close (the extraction lag is under 2 days), so it is never the later.
+    hrng = ctx.rng("opportunities-history")
+    prior = np.flatnonzero(closed & (closed_at - created >= 3))
+    seen = created[prior] + hrng.random(len(prior)) * (closed_at[prior] - created[prior] - 2.5)
+    open_stage = hrng.integers(0, len(OPPORTUNITY_OPEN), len(prior))
+    history = _replace(tbl.take(pa.array(prior)), closed_at=pa.nulls(len(prior), pa.timestamp("us")),
+                       stage=_vocab(stages, open_stage), is_won=np.zeros(len(prior), bool),
+                       _loaded_at=ctx.ts(ctx.loaded(hrng, seen)))
+    return pa.concat_tables([tbl, history]), len(prior)
 
 
 def _consents(ctx: _Ctx, P: _People) -> pa.Table:
@@ -1214,7 +1227,9 @@ def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: 
     contacts_tbl, m, contact_info = _contacts_table(ctx, P, acc, domain)
     write("crm.contacts", contacts_tbl, m)
     if wanted("crm.opportunities"):
-        write("crm.opportunities", _opportunities(ctx, P, acc))
+        opportunities, contact_info["opportunity_prior_versions"] = _opportunities(ctx, P, acc)
+        write("crm.opportunities", opportunities)
+        del opportunities
     if wanted("crm.consents"):
         write("crm.consents", _consents(ctx, P))
     if wanted("crm.erasure_requests"):

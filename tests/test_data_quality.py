@@ -101,6 +101,13 @@ def test_duplicate_versions_are_merged(pub, manifest, table):
     assert superseded == expected
 
 
+def test_earlier_opportunity_versions_are_merged(pub, manifest):
+    """The open version of a deal closed by the as-of date is superseded by the closed one, never kept beside it."""
+    merged, after = q(pub, "select merged_rows, after_as_of_rows from audit.dq_reconciliation "
+                           "where source_table = 'crm.opportunities'")[0]
+    assert merged == manifest["info"]["opportunity_prior_versions"] and after == 0
+
+
 def test_lines_of_quarantined_orders_follow_them(pub):
     parents = q(pub, "select count(*) from audit.quarantine where source_table = 'shop.order_items' "
                      "and reason_code = 'parent_quarantined'")[0][0]

@@ -261,6 +261,23 @@ def test_clean_orders_add_up_and_reference_what_exists(con):
                     "where status not in ('completed', 'cancelled', 'refunded', 'pending')") == 0
 
 
+def test_opportunity_history_recount(con, manifest):
+    """Each closed deal long enough has its earlier open version, extracted before the closed one."""
+    prior = manifest["info"]["opportunity_prior_versions"]
+    closed = one(con, "select count(*) from crm_opportunities where closed_at is not null")
+    assert closed > prior > 0.5 * closed
+    assert one(con, "select count(*) - count(distinct opportunity_id) from crm_opportunities") == prior
+    assert one(con, """select count(*) from (
+        select opportunity_id,
+               max(_loaded_at) filter (where closed_at is null) as open_loaded,
+               max(_loaded_at) filter (where closed_at is not null) as closed_loaded,
+               count(*) filter (where closed_at is null) as open_versions,
+               count(distinct created_at) as created_values
+        from crm_opportunities group by opportunity_id having count(*) > 1)
+        where open_versions <> 1 or closed_loaded is null or open_loaded >= closed_loaded or created_values <> 1""") \
+        == 0
+
+
 def test_clean_activity_is_dated_inside_the_contacts_life(con):
     for table, ts in (("marketing_events", "occurred_at"), ("feedback_surveys", "submitted_at"),
                       ("crm_consents", "recorded_at"), ("marketing_campaign_members", "sent_at"),

@@ -45,6 +45,7 @@ def backtest(tmp_path_factory) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(f"attach '{past.publication}' as past (read_only)")
     con.execute(f"attach '{root / 'now' / 'build' / 'customer_scoring.duckdb'}' as now (read_only)")  # unpublished
+    con.execute(f"attach '{root / 'past' / 'build' / 'customer_scoring.duckdb'}' as past_work (read_only)")
     # Leads are followed to their golden contact of the END_DATE build (a later record may merge into them).
     con.execute("""
         create table leads as
@@ -83,6 +84,22 @@ def strictly_falling(groups: dict[tuple, tuple[int, int]], order) -> tuple[list,
     compared = [k for k in order if groups.get((k,), (0, 0))[0] >= MIN_GROUP_LEADS]
     chain = [groups[(k,)][1] / groups[(k,)][0] for k in compared]
     return compared, "" if all(a > b for a, b in zip(chain, chain[1:])) else "not strictly falling"
+
+
+def test_deals_closed_later_are_open_in_the_earlier_build(backtest):
+    """The earlier build sees the pipeline as it was: a deal closed after the as-of date is open there, and the
+    leads behind such deals are flagged as having an open opportunity."""
+    as_of = END_DATE - dt.timedelta(days=HOLDOUT_DAYS)
+    (later_closed, flagged), = backtest.execute("""
+        select count(*), count(*) filter (where lead.has_open_opportunity)
+        from past_work.intermediate.int_opportunities as past_deal
+        join now.intermediate.int_opportunities as now_deal using (opportunity_id)
+        left join past.marts.lead_scores as lead on past_deal.contact_id = lead.contact_id
+        where not past_deal.is_closed and now_deal.is_closed
+    """).fetchall()
+    assert later_closed > 0 and flagged > 0
+    assert backtest.execute("select count(*) from past_work.intermediate.int_opportunities where closed_at >= ?",
+                            [as_of + dt.timedelta(days=1)]).fetchone()[0] == 0
 
 
 def test_every_lead_is_followed(backtest):
