@@ -40,6 +40,7 @@ final as (
         -- deal as of the as-of date
         case
             when opportunities.closed_at < {{ as_of_cutoff() }} then opportunities.stage
+            when opportunities.closed_at is null then coalesce(opportunities.stage, 'open')
             else 'open'
         end as stage_as_of,
         coalesce(opportunities.closed_at < {{ as_of_cutoff() }}, false) as is_closed,
