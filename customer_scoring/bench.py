@@ -245,14 +245,6 @@ facts as (
           from per_contact) as c
     left join baskets as b on c.contact_id = b.contact_id
 ),
--- a timestamp per day row would double the day aggregate's width: the last positive event time is its own pass
-last_positive as (
-    select a.contact_id, max(a.occurred_at) as last_positive_event_at
-    from activity as a
-    inner join config.event_scoring as s on a.event_type = s.event_type
-    where s.points > 0
-    group by a.contact_id
-),
 scored as (
     select
         facts.*,

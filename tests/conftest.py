@@ -59,6 +59,26 @@ def work_db(res: runner.BuildResult) -> Path:
     return res.publication.parent.parent / "build" / "customer_scoring.duckdb"
 
 
+def attach_builds(past_db: Path, now_db: Path) -> duckdb.DuckDBPyConnection:
+    """A connection that reads an earlier build as `past` and a later one as `now`, for backtests."""
+    con = duckdb.connect()
+    con.execute(f"attach '{past_db}' as past (read_only)")
+    con.execute(f"attach '{now_db}' as now (read_only)")
+    return con
+
+
+# Every contact id of the later build (a golden contact or one merged into it) whose golden contact has a completed
+# order after the earlier build's as-of date (first parameter) and on or before the second: the earlier build's
+# golden contacts are followed to the later build's, since a later record may merge into them.
+LATER_BUYERS = """
+    select identity.contact_id
+    from now.intermediate.int_contacts__identity as identity
+    where identity.master_contact_id in (
+        select contact_id from now.intermediate.int_orders where is_completed and ordered_on > ? and ordered_on <= ?
+    )
+"""
+
+
 @pytest.fixture(scope="session")
 def pub(built):
     con = duckdb.connect(str(built.publication), read_only=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import END_DATE, copy_project, run_build, work_db
+from conftest import END_DATE, LATER_BUYERS, attach_builds, copy_project, run_build, work_db
 from customer_scoring import runner
 
 PROFILES = ("acquire", "develop", "retain")
@@ -31,22 +31,15 @@ MIN_TIER_CUSTOMERS = 20
 def repeat_rates(holdout: runner.BuildResult, built: runner.BuildResult) -> dict[str, dict[str, tuple[int, float]]]:
     """Per profile and tier of the past build: (customers, share with a completed order after its as-of date and
     on or before END_DATE), orders read from the END_DATE build's clean orders."""
-    as_of = holdout.as_of
-    con = duckdb.connect()
+    con = attach_builds(holdout.publication, work_db(built))
     try:
-        con.execute(f"attach '{holdout.publication}' as past (read_only)")
-        con.execute(f"attach '{work_db(built)}' as now (read_only)")
-        rows = con.execute("""
-            with later as (
-                select distinct contact_id
-                from now.intermediate.int_orders
-                where is_completed and ordered_on > ? and ordered_on <= ?
-            )
+        rows = con.execute(f"""
+            with later as ({LATER_BUYERS})
             select s.profile, s.tier, count(*), avg(case when later.contact_id is not null then 1.0 else 0.0 end)
             from past.marts.customer_profile_scores as s
             left join later on s.contact_id = later.contact_id
             group by s.profile, s.tier
-        """, [as_of, END_DATE]).fetchall()
+        """, [holdout.as_of, END_DATE]).fetchall()
     finally:
         con.close()
     out: dict[str, dict[str, tuple[int, float]]] = defaultdict(dict)

@@ -15,7 +15,7 @@ import math
 import duckdb
 import pytest
 
-from conftest import END_DATE, HOLDOUT_DAYS, run_build, work_db
+from conftest import END_DATE, HOLDOUT_DAYS, LATER_BUYERS, attach_builds, run_build, work_db
 from customer_scoring.generate import generate_demo_data
 
 BACKTEST_CONTACTS = 10_000
@@ -42,9 +42,7 @@ def backtest(tmp_path_factory) -> duckdb.DuckDBPyConnection:
     assert past.success, past.error
     now = run_build(raw, root / "now", select=["+int_orders", "+int_opportunities"])
     assert now.success, now.error
-    con = duckdb.connect()
-    con.execute(f"attach '{past.publication}' as past (read_only)")
-    con.execute(f"attach '{root / 'now' / 'build' / 'customer_scoring.duckdb'}' as now (read_only)")  # unpublished
+    con = attach_builds(past.publication, root / "now" / "build" / "customer_scoring.duckdb")  # now: unpublished
     con.execute(f"attach '{root / 'past' / 'build' / 'customer_scoring.duckdb'}' as past_work (read_only)")
     # Leads are followed to their golden contact of the END_DATE build (a later record may merge into them).
     con.execute("""
@@ -178,24 +176,17 @@ MIN_LEVEL_CUSTOMERS = 20
 def test_engaged_customers_buy_again_more(holdout_build, built):
     """Engagement is scored for every contact: among the customers of the earlier build, the share who order again
     in the following half-year rises with the engagement level."""
-    con = duckdb.connect()
+    con = attach_builds(work_db(holdout_build), work_db(built))
     try:
-        con.execute(f"attach '{work_db(holdout_build)}' as past (read_only)")
-        con.execute(f"attach '{work_db(built)}' as now (read_only)")
-        rows = con.execute("""
+        rows = con.execute(f"""
             with customers_then as (
                 select distinct contact_id from past.intermediate.int_orders where is_completed
             ),
-            buyers_after as (
-                select distinct contact_id from now.intermediate.int_orders
-                where is_completed and ordered_on > ? and ordered_on <= ?
-            )
+            buyers_after as ({LATER_BUYERS})
             select engagement.engagement_level, count(*), count(buyers_after.contact_id)
             from past.intermediate.int_contact__engagement as engagement
             inner join customers_then on engagement.contact_id = customers_then.contact_id
-            left join now.intermediate.int_contacts__identity as identity
-                on engagement.contact_id = identity.contact_id
-            left join buyers_after on identity.master_contact_id = buyers_after.contact_id
+            left join buyers_after on engagement.contact_id = buyers_after.contact_id
             group by engagement.engagement_level
         """, [holdout_build.as_of, END_DATE]).fetchall()
     finally:
