@@ -1,6 +1,8 @@
 -- Where every raw row went, per raw table, as of the as-of date: one row per raw table. raw_rows = kept_rows +
 -- quarantined_rows + merged_rows + after_as_of_rows always holds (tested); the staging row counts are tested equal
--- to the raw tables' own counts, so no row can disappear between the raw layer and the marts.
+-- to the raw tables' own counts, so no row can disappear between the raw layer and the marts. A table most of whose
+-- rows were loaded after the as-of date gets a warning: a snapshot export whose _loaded_at is the extraction day
+-- makes a past build see (almost) nothing, which is not a failure but must not pass unnoticed.
 with
 
 quarantined as (
@@ -43,7 +45,7 @@ counts as (
 
 ),
 
-final as (
+reconciled as (
 
     select
         -- ids
@@ -66,6 +68,27 @@ final as (
     from counts
     left join quarantined
         on counts.source_table = quarantined.source_table
+
+),
+
+final as (
+
+    select
+        reconciled.*,
+        cast(reconciled.after_as_of_rows as double precision)
+        / nullif(reconciled.raw_rows, 0) as after_as_of_share,
+        cast(
+            case
+                when reconciled.after_as_of_rows * 2 > reconciled.raw_rows
+                    then
+                        'most rows (' || cast(reconciled.after_as_of_rows as {{ dbt.type_string() }})
+                        || ' of ' || cast(reconciled.raw_rows as {{ dbt.type_string() }})
+                        || ') were loaded after the as-of date {{ as_of_date_value() }}: if the export is a snapshot'
+                        || ' whose _loaded_at is the extraction time, build as of a later date, or pass'
+                        || ' --vars ''{"ignore_loaded_at": true}'' so visibility follows the business dates'
+            end as {{ dbt.type_string() }}
+        ) as warning
+    from reconciled
 
 )
 
