@@ -7,7 +7,12 @@
     - identity: the identity model whose is_merged rows were merged into another golden record, if any;
     - kept: the model holding the kept rows (NULL: the staging rows whose dq_status is 'current');
     - switch: the var that turns an optional table off;
-    - repairs: staging flag column -> repair reason code (counted on current rows). -#}
+    - repairs: staging flag column -> repair reason code (counted on current rows);
+    - model_repairs (optional): flag column of an intermediate model -> repair reason code, for repairs only known
+      after staging (fx_rate_extrapolated needs the dated rates). The model is the validated one, else the kept one;
+      it must carry raw_row_key. A flagged row counts when it is kept (no relational_reason_code). Each entry becomes
+      a repairs entry whose "flag" is `raw_row_key in (select raw_row_key from <model> where <flag> ...)`, so
+      dq_repairs counts it on the current staging rows like any other repair. -#}
 {% macro dq_tables() %}
     {%- set tables = [
         {'table': 'crm.accounts', 'staging': 'stg_crm__accounts', 'key': 'account_id', 'contact': none,
@@ -20,7 +25,8 @@
                      'is_country_unknown': 'unknown_country'}},
         {'table': 'crm.opportunities', 'staging': 'stg_crm__opportunities', 'key': 'opportunity_id',
          'contact': 'contact_id', 'validated': none, 'identity': none, 'kept': 'int_opportunities',
-         'switch': 'enable_opportunities', 'repairs': {}},
+         'switch': 'enable_opportunities', 'repairs': {},
+         'model_repairs': {'is_fx_rate_extrapolated': 'fx_rate_extrapolated'}},
         {'table': 'crm.consents', 'staging': 'stg_crm__consents', 'key': "contact_id || '|' || channel",
          'contact': 'contact_id', 'validated': 'int_consents__validated', 'identity': none, 'kept': 'int_consents',
          'switch': 'enable_consents', 'repairs': {}},
@@ -31,7 +37,8 @@
          'validated': none, 'identity': none, 'kept': none, 'switch': none, 'repairs': {}},
         {'table': 'shop.orders', 'staging': 'stg_shop__orders', 'key': 'order_id', 'contact': 'contact_id',
          'validated': 'int_orders__validated', 'identity': none, 'kept': 'int_orders', 'switch': none,
-         'repairs': {'is_status_normalised': 'status_normalised'}},
+         'repairs': {'is_status_normalised': 'status_normalised'},
+         'model_repairs': {'is_fx_rate_extrapolated': 'fx_rate_extrapolated'}},
         {'table': 'shop.order_items', 'staging': 'stg_shop__order_items',
          'key': "order_id || '#' || cast(line_number as " ~ dbt.type_string() ~ ")", 'contact': none,
          'validated': 'int_order_items__validated', 'identity': none, 'kept': 'int_order_items', 'switch': none,
@@ -58,6 +65,13 @@
     {%- set enabled = [] -%}
     {%- for t in tables -%}
         {%- if t.switch is none or var(t.switch, true) -%}
+            {%- set model = t.validated or t.kept -%}
+            {%- set kept_only = " and relational_reason_code is null" if t.validated else "" -%}
+            {%- for flag, code in t.get('model_repairs', {}).items() -%}
+                {%- do t.repairs.update({
+                    "raw_row_key in (select raw_row_key from " ~ ref(model) ~ " where " ~ flag ~ kept_only ~ ")": code
+                }) -%}
+            {%- endfor -%}
             {%- do enabled.append(t) -%}
         {%- endif -%}
     {%- endfor -%}

@@ -1,7 +1,9 @@
 {{ config(enabled=var('enable_opportunities', true)) }}
 -- Clean opportunities as of the as-of date: one row per opportunity, attached to the golden contact and account
 -- (NULL when the CRM reference is unknown: a deal stays a deal), amounts in the reporting currency. A deal closed
--- after the as-of date is still open as of that date.
+-- after the as-of date is still open as of that date. A deal created before its currency's first rate converts at
+-- that first rate whatever var fx_before_first_rate says (a deal is never quarantined for FX); it is flagged and
+-- counted as repair fx_rate_extrapolated.
 with
 
 opportunities as (
@@ -34,6 +36,7 @@ final as (
     select
         -- ids
         opportunities.opportunity_id,
+        opportunities.raw_row_key,
         contact_identity.master_contact_id as contact_id,
         coalesce(account_identity.master_account_id, contact_identity.account_id) as account_id,
 
@@ -48,7 +51,9 @@ final as (
 
         -- amounts
         opportunities.currency_code,
+        opportunities.amount as amount_local,
         cast(round(opportunities.amount * fx.rate_to_reporting, 2) as decimal(18, 2)) as amount,
+        coalesce(opportunities.amount is not null and fx.is_extrapolated, false) as is_fx_rate_extrapolated,
 
         -- timestamps
         opportunities.created_at,

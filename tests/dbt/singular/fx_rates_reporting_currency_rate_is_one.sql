@@ -1,5 +1,5 @@
--- The reporting currency (var reporting_currency) converts to itself at rate 1 on every row of the fx_rates seed, and
--- has at least one row. Returns each offending seed row, or one row saying the currency is missing.
+-- The reporting currency (var reporting_currency) converts to itself at exactly 1. The fx_rates seed needs no row for
+-- it (int_fx_rates adds one at 1 over all time), but a row it does have must say 1: returns each offending seed row.
 with
 
 rates as (
@@ -8,7 +8,7 @@ rates as (
 
 ),
 
-wrong_rate as (
+final as (
 
     select
         currency_code,
@@ -17,25 +17,9 @@ wrong_rate as (
         'reporting currency must have rate 1' as failure
     from rates
     where
-        upper(trim(currency_code)) = upper('{{ var("reporting_currency") }}')
+        upper(trim(currency_code)) = upper(trim('{{ var("reporting_currency") }}'))
         and rate_to_reporting <> 1
-
-),
-
-missing as (
-
-    select
-        '{{ var("reporting_currency") }}' as currency_code,
-        cast(null as date) as valid_from,
-        cast(null as decimal(18, 8)) as rate_to_reporting,
-        'reporting currency has no row in fx_rates' as failure
-    where not exists (
-        select 1 from rates
-        where upper(trim(currency_code)) = upper('{{ var("reporting_currency") }}')
-    )
 
 )
 
-select * from wrong_rate
-union all
-select * from missing
+select * from final
