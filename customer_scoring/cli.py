@@ -20,10 +20,11 @@ log = logging.getLogger("customer_scoring")
 
 
 def _setup_logging(verbose: bool) -> None:
+    """Log lines on stderr, dated (`2026-12-01 01:23:45 INFO ...`); stdout is left to the result."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S",
         stream=sys.stderr,
     )
 
@@ -39,7 +40,9 @@ def _add_build_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--publish-dir", default="publish", help="where BI tools read (default publish)")
     p.add_argument("--parquet", action="store_true", help="also publish every public table as Parquet")
     p.add_argument("--threads", type=int, help="dbt threads (default 2)")
-    p.add_argument("--fail-on-stale", action="store_true", help="fail when a source is past its error_after")
+    p.add_argument("--fail-on-stale", action="store_true",
+                   help="fail (exit 1, nothing published) when a raw table's newest row, as of the as-of date, is "
+                        "older than its source's freshness error_after (audit.dq_freshness)")
     p.add_argument("--load-raw", action="store_true",
                    help="PostgreSQL: load the raw Parquet files into raw_* schemas before building")
     p.add_argument("--vars", default="{}", help="extra dbt vars as JSON, e.g. '{\"enable_surveys\": false}'")
@@ -78,15 +81,37 @@ def _load_raw_if_asked(a, s: runner.BuildSettings) -> None:
         log.info("loaded %s raw rows into PostgreSQL", f"{sum(counts.values()):,}")
 
 
+def human_summary(res: runner.BuildResult) -> str:
+    """A few lines for people: the outcome, the step timings, where the full result is. A failure's message and the
+    warnings were logged once on stderr as they happened; they are not repeated here."""
+    steps = ", ".join(f"{st.name} {st.seconds:.1f}s" + ("" if st.success else " FAILED") for st in res.steps)
+    lines = []
+    if res.success:
+        where = str(res.publication) if res.publication else next(
+            (st.detail for st in res.steps if st.name == "publish"), "")
+        lines.append(f"build {res.run_id} as of {res.as_of}: ok, published {where}")
+    else:
+        lines.append(f"build {res.run_id} as of {res.as_of}: FAILED at step {res.failed_step} (message above); "
+                     "the previous publication, if any, is untouched")
+    lines.append(f"  steps: {steps}")
+    if res.freshness:
+        counts: dict[str, int] = {}
+        for f in res.freshness.values():
+            counts[f["status"]] = counts.get(f["status"], 0) + 1
+        order = ("fresh", "warn", "stale", "empty", "not_checked")
+        lines.append("  freshness: " + ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in order if k in counts))
+    if res.warnings:
+        lines.append(f"  {len(res.warnings)} warning(s), logged above and listed in the result")
+    lines.append(f"  result: {res.result_file}; dbt log: {res.dbt_log}")
+    return "\n".join(lines)
+
+
 def cmd_build(a) -> int:
     s = _settings(a)
     _load_raw_if_asked(a, s)
     res = runner.build(s)
-    print(json.dumps(res.as_dict(), indent=2))
-    if not res.success:
-        log.error("build failed: %s (the previous publication, if any, is untouched)", res.error)
-        return 1
-    return 0
+    print(json.dumps(res.as_dict(), indent=2) if a.json else human_summary(res))
+    return 0 if res.success else 1
 
 
 def summarize(publication: Path) -> str:
@@ -141,7 +166,7 @@ def cmd_demo(a) -> int:
     s = _settings(a)
     res = runner.build(s)
     if not res.success:
-        log.error("demo build failed: %s", res.error)
+        print(human_summary(res))
         return 1
     print(summarize(res.publication))
     return 0
@@ -170,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
 
     b = sub.add_parser("build", help="build as of one date and publish")
     _add_build_args(b)
+    b.add_argument("--json", action="store_true",
+                   help="print the run's result as JSON on stdout instead of a short summary (it is always written "
+                        "to <work dir>/logs/last_run.json)")
     b.set_defaults(func=cmd_build)
 
     d = sub.add_parser("demo", help="generate demo data, build, summarise")

@@ -48,6 +48,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import sys
 import unicodedata
 import zlib
@@ -61,6 +62,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from customer_scoring import contract
+
+log = logging.getLogger("customer_scoring.generate")
 
 # ---------------------------------------------------------------------------------------------------------------
 # Scale and mess rates
@@ -1218,6 +1221,11 @@ def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: 
         w.close()
         rows[name] = w.rows
         mess[name] = kinds or {}
+        log.info("wrote %-26s %12s rows", name, f"{w.rows:,}")
+
+    def chunk_done(names, writers, hi, n):
+        log.info("wrote %-26s %12s rows so far (people %s of %s)", " + ".join(names),
+                 " + ".join(f"{w.rows:,}" for w in writers), f"{hi:,}", f"{n:,}")
 
     acc = _draw_accounts(ctx)
     P = _draw_people(ctx, acc)
@@ -1248,6 +1256,7 @@ def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: 
         orphan_offset += m_i["orphan_order"]
         w_orders.write(orders)
         w_items.write(items)
+        chunk_done(("shop.orders", "shop.order_items"), (w_orders, w_items), min(lo + CHUNK_PEOPLE, P.n), P.n)
         om = {k: om[k] + m_o[k] for k in om}
         im = {k: im[k] + m_i[k] for k in im}
         del orders, items
@@ -1261,6 +1270,7 @@ def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: 
         events, m_e, n_new = _events_chunk(ctx, P, lo, min(lo + CHUNK_PEOPLE, P.n), offset)
         offset += n_new
         w_events.write(events)
+        chunk_done(("marketing.events",), (w_events,), min(lo + CHUNK_PEOPLE, P.n), P.n)
         em = {k: em[k] + m_e[k] for k in em}
         del events
     w_events.close()

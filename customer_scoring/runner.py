@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -88,6 +89,17 @@ class BuildResult:
     publication: Path | None = None
     error: str | None = None
     failures: list[str] = field(default_factory=list)
+    # Things a reader of the result must know although the build passed (a snapshot seen before its extraction,
+    # empty marts, stale tables without --fail-on-stale): logged as warnings and listed in the JSON result.
+    warnings: list[str] = field(default_factory=list)
+    # audit.dq_freshness as read after the build: raw table -> status, age in days, error threshold.
+    freshness: dict[str, dict] = field(default_factory=dict)
+    result_file: Path | None = None
+    dbt_log: Path | None = None
+
+    @property
+    def failed_step(self) -> str | None:
+        return next((s.name for s in self.steps if not s.success), None)
 
     def as_dict(self) -> dict:
         return {
@@ -97,7 +109,10 @@ class BuildResult:
             "publication": str(self.publication) if self.publication else None,
             "error": self.error,
             "failures": self.failures,
+            "warnings": self.warnings,
+            "freshness": self.freshness,
             "steps": [s.__dict__ for s in self.steps],
+            "dbt_log": str(self.dbt_log) if self.dbt_log else None,
         }
 
 
@@ -134,17 +149,19 @@ def _dbt_env(s: BuildSettings, project: Path) -> dict[str, str]:
     return env
 
 
-def invoke_dbt(args: list[str], project: Path, settings: BuildSettings, manifest=None):
+def invoke_dbt(args: list[str], project: Path, settings: BuildSettings, manifest=None, callbacks=None):
     """One dbt invocation through dbtRunner. dbtRunner never raises: check success and surface the exception.
 
     With `manifest` (the result of a `parse` invocation with the same settings and vars), dbt skips parsing the
-    project: the runner parses once per build and every later step reuses it."""
+    project: the runner parses once per build and every later step reuses it. dbt writes nothing to the console
+    (the runner speaks for it); its full log goes to <work dir>/logs/dbt.log. `callbacks` receive dbt's events."""
     from dbt.cli.main import dbtRunner
 
     base = [
         "--project-dir", str(project), "--profiles-dir", str(project), "--target", settings.target,
         "--target-path", str((settings.work_dir / "target").resolve()),
         "--log-path", str((settings.work_dir / "logs").resolve()),
+        "--log-level", "none", "--log-level-file", "debug",
     ]
     dbt_vars = {"as_of_date": settings.as_of.isoformat(), **settings.extra_vars}
     words = 2 if args[0] == "source" else 1  # `source freshness` is a two-word command
@@ -152,7 +169,7 @@ def invoke_dbt(args: list[str], project: Path, settings: BuildSettings, manifest
     old = {k: os.environ.get(k) for k in _dbt_env(settings, project)}
     os.environ.update(_dbt_env(settings, project))
     try:
-        return dbtRunner(manifest=manifest).invoke(command)
+        return dbtRunner(manifest=manifest, callbacks=callbacks or []).invoke(command)
     finally:
         _release_duckdb()
         for k, v in old.items():
@@ -188,34 +205,55 @@ def _failures(res) -> list[str]:
         if status in ("error", "fail", "runtime error", "runtimeerror"):
             node = getattr(r, "node", None)
             name = getattr(node, "unique_id", "?") if node is not None else "?"
-            msg = re.sub(r"\x1b\[[0-9;]*m", "", getattr(r, "message", "") or "").strip()
+            msg = _plain(getattr(r, "message", "") or "")
             # Keep the whole message (a configuration error lists every offending row), on one line.
             text = " | ".join(line.strip() for line in msg.splitlines() if line.strip())
             out.append(f"{name}: {status}: {text[:2000]}")
     return out
 
 
-def _stale_sources(res) -> tuple[list[str], list[str]]:
-    warn, error = [], []
-    for r in getattr(res.result, "results", None) or []:
-        status = _status(r)
-        name = getattr(getattr(r, "node", None), "unique_id", "?")
-        if status == "warn":
-            warn.append(name)
-        elif status in ("error", "runtime error", "runtimeerror"):
-            error.append(name)
-    return warn, error
+def _plain(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text or "").strip()
+
+
+class _Progress:
+    """dbt event callback: a log line every `every` finished nodes or every `seconds`, with nodes done / total."""
+
+    def __init__(self, label: str, seconds: float = 30.0, every: int | None = None):
+        self.label, self.seconds, self.every = label, seconds, every
+        self.total = self.done = self.failed = 0
+        self.started = self.last = time.monotonic()
+        self.last_done = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, event) -> None:
+        name = event.info.name
+        if name == "LogStartLine":
+            self.total = max(self.total, int(getattr(event.data, "total", 0) or 0))
+        elif name == "NodeFinished":
+            status = str(getattr(getattr(event.data, "run_result", None), "status", "")).lower()
+            with self.lock:
+                self.done += 1
+                self.failed += status in ("error", "fail", "runtime error")
+                now = time.monotonic()
+                every = self.every or max(100, self.total // 4)
+                if now - self.last >= self.seconds or self.done - self.last_done >= every:
+                    self.last, self.last_done = now, self.done
+                    log.info("%s: %d/%s nodes done%s, %.0fs", self.label, self.done, self.total or "?",
+                             f", {self.failed} failed" if self.failed else "", now - self.started)
 
 
 def build(settings: BuildSettings) -> BuildResult:
-    """seed + run + test (dbt build), source freshness, then publish. Never raises for a failed step: the result
-    says which step failed; the previous publication stays in place."""
+    """parse, dbt build (seeds, models, data and unit tests), checks (freshness against the as-of date and the
+    audit warnings), then publish. Never raises for a failed step: the result says which step failed; the previous
+    publication stays in place. The result is written to <work dir>/logs/last_run.json (and appended to runs.jsonl)."""
     project = project_dir()
     settings.work_dir = Path(settings.work_dir).resolve()
     settings.publish_dir = Path(settings.publish_dir).resolve()
     settings.work_dir.mkdir(parents=True, exist_ok=True)
     run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
-    result = BuildResult(run_id=run_id, as_of=settings.as_of, steps=[], success=False)
+    result = BuildResult(run_id=run_id, as_of=settings.as_of, steps=[], success=False,
+                         dbt_log=settings.work_dir / "logs" / "dbt.log")
     log.info("build %s: as of %s, target %s, project %s", run_id, settings.as_of, settings.target, project)
 
     def step(name, fn):
@@ -227,22 +265,24 @@ def build(settings: BuildSettings) -> BuildResult:
             detail, ok = str(exc), False
         st = Step(name, round(time.perf_counter() - t0, 3), ok, detail)
         result.steps.append(st)
-        log.info("step %-10s %s in %.1fs%s", name, "ok" if ok else "FAILED", st.seconds,
-                 f": {detail}" if detail else "")
-        if not ok:
+        # The one place a step's outcome, and a failure's message, is printed.
+        if ok:
+            log.info("step %-10s ok in %.1fs%s", name, st.seconds, f": {detail}" if detail else "")
+        else:
+            log.error("step %-10s FAILED in %.1fs: %s", name, st.seconds, detail)
             result.error = f"{name}: {detail}"
         return ok
 
     parsed = {}
 
     def parse():
-        # Parsed once: freshness and build reuse the manifest instead of each parsing the project again.
+        # Parsed once: the build step reuses the manifest instead of parsing the project again.
         if settings.raw_path is not None and settings.target == "duckdb" and not Path(settings.raw_path).exists():
             raise BuildError(f"raw path {settings.raw_path} does not exist")
         res = invoke_dbt(["parse"], project, settings)
         if not res.success or res.result is None:
             fails = _failures(res)
-            raise BuildError("dbt parse failed: " + ("; ".join(fails) if fails else repr(res.exception)))
+            raise BuildError("dbt parse failed: " + ("; ".join(fails) if fails else _plain(str(res.exception))))
         parsed["manifest"] = res.result
         return f"{len(res.result.nodes)} nodes"
 
@@ -254,43 +294,137 @@ def build(settings: BuildSettings) -> BuildResult:
             args += ["--select", *settings.select, "--indirect-selection", "cautious"]
         if settings.exclude:
             args += ["--exclude", *settings.exclude]
-        res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"))
+        progress = _Progress("dbt build")
+        res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"), callbacks=[progress])
+        results = getattr(res.result, "results", None) or []
+        # Relations this run built: the checks read only these (never a table left over from an earlier build).
+        parsed["built"] = {
+            r.node.name: (r.node.schema, r.node.alias or r.node.name)
+            for r in results
+            if getattr(r, "node", None) is not None and r.node.resource_type == "model" and _status(r) == "success"
+        }
         if not res.success:
             fails = _failures(res)
             result.failures = fails
-            why = "; ".join(fails[:10]) if fails else repr(res.exception)
-            if len(fails) > 10:
-                why += f"; and {len(fails) - 10} more (see failures)"
-            raise BuildError(f"dbt build failed: {why}")
-        n = len(getattr(res.result, "results", []) or [])
-        return f"{n} nodes"
+            if not fails:
+                raise BuildError(f"dbt build failed: {_plain(str(res.exception))}")
+            shown = "\n  ".join(fails[:10])
+            more = f"\n  ... and {len(fails) - 10} more (see failures in the JSON result)" if len(fails) > 10 else ""
+            raise BuildError(f"dbt build failed on {len(fails)} node(s):\n  {shown}{more}")
+        return f"{len(results)} nodes"
 
-    def freshness():
-        res = invoke_dbt(["source", "freshness"], project, settings, manifest=parsed.get("manifest"))
-        if res.result is None:
-            raise BuildError(f"source freshness could not run: {res.exception!r}")
-        warn, error = _stale_sources(res)
-        detail = f"{len(warn)} warn, {len(error)} stale"
-        if error:
-            detail += f" ({', '.join(e.split('.', 2)[-1] for e in error[:6])})"
-            if settings.fail_on_stale:
-                raise BuildError("stale sources: " + detail)
-        return detail
+    def checks():
+        return _checks(settings, result, parsed.get("built", {}))
 
+    # The steps, in order; the first failure stops the build and nothing is published.
+    # (A `preflight` step that inspects the raw tables goes first, before `parse`: it may add dbt vars to
+    # settings.extra_vars and warnings to result.warnings.)
+    steps = [
+        ("parse", parse),
+        ("dbt build", dbt_build),
+        ("checks", checks),
+        ("publish", lambda: _publish(settings, result)),
+    ]
     with _exclusive_lock(settings.work_dir / ".build.lock"):
-        ok = step("parse", parse) and step("freshness", freshness) and step("dbt build", dbt_build)
-        if ok:
-            ok = step("publish", lambda: _publish(settings, result))
+        ok = all(step(name, fn) for name, fn in steps)  # all() stops at the first failed step
     result.success = ok
     _record_run(settings, result)
     return result
 
 
+def _read(settings: BuildSettings, relation: tuple[str, str], sql: str) -> list[tuple]:
+    """Rows of `sql` where `{rel}` is a relation of the work database (quoted schema.table)."""
+    schema, table = relation
+    query = sql.format(rel=f'"{schema}"."{table}"')
+    if settings.target == "duckdb":
+        import duckdb
+
+        con = duckdb.connect(str(settings.work_db), read_only=True)
+        try:
+            return con.execute(query).fetchall()
+        finally:
+            con.close()
+    from customer_scoring import postgres
+
+    conn = postgres.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(query)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def _checks(settings: BuildSettings, result: BuildResult, built: dict[str, tuple[str, str]]) -> str:
+    """After a successful dbt build: freshness of every raw table judged against the as-of date (audit.dq_freshness),
+    the warnings of audit.dq_reconciliation, and empty customer and lead marts while raw contacts exist. Warnings are
+    logged and listed in result.warnings; stale tables fail the step with --fail-on-stale."""
+    def warn(message: str) -> None:
+        log.warning("%s", message)
+        result.warnings.append(message)
+
+    parts = []
+    as_of = settings.as_of.isoformat()
+    contacts = None
+    if "dq_reconciliation" in built:
+        rows = _read(settings, built["dq_reconciliation"],
+                     "select source_table, raw_rows, after_as_of_rows, warning from {rel} order by source_table")
+        for table, raw, later, message in rows:
+            if table == "crm.contacts":
+                contacts = (raw, raw - later)
+            if message:
+                warn(f"{table}: {message}")
+    if {"customer_scores", "lead_scores"} <= built.keys() and contacts and contacts[0] > 0:
+        customers = _read(settings, built["customer_scores"], "select count(*) from {rel}")[0][0]
+        leads = _read(settings, built["lead_scores"], "select count(*) from {rel}")[0][0]
+        if customers == 0 and leads == 0:
+            warn(f"no customer and no lead scored as of {as_of} although crm.contacts has {contacts[0]:,} raw rows "
+                 f"({contacts[1]:,} visible as of {as_of}): marts.customer_scores and marts.lead_scores are empty")
+    if "dq_freshness" not in built:
+        message = "freshness not checked: audit.dq_freshness was not built by this selection"
+        if settings.fail_on_stale:
+            warn(message)
+        return message
+    rows = _read(settings, built["dq_freshness"],
+                 "select source_table, freshness_status, days_since_load, warn_after_days, error_after_days, "
+                 "cast(newest_loaded_at as varchar) from {rel} order by source_table")
+    by_status: dict[str, list[str]] = {}
+    for table, status, days, warn_days, error_days, newest in rows:
+        result.freshness[table] = {"status": status, "days_since_load": days, "newest_loaded_at": newest,
+                                   "warn_after_days": warn_days, "error_after_days": error_days}
+        by_status.setdefault(status, []).append(table)
+
+    def named(status: str) -> str:
+        return ", ".join(f"{t} ({result.freshness[t]['days_since_load']} days, error after "
+                         f"{result.freshness[t]['error_after_days']:g})" for t in by_status.get(status, []))
+
+    counts = ", ".join(f"{len(by_status.get(s, []))} {s.replace('_', ' ')}"
+                       for s in ("fresh", "warn", "stale", "empty", "not_checked") if by_status.get(s))
+    parts.append(f"freshness as of {as_of}: {counts}")
+    if by_status.get("warn"):
+        parts.append("warn: " + ", ".join(by_status["warn"]))
+    if by_status.get("empty"):
+        parts.append("empty as of the as-of date: " + ", ".join(by_status["empty"]))
+    if by_status.get("stale"):
+        if settings.fail_on_stale:
+            raise BuildError(f"stale raw tables as of {as_of} (--fail-on-stale): {named('stale')}")
+        warn(f"stale raw tables as of {as_of}: {named('stale')}")
+    if result.warnings:
+        parts.append(f"{len(result.warnings)} warning(s)")
+    return "; ".join(parts)
+
+
 def _record_run(settings: BuildSettings, result: BuildResult) -> None:
+    """The machine-readable result: <work dir>/logs/last_run.json (replaced atomically) and a line in runs.jsonl."""
     logs = settings.work_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    result.result_file = logs / "last_run.json"
+    data = result.as_dict()
+    tmp = logs / f".last_run.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(tmp, result.result_file)
     with open(logs / "runs.jsonl", "a") as fh:
-        fh.write(json.dumps(result.as_dict()) + "\n")
+        fh.write(json.dumps(data) + "\n")
 
 
 def _publish(settings: BuildSettings, result: BuildResult) -> str:
