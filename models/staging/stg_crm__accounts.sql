@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'accounts') }}
+    {{ raw_source('crm', 'accounts') }}
 
 ),
 
@@ -23,18 +23,23 @@ renamed as (
         {{ clean_text('source.website') }} as website_raw,
         {{ domain_from_url('source.website') }} as domain,
         {{ clean_text('source.industry') }} as industry,
-        {{ safe_integer('source.employee_count') }} as employee_count,
-        {{ safe_decimal('source.annual_revenue', 18, 2) }} as annual_revenue,
+        source.employee_count,
+        cast(source.annual_revenue as decimal(18, 2)) as annual_revenue,
         {{ clean_text('source.country') }} as country_raw,
         countries.country_code,
 
         -- timestamps
-        cast(source.created_at as timestamp) as created_at,
-        cast(source.updated_at as timestamp) as updated_at,
+        source.created_at,
+        source.updated_at,
         coalesce(
-            cast(source._loaded_at as timestamp), cast(source.updated_at as timestamp),
-            cast(source.created_at as timestamp)
-        ) as loaded_at
+            source._loaded_at, source.updated_at,
+            source.created_at
+        ) as loaded_at,
+
+        -- values that could not be read (raw_source)
+        source._unreadable_quarantine,
+        source._unreadable_nulled,
+        source._unreadable_detail as unreadable_detail
 
     from source
     left join countries
@@ -48,13 +53,15 @@ flagged as (
         *,
         case
             when account_id is null then 'missing_id'
+            when _unreadable_quarantine is not null then 'unreadable_value'
             when created_at >= {{ as_of_cutoff() }} then 'future_date'
         end as dq_reason_code,
         -- repairs, counted in dq_repairs
         website_raw is not null and website_raw <> domain as is_website_normalised,
         country_raw is not null and country_code is not null and country_raw <> country_code
             as is_country_normalised,
-        country_raw is not null and country_code is null as is_country_unknown
+        country_raw is not null and country_code is null as is_country_unknown,
+        _unreadable_nulled is not null as is_value_unreadable
     from renamed
 
 ),

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'consents') }}
+    {{ raw_source('crm', 'consents') }}
 
 ),
 
@@ -16,11 +16,16 @@ renamed as (
         lower({{ clean_text('source.channel') }}) as channel,
 
         -- consent
-        cast(source.granted as boolean) as is_granted,
+        source.granted as is_granted,
 
         -- timestamps
-        cast(source.recorded_at as timestamp) as recorded_at,
-        coalesce(cast(source._loaded_at as timestamp), cast(source.recorded_at as timestamp)) as loaded_at
+        source.recorded_at,
+        coalesce(source._loaded_at, source.recorded_at) as loaded_at,
+
+        -- values that could not be read (raw_source)
+        source._unreadable_quarantine,
+        source._unreadable_nulled,
+        source._unreadable_detail as unreadable_detail
 
     from source
 
@@ -32,9 +37,12 @@ flagged as (
         *,
         case
             when contact_id is null or channel is null then 'missing_id'
+            when _unreadable_quarantine is not null then 'unreadable_value'
             when recorded_at is null then 'missing_date'
             when recorded_at >= {{ as_of_cutoff() }} then 'future_date'
-        end as dq_reason_code
+        end as dq_reason_code,
+        -- repairs, counted in dq_repairs
+        _unreadable_nulled is not null as is_value_unreadable
     from renamed
 
 ),

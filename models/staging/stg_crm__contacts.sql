@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'contacts') }}
+    {{ raw_source('crm', 'contacts') }}
 
 ),
 
@@ -31,7 +31,7 @@ renamed as (
         {{ clean_text('source.country') }} as country_raw,
         countries.country_code,
         {{ clean_text('source.city') }} as city,
-        cast(source.birth_date as date) as birth_date,
+        source.birth_date,
         case
             when lower(trim(source.gender)) in ('f', 'female', 'femme', 'w', 'woman') then 'female'
             when lower(trim(source.gender)) in ('m', 'male', 'homme', 'man') then 'male'
@@ -43,12 +43,17 @@ renamed as (
         lower({{ clean_text('source.lead_source') }}) as lead_source,
 
         -- timestamps
-        cast(source.created_at as timestamp) as created_at,
-        cast(source.updated_at as timestamp) as updated_at,
+        source.created_at,
+        source.updated_at,
         coalesce(
-            cast(source._loaded_at as timestamp), cast(source.updated_at as timestamp),
-            cast(source.created_at as timestamp)
-        ) as loaded_at
+            source._loaded_at, source.updated_at,
+            source.created_at
+        ) as loaded_at,
+
+        -- values that could not be read (raw_source)
+        source._unreadable_quarantine,
+        source._unreadable_nulled,
+        source._unreadable_detail as unreadable_detail
 
     from source
     left join countries
@@ -87,15 +92,18 @@ flagged as (
         created_at,
         updated_at,
         loaded_at,
+        unreadable_detail,
         case
             when contact_id is null then 'missing_id'
+            when _unreadable_quarantine is not null then 'unreadable_value'
             when created_at >= {{ as_of_cutoff() }} then 'future_date'
         end as dq_reason_code,
         -- repairs, counted in dq_repairs
         email_normalized is not null and not is_email_valid as is_email_invalid,
         country_raw is not null and country_code is not null and country_raw <> country_code
             as is_country_normalised,
-        country_raw is not null and country_code is null as is_country_unknown
+        country_raw is not null and country_code is null as is_country_unknown,
+        _unreadable_nulled is not null as is_value_unreadable
     from validated
 
 ),

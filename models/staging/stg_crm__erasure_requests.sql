@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'erasure_requests') }}
+    {{ raw_source('crm', 'erasure_requests') }}
 
 ),
 
@@ -17,8 +17,13 @@ renamed as (
         {{ normalize_email('source.email') }} as email,
 
         -- timestamps
-        cast(source.requested_at as timestamp) as requested_at,
-        coalesce(cast(source._loaded_at as timestamp), cast(source.requested_at as timestamp)) as loaded_at
+        source.requested_at,
+        coalesce(source._loaded_at, source.requested_at) as loaded_at,
+
+        -- values that could not be read (raw_source)
+        source._unreadable_quarantine,
+        source._unreadable_nulled,
+        source._unreadable_detail as unreadable_detail
 
     from source
 
@@ -30,9 +35,12 @@ flagged as (
         *,
         case
             when request_id is null or (contact_id is null and email is null) then 'missing_id'
+            when _unreadable_quarantine is not null then 'unreadable_value'
             when requested_at is null then 'missing_date'
             when requested_at >= {{ as_of_cutoff() }} then 'future_date'
-        end as dq_reason_code
+        end as dq_reason_code,
+        -- repairs, counted in dq_repairs
+        _unreadable_nulled is not null as is_value_unreadable
     from renamed
 
 ),

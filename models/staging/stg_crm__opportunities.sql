@@ -4,13 +4,16 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'opportunities') }}
+    {{ raw_source('crm', 'opportunities') }}
 
 ),
 
 currencies as (
 
-    select distinct currency_code from {{ ref('fx_rates') }}
+    -- the reporting currency converts at 1 without a rate row
+    select upper(trim(currency_code)) as currency_code from {{ ref('fx_rates') }}
+    union
+    select '{{ var("reporting_currency") }}' as currency_code
 
 ),
 
@@ -24,18 +27,22 @@ renamed as (
 
         -- deal
         lower({{ clean_text('source.stage') }}) as stage,
-        cast(source.is_won as boolean) as is_won,
-        {{ clean_text('source.amount') }} as amount_raw,
-        {{ safe_decimal('source.amount', 18, 2) }} as amount,
+        source.is_won,
+        cast(source.amount as decimal(18, 2)) as amount,
         upper(coalesce({{ clean_text('source.currency') }}, '{{ var("reporting_currency") }}')) as currency_code,
 
         -- timestamps
-        cast(source.created_at as timestamp) as created_at,
-        cast(source.closed_at as timestamp) as closed_at,
+        source.created_at,
+        source.closed_at,
         coalesce(
-            cast(source._loaded_at as timestamp), cast(source.closed_at as timestamp),
-            cast(source.created_at as timestamp)
-        ) as loaded_at
+            source._loaded_at, source.closed_at,
+            source.created_at
+        ) as loaded_at,
+
+        -- values that could not be read (raw_source)
+        source._unreadable_quarantine,
+        source._unreadable_nulled,
+        source._unreadable_detail as unreadable_detail
 
     from source
 
@@ -47,12 +54,15 @@ flagged as (
         renamed.*,
         case
             when renamed.opportunity_id is null then 'missing_id'
+            when renamed._unreadable_quarantine = 'amount' then 'non_numeric_amount'
+            when renamed._unreadable_quarantine is not null then 'unreadable_value'
             when renamed.created_at is null then 'missing_date'
             when renamed.created_at >= {{ as_of_cutoff() }} then 'future_date'
             when currencies.currency_code is null then 'unknown_currency'
-            when renamed.amount_raw is not null and renamed.amount is null then 'non_numeric_amount'
             when renamed.amount < 0 then 'negative_amount'
-        end as dq_reason_code
+        end as dq_reason_code,
+        -- repairs, counted in dq_repairs
+        renamed._unreadable_nulled is not null as is_value_unreadable
     from renamed
     left join currencies
         on renamed.currency_code = currencies.currency_code

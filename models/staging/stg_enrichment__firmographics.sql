@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('enrichment', 'firmographics') }}
+    {{ raw_source('enrichment', 'firmographics') }}
 
 ),
 
@@ -23,7 +23,12 @@ renamed as (
         {{ clean_text('source.technologies') }} as technologies,
 
         -- timestamps
-        cast(source._loaded_at as timestamp) as loaded_at
+        source._loaded_at as loaded_at,
+
+        -- values that could not be read (raw_source)
+        source._unreadable_quarantine,
+        source._unreadable_nulled,
+        source._unreadable_detail as unreadable_detail
 
     from source
 
@@ -35,9 +40,11 @@ flagged as (
         *,
         case
             when domain is null then 'missing_id'
+            when _unreadable_quarantine is not null then 'unreadable_value'
         end as dq_reason_code,
         -- repairs, counted in dq_repairs
-        domain is not null and domain_raw <> domain as is_domain_normalised
+        domain is not null and domain_raw <> domain as is_domain_normalised,
+        _unreadable_nulled is not null as is_value_unreadable
     from renamed
 
 ),

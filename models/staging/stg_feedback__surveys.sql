@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('feedback', 'surveys') }}
+    {{ raw_source('feedback', 'surveys') }}
 
 ),
 
@@ -16,14 +16,19 @@ renamed as (
         {{ clean_text('source.contact_id') }} as contact_id,
 
         -- answers as given
-        cast(source.nps as integer) as nps_raw,
-        cast(source.csat as integer) as csat_raw,
+        source.nps as nps_raw,
+        source.csat as csat_raw,
         cast(source.review_rating as double precision) as review_rating_raw,
         {{ clean_text('source.comment') }} as comment_text,
 
         -- timestamps
-        cast(source.submitted_at as timestamp) as submitted_at,
-        coalesce(cast(source._loaded_at as timestamp), cast(source.submitted_at as timestamp)) as loaded_at
+        source.submitted_at,
+        coalesce(source._loaded_at, source.submitted_at) as loaded_at,
+
+        -- values that could not be read (raw_source)
+        source._unreadable_quarantine,
+        source._unreadable_nulled,
+        source._unreadable_detail as unreadable_detail
 
     from source
 
@@ -40,15 +45,18 @@ flagged as (
         comment_text,
         submitted_at,
         loaded_at,
+        unreadable_detail,
         case
             when response_id is null then 'missing_id'
+            when _unreadable_quarantine is not null then 'unreadable_value'
             when submitted_at is null then 'missing_date'
             when submitted_at >= {{ as_of_cutoff() }} then 'future_date'
         end as dq_reason_code,
         -- repairs, counted in dq_repairs
         nps_raw is not null and not nps_raw between 0 and 10 as is_nps_out_of_range,
         csat_raw is not null and not csat_raw between 1 and 5 as is_csat_out_of_range,
-        review_rating_raw is not null and not review_rating_raw between 1 and 5 as is_rating_out_of_range
+        review_rating_raw is not null and not review_rating_raw between 1 and 5 as is_rating_out_of_range,
+        _unreadable_nulled is not null as is_value_unreadable
     from renamed
 
 ),

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('marketing', 'campaign_members') }}
+    {{ raw_source('marketing', 'campaign_members') }}
 
 ),
 
@@ -16,15 +16,20 @@ renamed as (
         {{ clean_text('source.contact_id') }} as contact_id,
 
         -- response
-        cast(source.converted as boolean) as is_converted,
+        source.converted as is_converted,
 
         -- timestamps
-        cast(source.sent_at as timestamp) as sent_at,
-        cast(source.responded_at as timestamp) as responded_at_raw,
+        source.sent_at,
+        source.responded_at as responded_at_raw,
         coalesce(
-            cast(source._loaded_at as timestamp), cast(source.responded_at as timestamp),
-            cast(source.sent_at as timestamp)
-        ) as loaded_at
+            source._loaded_at, source.responded_at,
+            source.sent_at
+        ) as loaded_at,
+
+        -- values that could not be read (raw_source)
+        source._unreadable_quarantine,
+        source._unreadable_nulled,
+        source._unreadable_detail as unreadable_detail
 
     from source
 
@@ -40,11 +45,15 @@ flagged as (
         -- a response dated after the as-of date had not happened yet
         case when responded_at_raw < {{ as_of_cutoff() }} then responded_at_raw end as responded_at,
         loaded_at,
+        unreadable_detail,
         case
             when campaign_id is null or contact_id is null then 'missing_id'
+            when _unreadable_quarantine is not null then 'unreadable_value'
             when sent_at is null then 'missing_date'
             when sent_at >= {{ as_of_cutoff() }} then 'future_date'
-        end as dq_reason_code
+        end as dq_reason_code,
+        -- repairs, counted in dq_repairs
+        _unreadable_nulled is not null as is_value_unreadable
     from renamed
 
 ),

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('marketing', 'campaigns') }}
+    {{ raw_source('marketing', 'campaigns') }}
 
 ),
 
@@ -20,8 +20,13 @@ renamed as (
         lower({{ clean_text('source.objective') }}) as objective,
 
         -- timestamps
-        cast(source.started_at as timestamp) as started_at,
-        coalesce(cast(source._loaded_at as timestamp), cast(source.started_at as timestamp)) as loaded_at
+        source.started_at,
+        coalesce(source._loaded_at, source.started_at) as loaded_at,
+
+        -- values that could not be read (raw_source)
+        source._unreadable_quarantine,
+        source._unreadable_nulled,
+        source._unreadable_detail as unreadable_detail
 
     from source
 
@@ -33,8 +38,11 @@ flagged as (
         *,
         case
             when campaign_id is null then 'missing_id'
+            when _unreadable_quarantine is not null then 'unreadable_value'
             when started_at >= {{ as_of_cutoff() }} then 'future_date'
-        end as dq_reason_code
+        end as dq_reason_code,
+        -- repairs, counted in dq_repairs
+        _unreadable_nulled is not null as is_value_unreadable
     from renamed
 
 ),

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('marketing', 'events') }}
+    {{ raw_source('marketing', 'events') }}
 
 ),
 
@@ -26,8 +26,13 @@ renamed as (
         {{ clean_text('source.properties') }} as properties,
 
         -- timestamps
-        cast(source.occurred_at as timestamp) as occurred_at,
-        coalesce(cast(source._loaded_at as timestamp), cast(source.occurred_at as timestamp)) as loaded_at
+        source.occurred_at,
+        coalesce(source._loaded_at, source.occurred_at) as loaded_at,
+
+        -- values that could not be read (raw_source)
+        source._unreadable_quarantine,
+        source._unreadable_nulled,
+        source._unreadable_detail as unreadable_detail
 
     from source
 
@@ -39,10 +44,13 @@ flagged as (
         renamed.*,
         case
             when renamed.event_id is null then 'missing_id'
+            when renamed._unreadable_quarantine is not null then 'unreadable_value'
             when renamed.occurred_at is null then 'missing_date'
             when renamed.occurred_at >= {{ as_of_cutoff() }} then 'future_date'
             when event_types.event_type is null then 'unknown_event_type'
-        end as dq_reason_code
+        end as dq_reason_code,
+        -- repairs, counted in dq_repairs
+        renamed._unreadable_nulled is not null as is_value_unreadable
     from renamed
     left join event_types
         on renamed.event_type = event_types.event_type

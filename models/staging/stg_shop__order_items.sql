@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('shop', 'order_items') }}
+    {{ raw_source('shop', 'order_items') }}
 
 ),
 
@@ -11,17 +11,28 @@ renamed as (
     select
         -- ids
         {{ clean_text('source.order_id') }} as order_id,
-        cast(source.line_number as integer) as line_number,
+        -- an export without line numbers: lines are numbered within their order
+        coalesce(
+            source.line_number,
+            row_number() over (
+                partition by {{ clean_text('source.order_id') }}
+                order by {{ clean_text('source.product_id') }}, source.quantity, source.unit_price, source.discount
+            )
+        ) as line_number,
         {{ clean_text('source.product_id') }} as product_id,
 
         -- numerics (in the order's currency)
-        cast(source.quantity as integer) as quantity,
-        {{ clean_text('source.unit_price') }} as unit_price_raw,
-        {{ safe_decimal('source.unit_price', 18, 4) }} as unit_price,
+        source.quantity,
+        cast(source.unit_price as decimal(18, 4)) as unit_price,
         coalesce(cast(source.discount as decimal(9, 4)), 0) as discount_rate,
 
         -- timestamps
-        cast(source._loaded_at as timestamp) as loaded_at
+        source._loaded_at as loaded_at,
+
+        -- values that could not be read (raw_source)
+        source._unreadable_quarantine,
+        source._unreadable_nulled,
+        source._unreadable_detail as unreadable_detail
 
     from source
 
@@ -33,17 +44,22 @@ flagged as (
         *,
         case
             when order_id is null or line_number is null then 'missing_id'
+            when _unreadable_quarantine = 'unit_price' then 'non_numeric_amount'
+            when _unreadable_quarantine = 'quantity' then 'invalid_quantity'
+            when _unreadable_quarantine is not null then 'unreadable_value'
             when quantity is null or quantity <= 0 then 'invalid_quantity'
             when unit_price is null then 'non_numeric_amount'
             when unit_price < 0 then 'negative_amount'
-        end as dq_reason_code
+        end as dq_reason_code,
+        -- repairs, counted in dq_repairs
+        _unreadable_nulled is not null as is_value_unreadable
     from renamed
 
 ),
 
 classified as (
 
-    {{ dq_classify('flagged', ['order_id', 'line_number'], 'loaded_at desc, product_id, quantity, unit_price_raw') }}
+    {{ dq_classify('flagged', ['order_id', 'line_number'], 'loaded_at desc, product_id, quantity, unit_price') }}
 
 )
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('shop', 'orders') }}
+    {{ raw_source('shop', 'orders') }}
 
 ),
 
@@ -14,7 +14,10 @@ statuses as (
 
 currencies as (
 
-    select distinct currency_code from {{ ref('fx_rates') }}
+    -- the reporting currency converts at 1 without a rate row
+    select upper(trim(currency_code)) as currency_code from {{ ref('fx_rates') }}
+    union
+    select '{{ var("reporting_currency") }}' as currency_code
 
 ),
 
@@ -29,17 +32,21 @@ renamed as (
         {{ clean_text('source.status') }} as status_raw,
         lower({{ clean_text('source.status') }}) as order_status,
         upper({{ clean_text('source.currency') }}) as currency_code,
-        {{ clean_text('source.total_amount') }} as total_amount_raw,
-        {{ safe_decimal('source.total_amount', 18, 2) }} as total_amount,
+        cast(source.total_amount as decimal(18, 2)) as total_amount,
         lower({{ clean_text('source.channel') }}) as sales_channel,
 
         -- timestamps
-        cast(source.ordered_at as timestamp) as ordered_at,
-        cast(source.updated_at as timestamp) as updated_at,
+        source.ordered_at,
+        source.updated_at,
         coalesce(
-            cast(source._loaded_at as timestamp), cast(source.updated_at as timestamp),
-            cast(source.ordered_at as timestamp)
-        ) as loaded_at
+            source._loaded_at, source.updated_at,
+            source.ordered_at
+        ) as loaded_at,
+
+        -- values that could not be read (raw_source)
+        source._unreadable_quarantine,
+        source._unreadable_nulled,
+        source._unreadable_detail as unreadable_detail
 
     from source
 
@@ -51,6 +58,8 @@ flagged as (
         renamed.*,
         case
             when renamed.order_id is null then 'missing_id'
+            when renamed._unreadable_quarantine = 'total_amount' then 'non_numeric_amount'
+            when renamed._unreadable_quarantine is not null then 'unreadable_value'
             when renamed.ordered_at is null then 'missing_date'
             when renamed.ordered_at >= {{ as_of_cutoff() }} then 'future_date'
             when statuses.order_status is null then 'unknown_status'
@@ -59,7 +68,8 @@ flagged as (
             when renamed.total_amount < 0 then 'negative_amount'
         end as dq_reason_code,
         -- repairs, counted in dq_repairs
-        statuses.order_status is not null and renamed.status_raw <> renamed.order_status as is_status_normalised
+        statuses.order_status is not null and renamed.status_raw <> renamed.order_status as is_status_normalised,
+        renamed._unreadable_nulled is not null as is_value_unreadable
     from renamed
     left join statuses
         on renamed.order_status = statuses.order_status
@@ -72,7 +82,7 @@ classified as (
 
     {{ dq_classify(
         'flagged', ['order_id'],
-        'loaded_at desc, updated_at desc nulls last, ordered_at, order_status, total_amount_raw'
+        'loaded_at desc, updated_at desc nulls last, ordered_at, order_status, total_amount'
     ) }}
 
 )

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('shop', 'products') }}
+    {{ raw_source('shop', 'products') }}
 
 ),
 
@@ -15,15 +15,20 @@ renamed as (
         -- attributes
         {{ clean_text('source.name') }} as product_name,
         lower({{ clean_text('source.category') }}) as category,
-        {{ safe_decimal('source.list_price', 18, 2) }} as list_price,
+        cast(source.list_price as decimal(18, 2)) as list_price,
         upper({{ clean_text('source.currency') }}) as currency_code,
         lower({{ clean_text('source.target_industries') }}) as target_industries,
         lower({{ clean_text('source.target_segments') }}) as target_segments,
-        {{ safe_decimal('source.min_budget', 18, 2) }} as min_budget,
+        cast(source.min_budget as decimal(18, 2)) as min_budget,
 
         -- timestamps
-        cast(source.updated_at as timestamp) as updated_at,
-        coalesce(cast(source._loaded_at as timestamp), cast(source.updated_at as timestamp)) as loaded_at
+        source.updated_at,
+        coalesce(source._loaded_at, source.updated_at) as loaded_at,
+
+        -- values that could not be read (raw_source)
+        source._unreadable_quarantine,
+        source._unreadable_nulled,
+        source._unreadable_detail as unreadable_detail
 
     from source
 
@@ -35,7 +40,10 @@ flagged as (
         *,
         case
             when product_id is null then 'missing_id'
-        end as dq_reason_code
+            when _unreadable_quarantine is not null then 'unreadable_value'
+        end as dq_reason_code,
+        -- repairs, counted in dq_repairs
+        _unreadable_nulled is not null as is_value_unreadable
     from renamed
 
 ),

@@ -13,6 +13,12 @@ flags as (
                 ~ "from " ~ ref(t.staging) ~ " where dq_status = 'current'"
             ) %}
         {% endfor %}
+        {#- every table: values that could not be read under the table's dialect and were set to NULL -#}
+        {% do selects.append(
+            "select '" ~ t.table ~ "' as source_table, 'unreadable_value_nulled' as reason_code, "
+            ~ "sum(case when is_value_unreadable then 1 else 0 end) as repaired_rows "
+            ~ "from " ~ ref(t.staging) ~ " where dq_status = 'current'"
+        ) %}
     {% endfor %}
     {% do selects.append(
         "select 'crm.contacts' as source_table, 'orphan_account' as reason_code, "

@@ -20,6 +20,10 @@ rejected as (
             cast({{ t.key }} as {{ dbt.type_string() }}) as record_id,
             {{ contact_column }} as contact_id,
             dq_reason_code as reason_code,
+            case
+                when dq_reason_code in ('unreadable_value', 'non_numeric_amount', 'invalid_quantity')
+                    then unreadable_detail
+            end as reason_detail,
             loaded_at
         from {{ ref(t.staging) }}
         where dq_status = 'quarantined'
@@ -32,6 +36,7 @@ rejected as (
                 cast({{ t.key }} as {{ dbt.type_string() }}) as record_id,
                 {{ contact_column }} as contact_id,
                 relational_reason_code as reason_code,
+                cast(null as {{ dbt.type_string() }}) as reason_detail,
                 loaded_at
             from {{ ref(t.validated) }}
             -- lines of an order loaded after the as-of date are counted as after_as_of, not quarantined
@@ -57,6 +62,7 @@ final as (
         cast(
             coalesce(reasons.description, 'Unknown reason code ' || rejected.reason_code) as {{ dbt.type_string() }}
         ) as reason,
+        cast(rejected.reason_detail as {{ dbt.type_string() }}) as reason_detail,
         cast(rejected.detected_in as {{ dbt.type_string() }}) as detected_in,
 
         -- timestamps
