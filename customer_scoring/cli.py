@@ -87,9 +87,11 @@ def human_summary(res: runner.BuildResult) -> str:
     steps = ", ".join(f"{st.name} {st.seconds:.1f}s" + ("" if st.success else " FAILED") for st in res.steps)
     lines = []
     if res.success:
-        where = str(res.publication) if res.publication else next(
-            (st.detail for st in res.steps if st.name == "publish"), "")
-        lines.append(f"build {res.run_id} as of {res.as_of}: ok, published {where}")
+        if res.publication:
+            outcome = f"published {res.publication}"
+        else:  # a selection without public tables, or a warehouse target (its schemas were swapped)
+            outcome = "publish: " + next((st.detail for st in res.steps if st.name == "publish"), "-")
+        lines.append(f"build {res.run_id} as of {res.as_of}: ok, {outcome}")
     else:
         lines.append(f"build {res.run_id} as of {res.as_of}: FAILED at step {res.failed_step} (message above); "
                      "the previous publication, if any, is untouched")

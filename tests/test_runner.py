@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -11,10 +14,12 @@ import time
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from customer_scoring import cli, runner
-from conftest import END_DATE, copy_project, run_build
+from conftest import END_DATE, PROJECT, copy_project, run_build
 
 
 def sha256(path: Path) -> str:
@@ -46,14 +51,16 @@ def dump_tables(db: Path) -> dict[str, str]:
 
 def test_build_publishes_every_public_table(built):
     assert built.publication.name == "customer_scoring.duckdb"
-    assert [s.name for s in built.steps] == ["parse", "freshness", "dbt build", "publish"]
+    names = [s.name for s in built.steps]
+    assert names[-4:] == ["parse", "dbt build", "checks", "publish"], names
     con = duckdb.connect(str(built.publication), read_only=True)
     try:
         names = {f"{s}.{t}" for s, t in con.execute(
             "select table_schema, table_name from information_schema.tables").fetchall()}
     finally:
         con.close()
-    assert {"audit.quarantine", "audit.dq_reconciliation", "audit.dq_repairs", "meta.publication"} <= names
+    assert {"audit.quarantine", "audit.dq_reconciliation", "audit.dq_repairs", "audit.dq_freshness",
+            "meta.publication"} <= names
     assert not any(n.startswith(("staging.", "intermediate.")) for n in names), "private layers must not be published"
 
 
@@ -179,3 +186,164 @@ def test_raw_csv_files_build_like_parquet(tmp_path):
         counts.append(sorted(con.execute(sql).fetchall()))
         con.close()
     assert counts[0] == counts[1]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What the runner says: the result file, stdout, stderr; freshness against the as-of date; audit warnings
+# ---------------------------------------------------------------------------------------------------------------
+REFERENCE_TABLES = {"shop.products", "marketing.campaigns", "enrichment.firmographics", "crm.erasure_requests"}
+DATED_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (INFO|WARNING|ERROR|DEBUG) ")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """`customer-scoring <args>` in a child process: its stdout and stderr apart, as a user sees them."""
+    return subprocess.run([sys.executable, "-m", "customer_scoring", *args], capture_output=True, text=True,
+                          cwd=PROJECT, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def small_raw(tmp_path_factory) -> Path:
+    """300 generated contacts, Parquet and CSV, history ending on END_DATE (last rows loaded END_DATE 23:59:59)."""
+    from customer_scoring.generate import generate_demo_data
+
+    raw = tmp_path_factory.mktemp("small_raw")
+    generate_demo_data(raw, contacts=300, seed=11, end_date=END_DATE, csv=True)
+    return raw
+
+
+def test_demo_build_is_fresh_as_of_its_end_date_and_has_no_warnings(built):
+    """The session's demo build: every raw table judged against the as-of date; reference tables loaded once are not
+    checked (freshness: null in __sources.yml), so the demo shows no failure and no warning."""
+    assert set(built.freshness) == {
+        "crm.accounts", "crm.contacts", "crm.opportunities", "crm.consents", "crm.erasure_requests", "shop.products",
+        "shop.orders", "shop.order_items", "marketing.events", "marketing.campaigns", "marketing.campaign_members",
+        "feedback.surveys", "enrichment.firmographics"}
+    statuses = {t: f["status"] for t, f in built.freshness.items()}
+    assert {t for t, s in statuses.items() if s == "not_checked"} == REFERENCE_TABLES
+    assert not {t for t, s in statuses.items() if s in ("stale", "empty")}, statuses
+    orders = built.freshness["shop.orders"]
+    assert orders["status"] == "fresh" and orders["days_since_load"] == 0
+    assert (orders["warn_after_days"], orders["error_after_days"]) == (2, 7), "thresholds from __sources.yml"
+    assert built.warnings == []
+    con = duckdb.connect(str(built.publication), read_only=True)
+    try:
+        later = con.execute("select count(*) from audit.dq_reconciliation "
+                            "where warning is not null or after_as_of_share <> 0").fetchone()[0]
+    finally:
+        con.close()
+    assert later == 0, "as of the last load day nothing was loaded later"
+
+
+def test_cli_prints_a_summary_and_writes_the_json_result_to_a_file(small_raw, tmp_path):
+    out = run_cli("build", "--as-of", str(END_DATE), "--raw", str(small_raw), "--work-dir", str(tmp_path / "b"),
+                  "--publish-dir", str(tmp_path / "p"), "--select", "+stg_crm__accounts", "--exclude",
+                  "test_type:unit")
+    assert out.returncode == 0, out.stderr
+    result = json.loads((tmp_path / "b" / "logs" / "last_run.json").read_text())
+    assert result["success"] and result["as_of_date"] == str(END_DATE)
+    assert result["warnings"] == [] and "warnings" in result
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(out.stdout)
+    # +stg_crm__accounts builds no public table: nothing to publish, and the summary says so.
+    assert out.stdout.splitlines()[0] == f"build {result['run_id']} as of {END_DATE}: ok, publish: skipped: no " \
+                                         f"table in schemas marts, audit of {tmp_path / 'b' / 'customer_scoring.duckdb'}"
+    assert out.stdout.splitlines()[-1] == f"  result: {tmp_path / 'b' / 'logs' / 'last_run.json'}; " \
+                                          f"dbt log: {tmp_path / 'b' / 'logs' / 'dbt.log'}"
+    assert "Running with dbt" not in out.stdout + out.stderr, "dbt's own console lines stay in its log file"
+    assert (tmp_path / "b" / "logs" / "dbt.log").stat().st_size > 0, "dbt's file log is kept"
+    lines = out.stderr.splitlines()
+    assert lines and all(DATED_LINE.match(line) for line in lines), lines
+    assert any(re.search(r"step dbt build +ok in", line) for line in lines)
+
+
+def test_cli_failure_speaks_once_and_json_goes_to_stdout_only_when_asked(small_raw, tmp_path):
+    broken = tmp_path / "raw"
+    shutil.copytree(small_raw, broken)
+    (broken / "shop" / "orders.parquet").write_bytes(b"this is not parquet")
+    out = run_cli("build", "--as-of", str(END_DATE), "--raw", str(broken), "--work-dir", str(tmp_path / "b"),
+                  "--publish-dir", str(tmp_path / "p"), "--select", "+stg_shop__orders", "--exclude",
+                  "test_type:unit", "--json")
+    assert out.returncode == 1
+    printed = json.loads(out.stdout)
+    assert printed == json.loads((tmp_path / "b" / "logs" / "last_run.json").read_text())
+    assert not printed["success"] and printed["steps"][-1]["name"] == "dbt build"
+    node = "model.customer_scoring.stg_shop__orders"
+    assert printed["error"].startswith("dbt build: dbt build failed on 1 node(s):") and node in printed["error"]
+    assert out.stderr.count(node) == 1, out.stderr
+    assert out.stderr.count("FAILED") == 1
+    assert "\x1b[" not in out.stderr, "no coloured dbt lines"
+    assert not (tmp_path / "p" / "customer_scoring.duckdb").exists()
+
+
+def test_freshness_of_csv_raw_files_is_judged_against_the_as_of_date(small_raw, tmp_path):
+    """CSV raw files (text columns, where `dbt source freshness` cannot compare): the newest row of shop.orders was
+    loaded on END_DATE, so it is fresh as of END_DATE, and stale (error_after 7 days) as of 10 days later: a warning
+    without --fail-on-stale, a failed build (exit 1, nothing published, the table named) with it."""
+    csv = {"raw_format": "csv"}
+    later = END_DATE + dt.timedelta(days=10)
+    same_day = run_build(small_raw, tmp_path / "same_day", select=["+dq_freshness"], exclude=["test_type:unit"],
+                         extra_vars=csv)
+    assert same_day.success, same_day.error
+    assert same_day.freshness["shop.orders"]["status"] == "fresh"
+    assert same_day.freshness["shop.orders"]["days_since_load"] == 0
+    assert same_day.freshness["shop.orders"]["newest_loaded_at"].startswith(f"{END_DATE} 23:59:59")
+    for table in ("crm.contacts", "marketing.events", "shop.order_items"):  # also loaded up to END_DATE
+        assert same_day.freshness[table]["status"] == "fresh", same_day.freshness
+
+    ten_days = run_build(small_raw, tmp_path / "ten_days", as_of=later, select=["+dq_freshness"],
+                         exclude=["test_type:unit"], extra_vars=csv)
+    assert ten_days.success, ten_days.error
+    orders = ten_days.freshness["shop.orders"]
+    assert (orders["status"], orders["days_since_load"], orders["error_after_days"]) == ("stale", 10, 7)
+    assert ten_days.freshness["shop.products"]["status"] == "not_checked"
+    stale_lines = [w for w in ten_days.warnings if w.startswith(f"stale raw tables as of {later}")]
+    assert len(stale_lines) == 1 and "shop.orders (10 days, error after 7)" in stale_lines[0]
+    assert "shop.products" not in stale_lines[0]
+
+    work = tmp_path / "fail"
+    code = cli.main(["build", "--as-of", str(later), "--raw", str(small_raw), "--work-dir", str(work / "b"),
+                     "--publish-dir", str(work / "p"), "--select", "+dq_freshness", "--exclude", "test_type:unit",
+                     "--vars", json.dumps(csv), "--fail-on-stale"])
+    assert code == 1
+    result = json.loads((work / "b" / "logs" / "last_run.json").read_text())
+    assert [s["name"] for s in result["steps"]][-1] == "checks"
+    assert result["error"].startswith(f"checks: stale raw tables as of {later} (--fail-on-stale): ")
+    assert "shop.orders (10 days, error after 7)" in result["error"]
+    assert not (work / "p" / "customer_scoring.duckdb").exists()
+
+
+def test_rows_loaded_after_the_as_of_date_warn(small_raw, tmp_path):
+    """A snapshot export extracted the day after the as-of date (every contact and order has _loaded_at END_DATE + 1
+    day): the build passes but sees no contact and no order; dq_reconciliation says so with the fix, the runner lists
+    those warnings and the empty customer and lead marts."""
+    raw = tmp_path / "raw"
+    shutil.copytree(small_raw, raw, ignore=shutil.ignore_patterns("*.csv"))
+    extracted = dt.datetime.combine(END_DATE + dt.timedelta(days=1), dt.time(6, 0))
+    counts = {}
+    for name in ("crm/contacts", "shop/orders"):
+        path = raw / f"{name}.parquet"
+        tbl = pq.read_table(path)
+        i = tbl.schema.get_field_index("_loaded_at")
+        tbl = tbl.set_column(i, tbl.schema.field(i), pa.array([extracted] * tbl.num_rows, tbl.schema.field(i).type))
+        pq.write_table(tbl, path)
+        counts[name.replace("/", ".")] = tbl.num_rows
+    res = run_build(raw, tmp_path, exclude=["test_type:unit"])
+    assert res.success, res.error
+    con = duckdb.connect(str(res.publication), read_only=True)
+    try:
+        rows = {r[0]: r[1:] for r in con.execute(
+            "select source_table, raw_rows, after_as_of_rows, after_as_of_share, warning "
+            "from audit.dq_reconciliation").fetchall()}
+    finally:
+        con.close()
+    fix = ("if the export is a snapshot whose _loaded_at is the extraction time, build as of a later date, or pass "
+           "--vars '{\"ignore_loaded_at\": true}' so visibility follows the business dates")
+    for table, n in counts.items():
+        assert rows[table][:3] == (n, n, 1.0)
+        assert rows[table][3] == f"most rows ({n} of {n}) were loaded after the as-of date {END_DATE}: {fix}"
+        assert f"{table}: {rows[table][3]}" in res.warnings
+    assert rows["crm.accounts"][2:] == (0.0, None), "a table loaded before the as-of date does not warn"
+    empty = [w for w in res.warnings if w.startswith("no customer and no lead scored")]
+    assert empty == [f"no customer and no lead scored as of {END_DATE} although crm.contacts has "
+                     f"{counts['crm.contacts']:,} raw rows (0 visible as of {END_DATE}): marts.customer_scores and "
+                     "marts.lead_scores are empty"]
