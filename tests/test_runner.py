@@ -52,7 +52,8 @@ def dump_tables(db: Path) -> dict[str, str]:
 def test_build_publishes_every_public_table(built):
     assert built.publication.name == "customer_scoring.duckdb"
     names = [s.name for s in built.steps]
-    assert names[-4:] == ["parse", "dbt build", "checks", "publish"], names
+    order = ["parse", "dbt build", "checks", "publish"]
+    assert [n for n in names if n in order] == order and names[-1] == "publish", names
     con = duckdb.connect(str(built.publication), read_only=True)
     try:
         names = {f"{s}.{t}" for s, t in con.execute(
@@ -195,10 +196,10 @@ REFERENCE_TABLES = {"shop.products", "marketing.campaigns", "enrichment.firmogra
 DATED_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (INFO|WARNING|ERROR|DEBUG) ")
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
+def run_cli(*args: str, project: Path = PROJECT) -> subprocess.CompletedProcess:
     """`customer-scoring <args>` in a child process: its stdout and stderr apart, as a user sees them."""
     return subprocess.run([sys.executable, "-m", "customer_scoring", *args], capture_output=True, text=True,
-                          cwd=PROJECT, timeout=600)
+                          cwd=PROJECT, timeout=600, env={**os.environ, "CS_PROJECT_DIR": str(project)})
 
 
 @pytest.fixture(scope="module")
@@ -256,20 +257,36 @@ def test_cli_prints_a_summary_and_writes_the_json_result_to_a_file(small_raw, tm
     assert any(re.search(r"step dbt build +ok in", line) for line in lines)
 
 
-def test_cli_failure_speaks_once_and_json_goes_to_stdout_only_when_asked(small_raw, tmp_path):
-    broken = tmp_path / "raw"
-    shutil.copytree(small_raw, broken)
-    (broken / "shop" / "orders.parquet").write_bytes(b"this is not parquet")
-    out = run_cli("build", "--as-of", str(END_DATE), "--raw", str(broken), "--work-dir", str(tmp_path / "b"),
+@pytest.mark.parametrize("broken", ["raw file", "model"])
+def test_cli_failure_speaks_once_and_json_goes_to_stdout_only_when_asked(small_raw, tmp_path, broken):
+    """A corrupt raw file (caught before dbt runs) and a model that fails inside dbt: either way the message is
+    printed once on stderr, without dbt's own coloured lines, and the JSON result on stdout is the file's."""
+    raw, project = small_raw, PROJECT
+    if broken == "raw file":
+        raw = tmp_path / "raw"
+        shutil.copytree(small_raw, raw, ignore=shutil.ignore_patterns("*.csv"))
+        (raw / "shop" / "orders.parquet").write_bytes(b"this is not parquet")
+    else:
+        project = copy_project(tmp_path / "project")
+        model = project / "models" / "staging" / "stg_shop__orders.sql"
+        model.write_text(model.read_text().rstrip() + "\nwhere no_such_column_in_orders = 1\n")
+    out = run_cli("build", "--as-of", str(END_DATE), "--raw", str(raw), "--work-dir", str(tmp_path / "b"),
                   "--publish-dir", str(tmp_path / "p"), "--select", "+stg_shop__orders", "--exclude",
-                  "test_type:unit", "--json")
-    assert out.returncode == 1
+                  "test_type:unit", "--vars", '{"raw_format": "parquet"}', "--json", project=project)
+    assert out.returncode == 1, out.stderr
     printed = json.loads(out.stdout)
     assert printed == json.loads((tmp_path / "b" / "logs" / "last_run.json").read_text())
-    assert not printed["success"] and printed["steps"][-1]["name"] == "dbt build"
-    node = "model.customer_scoring.stg_shop__orders"
-    assert printed["error"].startswith("dbt build: dbt build failed on 1 node(s):") and node in printed["error"]
-    assert out.stderr.count(node) == 1, out.stderr
+    assert not printed["success"] and printed["publication"] is None
+    step = printed["steps"][-1]
+    assert not step["success"] and printed["error"] == f"{step['name']}: {step['detail']}"
+    assert "orders" in step["detail"], "the message names the broken table or model"
+    if broken == "model":
+        assert step["name"] == "dbt build" and "no_such_column_in_orders" in step["detail"]
+        assert "model.customer_scoring.stg_shop__orders" in step["detail"]
+    # Said once: the step's log line carries the whole message, nothing repeats it (nor any line of it).
+    assert out.stderr.count(step["detail"]) == 1, out.stderr
+    for line in step["detail"].splitlines():
+        assert out.stderr.count(line.strip()) == 1, line
     assert out.stderr.count("FAILED") == 1
     assert "\x1b[" not in out.stderr, "no coloured dbt lines"
     assert not (tmp_path / "p" / "customer_scoring.duckdb").exists()
