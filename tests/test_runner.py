@@ -193,7 +193,7 @@ def test_raw_csv_files_build_like_parquet(tmp_path):
 # What the runner says: the result file, stdout, stderr; freshness against the as-of date; audit warnings
 # ---------------------------------------------------------------------------------------------------------------
 REFERENCE_TABLES = {"shop.products", "marketing.campaigns", "enrichment.firmographics", "crm.erasure_requests"}
-DATED_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (INFO|WARNING|ERROR|DEBUG) ")
+DATED_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z? (INFO|WARNING|ERROR|DEBUG) ")  # Z: UTC
 
 
 def run_cli(*args: str, project: Path = PROJECT) -> subprocess.CompletedProcess:
