@@ -19,6 +19,8 @@ from conftest import run_build
 from customer_scoring import contract
 from customer_scoring.generate import ARROW_TYPES
 
+pytestmark = pytest.mark.slow
+
 AS_OF = dt.date(2000, 6, 30)
 USD_RATE = Decimal("0.92")  # seeds/fx_rates.csv: USD from 2000-01-01, the first USD rate
 
