@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 from customer_scoring import runner
@@ -23,10 +24,14 @@ def _setup_logging(verbose: bool) -> None:
     """Log lines on stderr, dated (`2026-12-01 01:23:45 INFO ...`); stdout is left to the result."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s",
+        format="%(asctime)sZ %(levelname)s %(message)s",
         datefmt="%Y-%m-%d %H:%M:%S",
         stream=sys.stderr,
     )
+    # Log times in UTC, like everything else in a build, whatever the machine's time zone.
+    for handler in logging.getLogger().handlers:
+        if handler.formatter is not None:
+            handler.formatter.converter = time.gmtime
 
 
 def _add_build_args(p: argparse.ArgumentParser) -> None:

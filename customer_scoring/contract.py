@@ -177,8 +177,8 @@ TABLES: tuple[RawTable, ...] = (
         C("line_number", "integer", "the line's place in its order (default: numbered by product)",
           on_unreadable=Q),
         C("product_id", "text", "the product bought (category breadth, offers)"),
-        C("quantity", "integer", "units bought", on_unreadable=Q),
-        C("unit_price", "decimal", "price per unit", raw_type="VARCHAR", on_unreadable=Q),
+        C("quantity", "integer", "units bought", required=True, on_unreadable=Q),
+        C("unit_price", "decimal", "price per unit", required=True, raw_type="VARCHAR", on_unreadable=Q),
         C("discount", "decimal", "discount rate 0-1 (discount dependency)"),
     ], ["order_id", "line_number"], "order lines: category breadth and discount dependency"),
     _t("marketing", "events", [

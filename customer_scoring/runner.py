@@ -96,6 +96,8 @@ class BuildResult:
     freshness: dict[str, dict] = field(default_factory=dict)
     result_file: Path | None = None
     dbt_log: Path | None = None
+    # The pre-flight check of the raw tables: where each table was found, notes, detected dialects.
+    inputs: dict = field(default_factory=dict)
 
     @property
     def failed_step(self) -> str | None:
@@ -111,6 +113,7 @@ class BuildResult:
             "failures": self.failures,
             "warnings": self.warnings,
             "freshness": self.freshness,
+            "inputs": self.inputs,
             "steps": [s.__dict__ for s in self.steps],
             "dbt_log": str(self.dbt_log) if self.dbt_log else None,
         }
@@ -275,6 +278,25 @@ def build(settings: BuildSettings) -> BuildResult:
 
     parsed = {}
 
+    def preflight():
+        # The raw tables against the input contract, before dbt: a missing required table or column stops the build
+        # here, in one line each; the rest is said once (notes) and detected dialects become dbt vars.
+        from customer_scoring import rawcheck
+
+        try:
+            found = rawcheck.check(settings.raw_path, settings.target, settings.extra_vars)
+        except rawcheck.RawCheckError as exc:
+            raise BuildError(str(exc)) from exc
+        result.inputs = found.as_dict()
+        for note in found.notes:
+            log.info("input: %s", note)
+        if found.errors:
+            raise BuildError("the raw data does not meet the input contract (docs/INPUT_CONTRACT.md):\n  "
+                             + "\n  ".join(found.errors))
+        settings.extra_vars = {**settings.extra_vars, **found.dbt_vars}
+        present = sum(1 for t in found.tables if t.location)
+        return f"{present} of {len(found.tables)} raw tables present"
+
     def parse():
         # Parsed once: the build step reuses the manifest instead of parsing the project again.
         if settings.raw_path is not None and settings.target == "duckdb" and not Path(settings.raw_path).exists():
@@ -286,14 +308,28 @@ def build(settings: BuildSettings) -> BuildResult:
         parsed["manifest"] = res.result
         return f"{len(res.result.nodes)} nodes"
 
+    def validate_config():
+        # Seeds and the scoring configuration's validation first: a broken seed fails here, with the offending rows
+        # named, before any raw table is read.
+        args = ["build", "--select", "resource_type:seed", "int_scoring__config_errors",
+                "--indirect-selection", "cautious"]
+        res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"))
+        if not res.success:
+            fails = _failures(res)
+            result.failures = fails
+            if not fails:
+                raise BuildError(f"configuration check failed: {_plain(str(res.exception))}")
+            raise BuildError("the configuration (seeds) is not valid:\n  " + "\n  ".join(fails[:10]))
+        return f"{len(getattr(res.result, 'results', None) or [])} nodes"
+
     def dbt_build():
-        args = ["build"]
+        args = ["build", "--exclude", "resource_type:seed", "int_scoring__config_errors"]
         if settings.select:
             # Partial builds run only the tests whose every parent is built, not those that would read a missing
             # relation.
             args += ["--select", *settings.select, "--indirect-selection", "cautious"]
         if settings.exclude:
-            args += ["--exclude", *settings.exclude]
+            args[2:2] = settings.exclude
         progress = _Progress("dbt build")
         res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"), callbacks=[progress])
         results = getattr(res.result, "results", None) or []
@@ -317,10 +353,10 @@ def build(settings: BuildSettings) -> BuildResult:
         return _checks(settings, result, parsed.get("built", {}))
 
     # The steps, in order; the first failure stops the build and nothing is published.
-    # (A `preflight` step that inspects the raw tables goes first, before `parse`: it may add dbt vars to
-    # settings.extra_vars and warnings to result.warnings.)
     steps = [
+        ("preflight", preflight),
         ("parse", parse),
+        ("config", validate_config),
         ("dbt build", dbt_build),
         ("checks", checks),
         ("publish", lambda: _publish(settings, result)),

@@ -128,7 +128,7 @@
         case
             when {{ m }} = 2 then
                 case when mod({{ y }}, 4) = 0 and (mod({{ y }}, 100) <> 0 or mod({{ y }}, 400) = 0) then 29 else 28 end
-            else 30 + mod({{ m }} + floor({{ m }} / 8), 2)
+            else 30 + mod({{ m }} + cast(floor({{ m }} / 8.0) as integer), 2)
         end
     {%- endset -%}
     case

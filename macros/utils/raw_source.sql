@@ -81,6 +81,17 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- What to select a raw table's rows from (a relation, or a DuckDB file reader), as staging reads it; none when the
+    table is absent (or at parse time). -#}
+{% macro raw_source_from(source_name, table_name) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set info = raw_relation_info(source_name, table_name, relation, raw_dialect(source_name, table_name)) -%}
+    {{ return(info['from'] if info.exists else none) }}
+{%- endmacro %}
+
 {#- Comma-separated names of the columns whose check fired, NULL when none. -#}
 {% macro raw_name_list(checks) -%}
     {%- if checks -%}
@@ -184,18 +195,28 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The dialect of a raw table: var raw_dialect (defaults for every table), then var raw_dialects keyed by source
-    ('shop') and by table ('shop.orders'), later keys winning. Keys: delimiter (CSV; 'auto' sniffs it), quote,
+{#- The dialect of a raw table: var raw_dialect (defaults for every table), then what the runner's pre-flight check
+    detected (var raw_dialects_detected), then var raw_dialects, each keyed by source ('shop') and by table
+    ('shop.orders'), later keys winning: what a user declares always wins over detection. Keys: delimiter (CSV; 'auto' sniffs it), quote,
     encoding (utf-8, utf-16, latin-1), decimal_mark ('.' or ','), thousands_mark ('', ',', '.', ' ' or "'"),
     date_order (ymd, dmy, mdy: how text dates that do not start with the year are read), timezone (the zone of
     timestamps written without an offset; default UTC). A bad value is a compilation error naming the key. -#}
 {% macro raw_dialect(source_name, table_name) -%}
     {%- set d = {'delimiter': 'auto', 'quote': '"', 'encoding': 'utf-8', 'decimal_mark': '.', 'thousands_mark': '',
                  'date_order': 'ymd', 'timezone': 'UTC'} -%}
-    {%- do d.update(var('raw_dialect', {}) or {}) -%}
-    {%- set per_table = var('raw_dialects', {}) or {} -%}
-    {%- do d.update(per_table.get(source_name, {}) or {}) -%}
-    {%- do d.update(per_table.get(source_name ~ '.' ~ table_name, {}) or {}) -%}
+    {%- if model.resource_type == 'unit_test' -%}
+        {#- a unit test's fixture is read under the dialect the test declares (var test_raw_dialects), never under
+            what a user declared or the pre-flight check detected for real files -#}
+        {%- set layers = [{}, var('test_raw_dialects', {}) or {}] -%}
+    {%- else -%}
+        {%- set layers = [var('raw_dialect', {}) or {}, var('raw_dialects_detected', {}) or {},
+                          var('raw_dialects', {}) or {}] -%}
+    {%- endif -%}
+    {%- do d.update(layers[0]) -%}
+    {%- for per_table in layers[1:] -%}
+        {%- do d.update(per_table.get(source_name, {}) or {}) -%}
+        {%- do d.update(per_table.get(source_name ~ '.' ~ table_name, {}) or {}) -%}
+    {%- endfor -%}
     {%- set where = 'dialect of ' ~ source_name ~ '.' ~ table_name ~ ': ' -%}
     {%- if d.decimal_mark not in ('.', ',') -%}
         {{ exceptions.raise_compiler_error(where ~ "decimal_mark must be '.' or ',', got '" ~ d.decimal_mark ~ "'") }}

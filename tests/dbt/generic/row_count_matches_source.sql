@@ -1,5 +1,6 @@
 {#- Fails when the model does not hold exactly one row per row of the raw source table: a staging model that drops
-    or duplicates a raw row returns one row naming the model, the source table and both counts. -#}
+    or duplicates a raw row returns one row naming the model, the source table and both counts. The raw table is
+    found as staging finds it (raw_source_from): an absent optional table has 0 rows. -#}
 {% test row_count_matches_source(model, source_name, table_name) %}
 
 with
@@ -12,7 +13,12 @@ model_rows as (
 
 source_rows as (
 
-    select count(*) as row_count from {{ source(source_name, table_name) }}
+    {%- set raw_from = raw_source_from(source_name, table_name) %}
+    {%- if raw_from is none %}
+    select 0 as row_count
+    {%- else %}
+    select count(*) as row_count from {{ raw_from }} as raw_rows
+    {%- endif %}
 
 ),
 

@@ -1,0 +1,136 @@
+"""A user's own export, the first time: three CSV files (contacts, orders, order lines) with only the required
+columns, 1990s dates written day-first, a semicolon dialect with decimal commas and thousands dots, a timestamp with
+an offset, no other table. The build detects the dialect, reads what it can, quarantines what it cannot with a
+reason, and publishes the right values; a missing required column stops it before dbt runs, in one line."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from customer_scoring import rawcheck, runner
+
+AS_OF = dt.date(1997, 6, 30)
+
+CONTACTS = """contact_id
+C1
+C2
+C3
+C4
+"""
+
+# C1: two orders (12,50 on 1 January, 1.234,50 on 15 March). C2: one order written with an offset: 1 July 00:30 at
+# +02:00 is 30 June 22:30 UTC, on the as-of day. C4: one order on an impossible date (quarantined), one readable.
+# O6 is dated after the as-of date: without _loaded_at its date stands for its load time, so it is after_as_of.
+ORDERS = """order_id;contact_id;ordered_at;total_amount
+O1;C1;01/01/1997;12,50
+O2;C1;15/03/1997 14:05;1.234,50
+O3;C2;1997-07-01T00:30:00+02:00;99,90
+O4;C4;31/02/1997;10,00
+O5;C4;20/06/1997;20,00
+O6;C1;01/07/1997 09:00;5,00
+"""
+
+ORDER_ITEMS = """order_id;quantity;unit_price
+O1;1;12,50
+O2;2;617,25
+O3;1;99,90
+O5;1;20,00
+"""
+
+
+def write_three_csvs(root: Path, orders: str = ORDERS) -> Path:
+    raw = root / "raw"
+    (raw / "crm").mkdir(parents=True)
+    (raw / "shop").mkdir(parents=True)
+    (raw / "crm" / "contacts.csv").write_text(CONTACTS)
+    (raw / "shop" / "orders.csv").write_text(orders)
+    (raw / "shop" / "order_items.csv").write_text(ORDER_ITEMS)
+    return raw
+
+
+def test_preflight_detects_the_dialect_and_lists_what_is_absent(tmp_path):
+    raw = write_three_csvs(tmp_path)
+    found = rawcheck.check(raw, "duckdb", {})
+    assert found.errors == []
+    assert found.dbt_vars["raw_dialects_detected"]["shop.orders"] == {
+        "decimal_mark": ",", "thousands_mark": ".", "date_order": "dmy"}
+    assert found.dbt_vars["raw_dialects_detected"]["shop.order_items"] == {"decimal_mark": ","}
+    notes = "\n".join(found.notes)
+    assert "marketing.events: absent, read as empty" in notes
+    assert "shop.orders: no column status, currency, channel, updated_at, _loaded_at" in notes
+    # what the user declares is never overridden by detection
+    declared = rawcheck.check(raw, "duckdb", {"raw_dialects": {"shop.orders": {"date_order": "mdy"}}})
+    assert "date_order" not in declared.dbt_vars["raw_dialects_detected"]["shop.orders"]
+
+
+def test_a_missing_required_column_stops_the_build_before_dbt_in_one_line(tmp_path):
+    raw = write_three_csvs(tmp_path, ORDERS.replace(";total_amount", ";amount"))
+    res = runner.build(runner.BuildSettings(as_of=AS_OF, raw_path=raw, work_dir=tmp_path / "build",
+                                            publish_dir=tmp_path / "publish"))
+    assert not res.success
+    assert [s.name for s in res.steps] == ["preflight"]
+    assert ("shop.orders: column total_amount is missing from " in res.error
+            and "required: monetary value, average basket, spend trend" in res.error)
+    assert res.publication is None
+
+
+def test_a_missing_required_table_names_it(tmp_path):
+    raw = write_three_csvs(tmp_path)
+    (raw / "shop" / "orders.csv").unlink()
+    found = rawcheck.check(raw, "duckdb", {})
+    assert found.errors == ["shop.orders: absent (no a file <raw>/shop/orders.parquet or .csv); required: orders: "
+                            "RFM and every customer value criterion"]
+
+
+@pytest.fixture(scope="module")
+def own_build(tmp_path_factory):
+    """The three CSVs built by the command line in a process whose machine time zone is far from UTC."""
+    root = tmp_path_factory.mktemp("own")
+    raw = write_three_csvs(root)
+    env = {**os.environ, "TZ": "Pacific/Auckland"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "customer_scoring", "build", "--as-of", AS_OF.isoformat(), "--raw", str(raw),
+         "--work-dir", str(root / "build"), "--publish-dir", str(root / "publish"), "--json"],
+        capture_output=True, text=True, env=env, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout)
+    con = duckdb.connect(str(root / "publish" / "customer_scoring.duckdb"), read_only=True)
+    yield result, con
+    con.close()
+
+
+def test_three_csvs_publish_the_right_scores(own_build):
+    result, con = own_build
+    rows = {r[0]: r[1:] for r in con.execute(
+        "select contact_id, frequency_orders, monetary_net, recency_days, first_order_at, last_order_at "
+        "from marts.customer_scores order by 1").fetchall()}
+    assert set(rows) == {"C1", "C2", "C4"}
+    # decimal comma and thousands dot read; day-first dates read; O6 (after the as-of date) not counted
+    assert rows["C1"][:3] == (2, Decimal('1247.00'), (AS_OF - dt.date(1997, 3, 15)).days)
+    assert rows["C1"][4] == dt.datetime(1997, 3, 15, 14, 5)
+    # the offset is honoured: 30 June 22:30 UTC, recency 0, whatever the machine's time zone
+    assert rows["C2"][:3] == (1, Decimal('99.90'), 0)
+    assert rows["C2"][4] == dt.datetime(1997, 6, 30, 22, 30)
+    # the impossible date quarantines its order only; the customer keeps the readable one
+    assert rows["C4"][:3] == (1, Decimal('20.00'), 10)
+    assert con.execute("select contact_id from marts.lead_scores").fetchall() == [("C3",)]
+    assert result["inputs"]["detected_vars"]["raw_dialects_detected"]["shop.orders"]["decimal_mark"] == ","
+
+
+def test_unreadable_values_are_quarantined_with_their_text_and_counts_reconcile(own_build):
+    _, con = own_build
+    q = con.execute("select record_id, reason_code, reason_detail from audit.quarantine "
+                    "where source_table = 'shop.orders' order by 1").fetchall()
+    assert q == [("O4", "unreadable_value", "ordered_at = '31/02/1997'")]
+    recon = con.execute("select source_table, raw_rows, kept_rows, quarantined_rows, after_as_of_rows, "
+                        "is_reconciled from audit.dq_reconciliation "
+                        "where source_table in ('shop.orders', 'marketing.events') order by 1").fetchall()
+    assert recon == [("marketing.events", 0, 0, 0, 0, True), ("shop.orders", 6, 4, 1, 1, True)]
