@@ -134,3 +134,18 @@ def test_unreadable_values_are_quarantined_with_their_text_and_counts_reconcile(
                         "is_reconciled from audit.dq_reconciliation "
                         "where source_table in ('shop.orders', 'marketing.events') order by 1").fetchall()
     assert recon == [("marketing.events", 0, 0, 0, 0, True), ("shop.orders", 6, 4, 1, 1, True)]
+
+
+def test_dq_inputs_says_what_was_absent_and_what_it_was_for(own_build):
+    _, con = own_build
+    rows = dict(con.execute(
+        "select input_id, input_status || ': ' || effect from audit.dq_inputs "
+        "where input_id in ('marketing.events.event_type', 'shop.orders.status', 'shop.orders.currency', "
+        "'shop.orders.total_amount', 'crm.contacts.email')").fetchall())
+    assert rows == {
+        "marketing.events.event_type": "absent_table: table read as empty",
+        "shop.orders.status": "absent_column: read as completed",
+        "shop.orders.currency": "absent_column: read as EUR",
+        "shop.orders.total_amount": "present: read as decimal from varchar",
+        "crm.contacts.email": "absent_column: read as NULL",
+    }
