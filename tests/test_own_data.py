@@ -56,6 +56,16 @@ def write_three_csvs(root: Path, orders: str = ORDERS) -> Path:
     return raw
 
 
+def test_generated_contract_files_are_current():
+    """macros/utils/raw_contract.sql and docs/INPUT_CONTRACT.md are generated from customer_scoring/contract.py:
+    `python -m customer_scoring.contract` rewrites them after a change."""
+    from customer_scoring import contract
+
+    root = Path(__file__).resolve().parents[1]
+    assert (root / "macros" / "utils" / "raw_contract.sql").read_text() == contract.render_macro()
+    assert (root / "docs" / "INPUT_CONTRACT.md").read_text() == contract.render_docs()
+
+
 def test_preflight_detects_the_dialect_and_lists_what_is_absent(tmp_path):
     raw = write_three_csvs(tmp_path)
     found = rawcheck.check(raw, "duckdb", {})
@@ -149,3 +159,60 @@ def test_dq_inputs_says_what_was_absent_and_what_it_was_for(own_build):
         "shop.orders.total_amount": "present: read as decimal from varchar",
         "crm.contacts.email": "absent_column: read as NULL",
     }
+
+
+# ---------------------------------------------------------------------------------------------------- PostgreSQL
+PG_SCHEMAS = {"raw_crm_schema": "own_raw_crm", "raw_shop_schema": "own_raw_shop",
+              "raw_marketing_schema": "own_raw_marketing", "raw_feedback_schema": "own_raw_feedback",
+              "raw_enrichment_schema": "own_raw_enrichment"}
+
+
+def _pg_text_tables(conn):
+    """The three CSVs as text tables in their own raw schemas, as an EL tool that loads everything as text would."""
+    cur = conn.cursor()
+    cur.execute("drop schema if exists own_raw_crm cascade; drop schema if exists own_raw_shop cascade; "
+                "create schema own_raw_crm; create schema own_raw_shop")
+    for schema, name, text in (("own_raw_crm", "contacts", CONTACTS), ("own_raw_shop", "orders", ORDERS),
+                               ("own_raw_shop", "order_items", ORDER_ITEMS)):
+        lines = [ln.split(";") for ln in text.strip().splitlines()]
+        cols = ", ".join(f'"{c}" text' for c in lines[0])
+        cur.execute(f"create table {schema}.{name} ({cols})")
+        for row in lines[1:]:
+            cur.execute(f"insert into {schema}.{name} values ({', '.join(['%s'] * len(row))})", row)
+    conn.commit()
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_the_same_text_tables_give_the_same_scores_on_postgres(own_build, tmp_path):
+    from customer_scoring import postgres
+
+    try:
+        conn = postgres.connect()
+    except Exception as exc:  # noqa: BLE001 - any connection failure means no server here
+        if os.environ.get("CS_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL required (CS_REQUIRE_POSTGRES=1) but not reachable: {exc}")
+        pytest.skip(f"no PostgreSQL server reachable through CS_PG_*: {exc}")
+    try:
+        _pg_text_tables(conn)
+        found = rawcheck.check(None, "postgres", PG_SCHEMAS)
+        assert found.errors == []
+        assert found.dbt_vars["raw_dialects_detected"]["shop.orders"] == {
+            "decimal_mark": ",", "thousands_mark": ".", "date_order": "dmy"}
+        res = runner.build(runner.BuildSettings(as_of=AS_OF, target="postgres", work_dir=tmp_path / "build",
+                                                publish_dir=tmp_path / "publish", extra_vars=dict(PG_SCHEMAS)))
+        assert res.success, res.error
+        cur = conn.cursor()
+        sql = ("select contact_id, frequency_orders, monetary_net, recency_days, first_order_at, last_order_at, "
+               "primary_score, primary_tier from {} order by 1")
+        cur.execute(sql.format("marts.customer_scores"))
+        on_pg = cur.fetchall()
+        cur.execute("select record_id, reason_code, reason_detail from audit.quarantine "
+                    "where source_table = 'shop.orders' order by 1")
+        quarantine_pg = cur.fetchall()
+    finally:
+        conn.close()
+    _, con = own_build
+    on_duckdb = con.execute(sql.format("marts.customer_scores")).fetchall()
+    assert [tuple(r) for r in on_pg] == [tuple(r) for r in on_duckdb]
+    assert quarantine_pg == [("O4", "unreadable_value", "ordered_at = '31/02/1997'")]
