@@ -219,7 +219,7 @@ TABLES: tuple[RawTable, ...] = (
         C("industry", "text", "firmographic fit"),
         C("employee_range", "text", "firmographic fit"),
         C("revenue_range", "text", "firmographic fit"),
-        C("marketing_budget", "text", "firmographic fit"),
+        C("marketing_budget", "decimal", "marketing budget (account enrichment)", raw_type="VARCHAR"),
         C("technologies", "text", "firmographic fit"),
     ], ["domain"], "a provider's firmographics, joined by company domain", switch="enable_enrichment"),
 )

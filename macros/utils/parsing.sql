@@ -2,14 +2,15 @@
     that is NULL, never an error, when the text cannot be read. -#}
 
 {#- Decimal from text, NULL (never an error) when the text is not a plain number or has more integer digits than
-    the type holds (precision - scale). Accepts a decimal comma ('12,50') and a leading sign. -#}
+    the type holds (precision - scale). A decimal point and a leading sign only: for configuration values written in
+    the seeds; raw data goes through parse_decimal and the table's dialect. -#}
 {% macro safe_decimal(expression, precision=18, scale=2) -%}
     case
         when {{ regex_matches(
-            "replace(trim(" ~ expression ~ "), ',', '.')",
+            "trim(" ~ expression ~ ")",
             '^[-+]?[0-9]{1,' ~ (precision - scale) ~ '}([.][0-9]+)?$'
         ) }}
-            then cast(replace(trim({{ expression }}), ',', '.') as decimal({{ precision }}, {{ scale }}))
+            then cast(trim({{ expression }}) as decimal({{ precision }}, {{ scale }}))
     end
 {%- endmacro %}
 
@@ -155,6 +156,8 @@
 
 {% macro duckdb__parse_timestamp(iso_text, timezone) -%}
     case
+        -- hour 24 is not a time of day (DuckDB would roll it over to the next day; other engines refuse it)
+        when {{ regex_matches(iso_text, '[ T]24:') }} then null
         when {{ regex_matches(iso_text, _offset_pattern()) }}
             then timezone('UTC', try_cast({{ iso_text }} as timestamp with time zone))
         {%- if timezone | upper == 'UTC' %}

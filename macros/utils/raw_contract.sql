@@ -131,7 +131,7 @@
             {'name': 'industry', 'kind': 'text', 'required': false, 'default': none, 'on_unreadable': 'null', 'purpose': 'firmographic fit'},
             {'name': 'employee_range', 'kind': 'text', 'required': false, 'default': none, 'on_unreadable': 'null', 'purpose': 'firmographic fit'},
             {'name': 'revenue_range', 'kind': 'text', 'required': false, 'default': none, 'on_unreadable': 'null', 'purpose': 'firmographic fit'},
-            {'name': 'marketing_budget', 'kind': 'text', 'required': false, 'default': none, 'on_unreadable': 'null', 'purpose': 'firmographic fit'},
+            {'name': 'marketing_budget', 'kind': 'decimal', 'required': false, 'default': none, 'on_unreadable': 'null', 'purpose': 'marketing budget (account enrichment)'},
             {'name': 'technologies', 'kind': 'text', 'required': false, 'default': none, 'on_unreadable': 'null', 'purpose': 'firmographic fit'},
             {'name': '_loaded_at', 'kind': 'timestamp', 'required': false, 'default': none, 'on_unreadable': 'null', 'purpose': 'when the row was extracted into the raw layer (point-in-time visibility and freshness); without it the business timestamp is used'},
         ]},

@@ -19,7 +19,7 @@ renamed as (
         {{ clean_text('source.industry') }} as industry,
         {{ clean_text('source.employee_range') }} as employee_range,
         {{ clean_text('source.revenue_range') }} as revenue_range,
-        {{ clean_text('source.marketing_budget') }} as marketing_budget,
+        cast(source.marketing_budget as decimal(18, 2)) as marketing_budget,
         {{ clean_text('source.technologies') }} as technologies,
 
         -- timestamps

@@ -50,7 +50,7 @@ revenue_bands as (
             cast(null as {{ dbt.type_string() }}) as industry,
             cast(null as {{ dbt.type_string() }}) as employee_range,
             cast(null as {{ dbt.type_string() }}) as revenue_range,
-            cast(null as {{ dbt.type_string() }}) as marketing_budget,
+            cast(null as decimal(18, 2)) as marketing_budget,
             cast(null as {{ dbt.type_string() }}) as technologies,
             cast(null as timestamp) as loaded_at
         where false
@@ -92,7 +92,7 @@ side_by_side as (
         firmographics.industry as enrichment_industry,
         firmographics.employee_range as enrichment_employee_band,
         firmographics.revenue_range as enrichment_revenue_band,
-        {{ safe_decimal('firmographics.marketing_budget', 18, 2) }} as enrichment_marketing_budget,
+        firmographics.marketing_budget as enrichment_marketing_budget,
         firmographics.technologies as enrichment_technologies,
         firmographics.loaded_at as enrichment_loaded_at
     from crm_banded
