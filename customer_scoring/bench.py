@@ -124,8 +124,9 @@ def main(a) -> int:
     if gen_seconds is not None:
         lines.append(f"- generation: {gen_seconds:.1f} s, peak RSS {gen_peak:.2f} GiB")
     lines += [
-        f"- **full build: {wall:.1f} s wall, peak RSS {peak:.2f} GiB** (freshness {steps.get('freshness', 0):.1f} s, "
-        f"dbt build with data and unit tests {steps.get('dbt build', 0):.1f} s, publish {steps.get('publish', 0):.1f} s)",
+        f"- **full build: {wall:.1f} s wall, peak RSS {peak:.2f} GiB** (" + ", ".join(
+            f"{name} {steps.get(name, 0):.1f} s" for name in ("preflight", "parse", "config", "dbt build", "checks",
+                                                             "publish")) + ")",
         "- node time summed over threads: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(by_type.items())),
         "- slowest nodes: " + ", ".join(f"{n} {t:.1f} s" for n, t in slowest),
     ]
@@ -418,7 +419,7 @@ print(json.dumps({"query_seconds": query_seconds, "rows": rows, "checks": checks
 """
 
 # The step as the runner runs it: one long-lived process parses the project once (the runner's `parse` step), then
-# each timed invocation reuses that manifest, as the runner's freshness and build steps do.
+# each timed invocation reuses that manifest, as the runner's config and build steps do.
 WARM_DBT_CHILD = r"""
 import datetime as dt, json, sys, time
 from pathlib import Path

@@ -7,7 +7,11 @@
 {%- for key in contract | list | sort -%}
     {%- set spec = contract[key] -%}
     {%- set source_name, table_name = key.split('.') -%}
-    {%- if execute -%}
+    {%- set switched_off = spec.switch is not none and not var(spec.switch, true) -%}
+    {%- if switched_off -%}
+        {#- a source switched off is disabled in dbt: no source() call -#}
+        {%- set info = {'exists': false, 'columns': {}} -%}
+    {%- elif execute -%}
         {%- set info = raw_relation_info(source_name, table_name, source(source_name, table_name),
                                          raw_dialect(source_name, table_name)) -%}
     {%- else -%}
@@ -18,7 +22,10 @@
     {%- for c in spec.columns -%}
         {%- do known.append(c.name) -%}
         {%- set physical = info.columns.get(c.name) -%}
-        {%- if not info.exists -%}
+        {%- if switched_off -%}
+            {%- set status = 'switched_off' -%}
+            {%- set effect = 'not read: var ' ~ spec.switch ~ ' is false' -%}
+        {%- elif not info.exists -%}
             {%- set status = 'absent_table' -%}
             {%- set effect = 'table read as empty' -%}
         {%- elif physical is none -%}
