@@ -1,7 +1,8 @@
 -- What the raw layer held for this build, against the input contract (docs/INPUT_CONTRACT.md): one row per contract
 -- table and column, plus one row per extra column that was ignored. An absent optional table or column is read as
 -- empty or NULL; `used_for` says which criteria go without it. Filled at compile time from the raw relations (DuckDB:
--- the files under CS_RAW_PATH; warehouses: the raw schemas), as staging reads them.
+-- the files under CS_RAW_PATH; warehouses: the raw schemas, named by the same vars as the sources), as staging
+-- reads them. It reads their metadata only, never their rows, so it names the relations instead of calling source().
 {%- set rows = [] -%}
 {%- set contract = raw_contract() -%}
 {%- for key in contract | list | sort -%}
@@ -12,10 +13,13 @@
         {#- a source switched off is disabled in dbt: no source() call -#}
         {%- set info = {'exists': false, 'columns': {}} -%}
     {%- elif execute -%}
-        {%- set info = raw_relation_info(source_name, table_name, source(source_name, table_name),
-                                         raw_dialect(source_name, table_name)) -%}
+        {#- metadata only (which columns exist), no rows: the relation is named, not read through source() -#}
+        {%- set relation = api.Relation.create(
+            database=target.database,
+            schema=var('raw_' ~ source_name ~ '_schema', 'raw_' ~ source_name),
+            identifier=var(source_name ~ '__' ~ table_name ~ '_identifier', table_name)) -%}
+        {%- set info = raw_relation_info(source_name, table_name, relation, raw_dialect(source_name, table_name)) -%}
     {%- else -%}
-        {%- do source(source_name, table_name) -%}
         {%- set info = {'exists': false, 'columns': {}} -%}
     {%- endif -%}
     {%- set known = [] -%}
