@@ -13,7 +13,7 @@ renamed as (
     select
         -- ids
         {{ clean_text('source.contact_id') }} as contact_id,
-        lower({{ clean_text('source.channel') }}) as channel,
+        {{ clean_text('source.channel', lower_case=true) }} as channel,
 
         -- consent
         source.granted as is_granted,

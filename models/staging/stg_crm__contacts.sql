@@ -33,14 +33,14 @@ renamed as (
         {{ clean_text('source.city') }} as city,
         source.birth_date,
         case
-            when lower(trim(source.gender)) in ('f', 'female', 'femme', 'w', 'woman') then 'female'
-            when lower(trim(source.gender)) in ('m', 'male', 'homme', 'man') then 'male'
+            when {{ clean_text('source.gender', lower_case=true) }} in ('f', 'female', 'femme', 'w', 'woman') then 'female'
+            when {{ clean_text('source.gender', lower_case=true) }} in ('m', 'male', 'homme', 'man') then 'male'
             when {{ clean_text('source.gender') }} is not null then 'other'
         end as gender,
 
         -- lifecycle
-        lower({{ clean_text('source.lifecycle_stage') }}) as lifecycle_stage,
-        lower({{ clean_text('source.lead_source') }}) as lead_source,
+        {{ clean_text('source.lifecycle_stage', lower_case=true) }} as lifecycle_stage,
+        {{ clean_text('source.lead_source', lower_case=true) }} as lead_source,
 
         -- timestamps
         source.created_at,

@@ -26,7 +26,7 @@ renamed as (
         {{ clean_text('source.account_id') }} as account_id,
 
         -- deal
-        lower({{ clean_text('source.stage') }}) as stage,
+        {{ clean_text('source.stage', lower_case=true) }} as stage,
         source.is_won,
         cast(source.amount as decimal(18, 2)) as amount,
         upper(coalesce({{ clean_text('source.currency') }}, '{{ var("reporting_currency") }}')) as currency_code,

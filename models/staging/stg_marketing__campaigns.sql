@@ -16,8 +16,8 @@ renamed as (
 
         -- attributes
         {{ clean_text('source.name') }} as campaign_name,
-        lower({{ clean_text('source.channel') }}) as channel,
-        lower({{ clean_text('source.objective') }}) as objective,
+        {{ clean_text('source.channel', lower_case=true) }} as channel,
+        {{ clean_text('source.objective', lower_case=true) }} as objective,
 
         -- timestamps
         source.started_at,

@@ -21,7 +21,7 @@ renamed as (
 
         -- event
         {{ clean_text('source.event_type') }} as event_type_raw,
-        lower({{ clean_text('source.event_type') }}) as event_type,
+        {{ clean_text('source.event_type', lower_case=true) }} as event_type,
         {{ clean_text('source.url') }} as url,
         {{ clean_text('source.properties') }} as properties,
 

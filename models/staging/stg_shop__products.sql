@@ -14,11 +14,11 @@ renamed as (
 
         -- attributes
         {{ clean_text('source.name') }} as product_name,
-        lower({{ clean_text('source.category') }}) as category,
+        {{ clean_text('source.category', lower_case=true) }} as category,
         cast(source.list_price as decimal(18, 2)) as list_price,
         upper({{ clean_text('source.currency') }}) as currency_code,
-        lower({{ clean_text('source.target_industries') }}) as target_industries,
-        lower({{ clean_text('source.target_segments') }}) as target_segments,
+        {{ clean_text('source.target_industries', lower_case=true) }} as target_industries,
+        {{ clean_text('source.target_segments', lower_case=true) }} as target_segments,
         cast(source.min_budget as decimal(18, 2)) as min_budget,
 
         -- timestamps
