@@ -1,6 +1,9 @@
 -- RFM scores per customer as of the as-of date: one row per customer (golden contact with a completed order).
--- R, F and M are quintile scores 1-5 among all customers (macro quintile_score: values rounded to cents, ties split
--- by contact_id), the cell is their concatenation ('545') and the segment comes from the rfm_segment_map seed.
+-- R, F and M are quintile scores 1-5 among all customers (macro quintile_score: values rounded to days, whole orders
+-- and cents; under the default var rfm_tie_rule 'share' equal values get the score of the middle position of their
+-- tie, so identical customers get one cell; 'split' orders ties by contact_id). The cell is their concatenation
+-- ('545') and the segment comes from the rfm_segment_map seed, whose cells the configuration check holds to each
+-- segment's score ranges (rfm_segments).
 with
 
 facts as (

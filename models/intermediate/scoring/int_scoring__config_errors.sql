@@ -573,6 +573,40 @@ problems as (
         on segment_map.segment = segments.segment
     where segments.segment is null
 
+    -- rfm_segments: the score ranges each description implies; the map's cells must lie inside them
+    union all
+    select
+        'rfm_segments',
+        'segment=' || segment,
+        'score ranges must be whole numbers from 1 to 5 with r_min <= r_max, f_min <= f_max and m_min <= m_max'
+    from segments
+    where
+        coalesce(not (
+            r_min between 1 and 5 and r_max between r_min and 5
+            and f_min between 1 and 5 and f_max between f_min and 5
+            and m_min between 1 and 5 and m_max between m_min and 5
+        ), true)
+
+    union all
+    select
+        'rfm_segment_map',
+        'cell=' || cast(segment_map.r_score as {{ dbt.type_string() }})
+        || cast(segment_map.f_score as {{ dbt.type_string() }}) || cast(segment_map.m_score as {{ dbt.type_string() }}),
+        'the cell lies outside the score ranges of its segment ' || segments.segment || ' (R '
+        || cast(segments.r_min as {{ dbt.type_string() }}) || '-' || cast(segments.r_max as {{ dbt.type_string() }})
+        || ', F ' || cast(segments.f_min as {{ dbt.type_string() }}) || '-'
+        || cast(segments.f_max as {{ dbt.type_string() }})
+        || ', M ' || cast(segments.m_min as {{ dbt.type_string() }}) || '-'
+        || cast(segments.m_max as {{ dbt.type_string() }})
+        || '): ' || coalesce(segments.description, '')
+    from segment_map
+    inner join segments
+        on segment_map.segment = segments.segment
+    where
+        not segment_map.r_score between segments.r_min and segments.r_max
+        or not segment_map.f_score between segments.f_min and segments.f_max
+        or not segment_map.m_score between segments.m_min and segments.m_max
+
 ),
 
 final as (
