@@ -1,6 +1,8 @@
 -- Company domain of every golden contact: one row per golden contact (int_contacts). The golden account's website
 -- domain when the contact has an account with a domain; else the contact's e-mail domain, unless that domain is a
--- consumer or disposable mailbox (seed free_mail_domains), which says nothing about the person's company.
+-- consumer or disposable mailbox (seed free_mail_domains: free mail providers and national ISPs), which says nothing
+-- about the person's company. An account "website" that is itself a mail provider's domain (an account created from
+-- a gmail or bluewin.ch address) is no company domain either.
 with
 
 contacts as (
@@ -29,12 +31,15 @@ classified as (
         contacts.email_domain,
         accounts.domain as account_domain,
         coalesce(free_mail_domains.kind = 'free', false) as is_free_mail,
-        coalesce(free_mail_domains.kind = 'disposable', false) as is_disposable
+        coalesce(free_mail_domains.kind = 'disposable', false) as is_disposable,
+        account_mail_domains.domain is not null as is_account_domain_mail_provider
     from contacts
     left join accounts
         on contacts.account_id = accounts.account_id
     left join free_mail_domains
         on contacts.email_domain = free_mail_domains.domain
+    left join free_mail_domains as account_mail_domains
+        on accounts.domain = account_mail_domains.domain
 
 ),
 
@@ -47,11 +52,11 @@ final as (
 
         -- company domain
         case
-            when account_domain is not null then account_domain
+            when account_domain is not null and not is_account_domain_mail_provider then account_domain
             when not is_free_mail and not is_disposable then email_domain
         end as company_domain,
         case
-            when account_domain is not null then 'account_website'
+            when account_domain is not null and not is_account_domain_mail_provider then 'account_website'
             when email_domain is not null and not is_free_mail and not is_disposable then 'email_domain'
         end as domain_source,
 

@@ -2,7 +2,10 @@
 -- lead (int_contacts__lifecycle population 'lead'). B2B leads (with an account or a company email domain) are
 -- matched on firmographics (CRM first, enrichment to fill gaps) and job role; B2C leads on age band and country.
 -- Each fit is 0-1 from the ideal_company_profile / ideal_customer_profile seeds ('*' rows: any value not listed);
--- a fit is NULL when its attribute is unknown or does not apply, so it neither helps nor hurts.
+-- a fit is NULL when its attribute is unknown or does not apply, so it neither helps nor hurts. A value given but
+-- not recognised is not unknown: a country the alias list does not know (on any current CRM record of the account or
+-- the contact), an employee count or a revenue that fits no band fit as the '*' row, never better than a known poor
+-- value (int_customer__profile does the same for the B2C age band and country).
 with
 
 leads as (
@@ -30,6 +33,19 @@ accounts as (
 
 ),
 
+account_records as (
+
+    select * from {{ ref('stg_crm__accounts') }}
+    where dq_status = 'current'
+
+),
+
+account_identity as (
+
+    select * from {{ ref('int_accounts__identity') }}
+
+),
+
 roles as (
 
     select * from {{ ref('int_contacts__job_role') }}
@@ -45,6 +61,19 @@ demographics as (
 icp as (
 
     select * from {{ ref('ideal_company_profile') }}
+
+),
+
+account_countries_given as (
+
+    -- a country was written on at least one current record of the golden account (recognised or not)
+    select
+        account_identity.master_account_id as account_id,
+        max(case when account_records.country_raw is not null then 1 else 0 end) = 1 as is_country_given
+    from account_records
+    inner join account_identity
+        on account_records.account_id = account_identity.account_id
+    group by account_identity.master_account_id
 
 ),
 
@@ -74,6 +103,11 @@ profiled as (
             accounts.revenue_band,
         {% endif %}
         coalesce(accounts.country_code, contacts.country_code) as company_country_code,
+        -- raw values given but recognised as no band or country
+        accounts.employee_count is not null as is_employee_count_given,
+        accounts.annual_revenue is not null as is_annual_revenue_given,
+        coalesce(account_countries_given.is_country_given, false)
+        or coalesce(demographics.is_country_unknown, false) as is_company_country_given,
         roles.job_function,
         roles.seniority,
         demographics.age_band,
@@ -86,6 +120,8 @@ profiled as (
         on leads.contact_id = company_domains.contact_id
     left join accounts
         on leads.account_id = accounts.account_id
+    left join account_countries_given
+        on leads.account_id = account_countries_given.account_id
     {% if var('enable_enrichment', true) %}
         left join firmographics
             on
@@ -103,6 +139,11 @@ profiled as (
     ('industry', 'industry'), ('employee_band', 'employee_band'), ('revenue_band', 'revenue_band'),
     ('country_code', 'company_country_code'), ('job_function', 'job_function'), ('seniority', 'seniority'),
 ] %}
+{%- set given = {
+    'employee_band': 'profiled.is_employee_count_given',
+    'revenue_band': 'profiled.is_annual_revenue_given',
+    'country_code': 'profiled.is_company_country_given',
+} %}
 
 final as (
 
@@ -125,8 +166,8 @@ final as (
         -- fit 0-1 (B2B attributes for B2B leads, demographics for B2C leads)
         {% for attribute, column in attributes %}
             case
-                when profiled.is_b2b and profiled.{{ column }} is not null
-                    then {{ profile_fit(attribute) }}
+                when profiled.is_b2b
+                    then {{ profile_fit(attribute, 'profiled.' ~ column, given.get(attribute)) }}
             end as {{ 'country' if attribute == 'country_code' else attribute }}_fit,
         {% endfor %}
         case when not profiled.is_b2b then profiled.age_band_fit end as age_band_fit,
