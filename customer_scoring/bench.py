@@ -162,11 +162,29 @@ class BenchStep:
 HAND_WRITTEN_RFM = """
 create or replace table main.bench_step as
 with orders as (
+    -- credit notes are already netted into their orders (net_amount, refunded_amount): not orders themselves
     select
-        contact_id, order_id, ordered_at, ordered_on, total_amount, is_completed, is_refunded, is_cancelled,
-        case when is_completed then lag(ordered_on) over (
-            partition by contact_id, is_completed order by ordered_at, order_id) end as previous_on
+        contact_id, order_id, ordered_at, ordered_on, net_amount, refunded_amount, is_completed, is_refunded,
+        is_cancelled
     from intermediate.int_orders
+    where not is_credit_note
+),
+-- gaps are between purchase days: two checkouts on one day are one purchase occasion
+days as (
+    select contact_id, ordered_on, lag(ordered_on) over (partition by contact_id order by ordered_on) as previous_on
+    from (select distinct contact_id, ordered_on from orders where is_completed)
+),
+gaps as (
+    select
+        contact_id,
+        count(previous_on) filter (where ordered_on > date '{as_of}' - {lookback}) as purchase_gaps,
+        -- exact integer sums, as the model: a double average rounds some x.xxxx5 the other way
+        sum(date_diff('day', previous_on, ordered_on)) filter (where ordered_on > date '{as_of}' - {lookback})
+            as gap_sum,
+        sum(date_diff('day', previous_on, ordered_on) * date_diff('day', previous_on, ordered_on))
+            filter (where ordered_on > date '{as_of}' - {lookback}) as gap_square_sum
+    from days
+    group by contact_id
 ),
 per_contact as (
     select
@@ -175,23 +193,17 @@ per_contact as (
         max(ordered_at) filter (where is_completed) as last_order_at,
         count(*) filter (where is_completed) as completed_orders_total,
         count(*) filter (where is_completed and ordered_on > date '{as_of}' - {lookback}) as frequency_orders,
-        coalesce(sum(total_amount) filter (where is_completed and ordered_on > date '{as_of}' - {lookback}), 0)
+        coalesce(sum(net_amount) filter (where is_completed and ordered_on > date '{as_of}' - {lookback}), 0)
             as monetary_net,
-        coalesce(sum(total_amount) filter (where is_completed and ordered_on > date '{as_of}' - {trend}), 0)
+        coalesce(sum(net_amount) filter (where is_completed and ordered_on > date '{as_of}' - {trend}), 0)
             as spend_recent,
-        coalesce(sum(total_amount) filter (where is_completed and ordered_on > date '{as_of}' - 2 * {trend}
+        coalesce(sum(net_amount) filter (where is_completed and ordered_on > date '{as_of}' - 2 * {trend}
             and ordered_on <= date '{as_of}' - {trend}), 0) as spend_previous,
         count(*) filter (where ordered_on > date '{as_of}' - {lookback}) as orders_placed,
         count(*) filter (where is_refunded and ordered_on > date '{as_of}' - {lookback}) as refunded_orders,
         count(*) filter (where is_cancelled and ordered_on > date '{as_of}' - {lookback}) as cancelled_orders,
-        coalesce(sum(total_amount) filter (where is_refunded and ordered_on > date '{as_of}' - {lookback}), 0)
-            as refunded_amount,
-        count(previous_on) filter (where ordered_on > date '{as_of}' - {lookback}) as purchase_gaps,
-        -- exact integer sums, as the model: a double average rounds some x.xxxx5 the other way
-        sum(date_diff('day', previous_on, ordered_on)) filter (where ordered_on > date '{as_of}' - {lookback})
-            as gap_sum,
-        sum(date_diff('day', previous_on, ordered_on) * date_diff('day', previous_on, ordered_on))
-            filter (where ordered_on > date '{as_of}' - {lookback}) as gap_square_sum
+        coalesce(sum(refunded_amount) filter (where (is_completed or is_refunded)
+            and ordered_on > date '{as_of}' - {lookback}), 0) as refunded_amount
     from orders
     group by contact_id
     having count(*) filter (where is_completed) > 0
@@ -231,7 +243,8 @@ facts as (
         cast(round(c.mean_gap_days, 4) as decimal(18, 4)) as mean_gap_days,
         cast(case when c.purchase_gaps >= 2 then round(cast(sqrt(cast((c.purchase_gaps * c.gap_square_sum
             - c.gap_sum * c.gap_sum) / (cast(c.purchase_gaps as decimal(38, 10)) * (c.purchase_gaps - 1)) as double))
-            / nullif(c.mean_gap_days, 0) as decimal(38, 10)), 4) end as decimal(18, 4)) as gap_cv,
+            / nullif(c.mean_gap_days, 0) as decimal(38, 10)), 4) when c.purchase_gaps = 1 then 0 end
+            as decimal(18, 4)) as gap_cv,
         cast(round((c.spend_recent - c.spend_previous) / nullif(c.spend_recent + c.spend_previous, 0), 4)
             as decimal(18, 4)) as spend_trend,
         cast(date_diff('day', cast(c.first_order_at as date), date '{as_of}') as integer) as tenure_days,
@@ -242,8 +255,9 @@ facts as (
             as decimal(38, 10)), 4) as decimal(18, 4)) as overdue_ratio,
         cast(round(b.discounted_amount_local / nullif(b.line_amount_local, 0), 4) as decimal(18, 4))
             as discount_dependency
-    from (select *, cast(gap_sum as decimal(38, 10)) / nullif(purchase_gaps, 0) as mean_gap_days
-          from per_contact) as c
+    from (select p.*, coalesce(g.purchase_gaps, 0) as purchase_gaps, g.gap_sum, g.gap_square_sum,
+                 cast(g.gap_sum as decimal(38, 10)) / nullif(g.purchase_gaps, 0) as mean_gap_days
+          from per_contact as p left join gaps as g on p.contact_id = g.contact_id) as c
     left join baskets as b on c.contact_id = b.contact_id
 ),
 scored as (

@@ -170,6 +170,10 @@ TABLES: tuple[RawTable, ...] = (
         C("total_amount", "decimal", "monetary value, average basket, spend trend", required=True,
           raw_type="VARCHAR", on_unreadable=Q),
         C("channel", "text", "sales channel"),
+        C("refunded_amount", "decimal", "the part of this order refunded, in its currency (a partial refund): "
+          "monetary value, average basket and spend trend are net of it", raw_type="VARCHAR"),
+        C("credited_order_id", "text", "this row is a credit note for that order: its amount, negative or positive, "
+          "is credited to that order (net monetary value, average basket, spend trend)"),
         C("updated_at", "timestamp", "newest version of an order wins"),
     ], ["order_id"], "orders: RFM and every customer value criterion", required=True),
     _t("shop", "order_items", [

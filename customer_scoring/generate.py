@@ -36,7 +36,12 @@ crm.accounts      duplicate_id (older version rows of an id), same_domain (an ex
 crm.contacts      duplicate_id, email_case_duplicate (an extra id for a person: same email, other case / spaces),
                   invalid_email, country_variant, orphan_account (account_id in no accounts row)
 shop.orders       duplicate_id (older 'completed' version of an order now 'refunded'), null_date, future_date,
-                  negative_amount, non_numeric_amount, unknown_currency, orphan_contact, unknown_status, status_case
+                  negative_amount, non_numeric_amount, unknown_currency, orphan_contact, unknown_status, status_case,
+                  unknown_credited_order (an extra credit-note row for an order_id in no orders row)
+                  Not defects (manifest "info.order_refunds"): partial refunds both ways, on clean orders after a
+                  customer's first: `refunded_amount` on some completed orders (part of the total) and on some refunded
+                  ones (the whole total), and credit-note rows (`credited_order_id`, status 'refunded', an amount of
+                  part of the order, mostly written negative, some positive, dated after the order).
 shop.order_items  orphan_order (lines of an order_id in no orders row)
 marketing.events  duplicate_id (exact copies), unknown_event_type, null_date, future_date, orphan_contact
 feedback.surveys  nps_out_of_range, csat_out_of_range, null_date, orphan_contact
@@ -88,6 +93,9 @@ ORDERS_MESS = {"duplicate_id": 0.015, "null_date": 0.01, "future_date": 0.01, "n
                "non_numeric_amount": 0.01, "unknown_currency": 0.01, "orphan_contact": 0.01, "unknown_status": 0.01,
                "status_case": 0.02}
 ORDER_ITEMS_MESS = {"orphan_order": 0.01}
+# partial refunds (not defects), among clean completed orders after a customer's first, and refunded orders
+ORDER_REFUNDS = {"partial_refunded_amount": 0.02, "credit_note": 0.01, "full_refunded_amount": 0.3}
+UNKNOWN_CREDITED_ORDER_RATE = 0.003  # extra credit-note rows for orders that do not exist, per order
 EVENTS_MESS = {"duplicate_id": 0.02, "unknown_event_type": 0.01, "null_date": 0.01, "future_date": 0.01,
                "orphan_contact": 0.01}
 SURVEYS_MESS = {"nps_out_of_range": 0.02, "csat_out_of_range": 0.02, "null_date": 0.01, "orphan_contact": 0.01}
@@ -879,16 +887,55 @@ def _orders_chunk(ctx: _Ctx, P: _People, prod: _Products, lo: int, hi: int, offs
                     lambda k: _vocab(NON_NUMERIC_AMOUNTS, rng.integers(0, len(NON_NUMERIC_AMOUNTS), k)))
 
     width = _order_id_width(P.n)
-    order_id = _ids("O", offset + 1 + np.arange(m), width)
+    number = offset + 1 + np.arange(m)
+    order_id = _ids("O", number, width)
+    no_text = pa.nulls(m, pa.string())
+
+    # partial refunds, both ways (their own random stream: the orders above do not move)
+    rr = ctx.rng("order-refunds", lo // CHUNK_PEOPLE)
+    clean = (kind == 0) & ~is_first
+    u = rr.random(m)
+    rates = ORDER_REFUNDS
+    partial = clean & (status == st["completed"]) & (u < rates["partial_refunded_amount"])
+    full = clean & (status == st["refunded"]) & (u < rates["full_refunded_amount"])
+    credit_at = t + rr.uniform(1, 30, m)
+    credited = (clean & (status == st["completed"]) & ~partial & (u >= rates["partial_refunded_amount"])
+                & (u < rates["partial_refunded_amount"] + rates["credit_note"]) & (credit_at < H))
+    part = np.maximum(np.rint(total * rr.uniform(0.1, 0.6, m)), 1).astype(np.int64)  # cents, below the total
+    refunded_amount = pc.if_else(pa.array(partial | full), _money(np.where(full, total, part)), no_text)
     orders = _table("shop.orders", {
         "order_id": order_id, "contact_id": _ids("C", contact_num, P.id_width), "ordered_at": ctx.ts(ordered),
         "status": status_text, "currency": cur_text, "total_amount": amount,
-        "channel": _vocab(ORDER_CHANNELS, channel), "updated_at": ctx.ts(updated), "_loaded_at": ctx.ts(loaded),
+        "channel": _vocab(ORDER_CHANNELS, channel), "refunded_amount": refunded_amount, "credited_order_id": no_text,
+        "updated_at": ctx.ts(updated), "_loaded_at": ctx.ts(loaded),
     })
     idx = np.flatnonzero(dup)
     older = _replace(orders.take(pa.array(idx)), status=pa.array(["completed"] * len(idx), pa.string()),
                      updated_at=ctx.ts(old_upd[idx]), _loaded_at=ctx.ts(old_loaded[idx]))
-    orders = pa.concat_tables([orders, older])
+
+    # credit notes: one row per credited order (id 'CN' + the order's number), part of its total, mostly negative;
+    # and credit notes for orders that exist nowhere (id 'CX' + a clean order's number, an order id in no row)
+    cn = np.flatnonzero(credited)
+    n_unknown = int(rr.binomial(m, UNKNOWN_CREDITED_ORDER_RATE))
+    pool = np.flatnonzero(clean & ~credited & (credit_at < H))
+    ux = np.sort(rr.choice(pool, size=min(n_unknown, len(pool)), replace=False))
+    rows = np.concatenate([cn, ux])
+    n_cn = len(rows)
+    sign = np.where(rr.random(n_cn) < 0.7, -1, 1)
+    note_upd = credit_at[rows]
+    notes = _table("shop.orders", {
+        "order_id": pa.concat_arrays([_ids("CN", number[cn], width), _ids("CX", number[ux], width)]),
+        "contact_id": _ids("C", contact_num[rows], P.id_width), "ordered_at": ctx.ts(note_upd),
+        "status": pa.array(["refunded"] * n_cn, pa.string()), "currency": cur_text.take(pa.array(rows)),
+        "total_amount": _money(sign * part[rows]), "channel": _vocab(ORDER_CHANNELS, channel[rows]),
+        "refunded_amount": pa.nulls(n_cn, pa.string()),
+        "credited_order_id": pa.concat_arrays([order_id.take(pa.array(cn)),
+                                               _ids("O", 6 * 10 ** (width - 1) + number[ux], width)]),
+        "updated_at": ctx.ts(note_upd), "_loaded_at": ctx.ts(ctx.loaded(rr, note_upd)),
+    })
+    orders = pa.concat_tables([orders, older, notes])
+    refunds = {"partial_refunded_amount": int(partial.sum()), "full_refunded_amount": int(full.sum()),
+               "credit_note": len(cn)}
 
     # lines of orders that do not exist
     n_orph = int(rng.binomial(li, ORDER_ITEMS_MESS["orphan_order"]))
@@ -903,7 +950,7 @@ def _orders_chunk(ctx: _Ctx, P: _People, prod: _Products, lo: int, hi: int, offs
         "discount": np.concatenate([d20, d20[src]]) / 20.0,
         "_loaded_at": ctx.ts(np.concatenate([loaded[line_order], np.minimum(loaded[line_order][src] + 1, H)])),
     })
-    return orders, items, _count(kind, om), {"orphan_order": n_orph}, m
+    return orders, items, {**_count(kind, om), "unknown_credited_order": len(ux)}, {"orphan_order": n_orph}, m, refunds
 
 
 def _patch(arr: pa.Array, mask, make) -> pa.Array:
@@ -1247,11 +1294,13 @@ def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: 
     write("shop.products", products)
 
     w_orders, w_items = _Writer(out, "shop.orders", csv), _Writer(out, "shop.order_items", csv)
-    om, im = dict.fromkeys(ORDERS_MESS, 0), dict.fromkeys(ORDER_ITEMS_MESS, 0)
+    om = dict.fromkeys([*ORDERS_MESS, "unknown_credited_order"], 0)
+    im, refunds = dict.fromkeys(ORDER_ITEMS_MESS, 0), dict.fromkeys(ORDER_REFUNDS, 0)
     offset = orphan_offset = 0
     for lo in range(0, P.n, CHUNK_PEOPLE):
-        orders, items, m_o, m_i, n_new = _orders_chunk(ctx, P, prod, lo, min(lo + CHUNK_PEOPLE, P.n), offset,
-                                                       orphan_offset)
+        orders, items, m_o, m_i, n_new, r_o = _orders_chunk(ctx, P, prod, lo, min(lo + CHUNK_PEOPLE, P.n), offset,
+                                                            orphan_offset)
+        refunds = {k: refunds[k] + r_o[k] for k in refunds}
         offset += n_new
         orphan_offset += m_i["orphan_order"]
         w_orders.write(orders)
@@ -1291,8 +1340,10 @@ def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: 
         "rows": {k: rows[k] for k in order}, "mess": {k: mess[k] for k in order},
         "info": {
             **contact_info, "people": P.n, "accounts": acc.n, "customers": int(P.is_customer.sum()),
+            "order_refunds": refunds,
             "history_start": ctx.origin.isoformat(), "include_optional": include_optional,
-            "mess_rates": {"crm.accounts": ACCOUNTS_MESS, "crm.contacts": CONTACTS_MESS, "shop.orders": ORDERS_MESS,
+            "mess_rates": {"crm.accounts": ACCOUNTS_MESS, "crm.contacts": CONTACTS_MESS,
+                           "shop.orders": {**ORDERS_MESS, "unknown_credited_order": UNKNOWN_CREDITED_ORDER_RATE},
                            "shop.order_items": ORDER_ITEMS_MESS, "marketing.events": EVENTS_MESS,
                            "feedback.surveys": SURVEYS_MESS, "enrichment.firmographics": FIRMOGRAPHICS_MESS},
         },

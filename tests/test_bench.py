@@ -31,6 +31,12 @@ def test_hand_written_query_matches_the_models(bench_db, step):
 
 @pytest.mark.parametrize("step,old,new", [
     ("RFM", "order by round(cast(recency_days as decimal(38, 6)), 0) desc", "order by recency_days"),
+    # gaps between checkouts instead of purchase days (issue 10, item 7)
+    ("RFM", "from (select distinct contact_id, ordered_on from orders where is_completed)",
+     "from (select contact_id, ordered_on from orders where is_completed)"),
+    # gross spend instead of net of partial refunds and credit notes (issue 10, item 8)
+    ("RFM", "sum(net_amount) filter (where is_completed and ordered_on > date '{as_of}' - {lookback})",
+     "sum(net_amount + refunded_amount) filter (where is_completed and ordered_on > date '{as_of}' - {lookback})"),
     ("engagement", "power(0.5, cast(d.age_days as double)", "power(0.6, cast(d.age_days as double)"),
 ])
 def test_comparison_catches_a_different_query(bench_db, step, old, new):

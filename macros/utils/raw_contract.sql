@@ -79,6 +79,8 @@
             {'name': 'currency', 'kind': 'text', 'required': false, 'default': '$reporting_currency', 'on_unreadable': 'null', 'purpose': 'currency of the amount (default: the reporting currency)'},
             {'name': 'total_amount', 'kind': 'decimal', 'required': true, 'default': none, 'on_unreadable': 'quarantine', 'purpose': 'monetary value, average basket, spend trend'},
             {'name': 'channel', 'kind': 'text', 'required': false, 'default': none, 'on_unreadable': 'null', 'purpose': 'sales channel'},
+            {'name': 'refunded_amount', 'kind': 'decimal', 'required': false, 'default': none, 'on_unreadable': 'null', 'purpose': 'the part of this order refunded, in its currency (a partial refund): monetary value, average basket and spend trend are net of it'},
+            {'name': 'credited_order_id', 'kind': 'text', 'required': false, 'default': none, 'on_unreadable': 'null', 'purpose': 'this row is a credit note for that order: its amount, negative or positive, is credited to that order (net monetary value, average basket, spend trend)'},
             {'name': 'updated_at', 'kind': 'timestamp', 'required': false, 'default': none, 'on_unreadable': 'null', 'purpose': 'newest version of an order wins'},
             {'name': '_loaded_at', 'kind': 'timestamp', 'required': false, 'default': none, 'on_unreadable': 'null', 'purpose': 'when the row was extracted into the raw layer (point-in-time visibility and freshness); without it the business timestamp is used'},
         ]},

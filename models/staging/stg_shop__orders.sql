@@ -35,6 +35,10 @@ renamed as (
         cast(source.total_amount as decimal(18, 2)) as total_amount,
         lower({{ clean_text('source.channel') }}) as sales_channel,
 
+        -- refunds: a partial refund of this order, or this row is a credit note for another order
+        abs(cast(source.refunded_amount as decimal(18, 2))) as refunded_amount,
+        {{ clean_text('source.credited_order_id') }} as credited_order_id,
+
         -- timestamps
         source.ordered_at,
         source.updated_at,
@@ -65,8 +69,10 @@ flagged as (
             when statuses.order_status is null then 'unknown_status'
             when currencies.currency_code is null then 'unknown_currency'
             when renamed.total_amount is null then 'non_numeric_amount'
-            when renamed.total_amount < 0 then 'negative_amount'
+            -- a credit note's amount is a credit whatever its sign; any other negative amount is a defect
+            when renamed.total_amount < 0 and renamed.credited_order_id is null then 'negative_amount'
         end as dq_reason_code,
+        renamed.credited_order_id is not null as is_credit_note,
         -- repairs, counted in dq_repairs
         statuses.order_status is not null and renamed.status_raw <> renamed.order_status as is_status_normalised,
         renamed._unreadable_nulled is not null as is_value_unreadable

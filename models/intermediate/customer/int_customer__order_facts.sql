@@ -1,7 +1,10 @@
 -- Purchase facts per customer as of the as-of date: one row per golden contact with at least one completed order
 -- on or before it. Windows end on the as-of date: the look-back (var customer_lookback_days) for RFM and value
 -- criteria, and two consecutive trend windows (var spend_trend_window_days) for the spend trend. Amounts are in the
--- reporting currency and net of cancellations and refunds: only completed orders count as spend.
+-- reporting currency and net of cancellations and refunds: only completed orders count as spend, each at its net
+-- amount (partial refunds and credit notes deducted, int_orders.net_amount). Order counts are orders; gap statistics
+-- (purchase gaps, their mean and variation, the overdue ratio) are between distinct purchase days: two checkouts on
+-- one day are one purchase occasion, as in BTYD models.
 {%- set lookback_start = as_of_date_minus(var('customer_lookback_days')) %}
 {%- set recent_start = as_of_date_minus(var('spend_trend_window_days')) %}
 {%- set previous_start = as_of_date_minus(2 * var('spend_trend_window_days')) %}
@@ -37,10 +40,29 @@ completed as (
         order_id,
         ordered_at,
         ordered_on,
-        total_amount,
-        lag(ordered_on) over (partition by contact_id order by ordered_at, order_id) as previous_ordered_on
+        net_amount
     from orders
     where is_completed
+
+),
+
+-- purchase occasions: the days with a completed order
+occasions as (
+
+    select distinct
+        contact_id,
+        ordered_on
+    from completed
+
+),
+
+purchase_days as (
+
+    select
+        contact_id,
+        ordered_on,
+        lag(ordered_on) over (partition by contact_id order by ordered_on) as previous_ordered_on
+    from occasions
 
 ),
 
@@ -52,11 +74,11 @@ spend as (
         max(ordered_at) as last_order_at,
         count(*) as completed_orders_total,
         sum(case when ordered_on > {{ lookback_start }} then 1 else 0 end) as frequency_orders,
-        sum(case when ordered_on > {{ lookback_start }} then total_amount else 0 end) as monetary_net,
-        sum(case when ordered_on > {{ recent_start }} then total_amount else 0 end) as spend_recent,
+        sum(case when ordered_on > {{ lookback_start }} then net_amount else 0 end) as monetary_net,
+        sum(case when ordered_on > {{ recent_start }} then net_amount else 0 end) as spend_recent,
         sum(
             case
-                when ordered_on > {{ previous_start }} and ordered_on <= {{ recent_start }} then total_amount
+                when ordered_on > {{ previous_start }} and ordered_on <= {{ recent_start }} then net_amount
                 else 0
             end
         ) as spend_previous
@@ -72,9 +94,10 @@ placed as (
         count(*) as orders_placed,
         sum(case when is_refunded then 1 else 0 end) as refunded_orders,
         sum(case when is_cancelled then 1 else 0 end) as cancelled_orders,
-        sum(case when is_refunded then total_amount else 0 end) as refunded_amount
+        -- full refunds (status) and partial ones (refunded_amount, credit notes) of purchases
+        sum(case when is_completed or is_refunded then refunded_amount else 0 end) as refunded_amount
     from orders
-    where ordered_on > {{ lookback_start }}
+    where ordered_on > {{ lookback_start }} and not is_credit_note
     group by contact_id
 
 ),
@@ -84,7 +107,7 @@ gap_days as (
     select
         contact_id,
         cast({{ days_between('previous_ordered_on', 'ordered_on') }} as {{ dbt.type_bigint() }}) as gap_days
-    from completed
+    from purchase_days
     where previous_ordered_on is not null and ordered_on > {{ lookback_start }}
 
 ),
@@ -174,7 +197,11 @@ final as (
         cast(round(monetary_net / nullif(frequency_orders, 0), 2) as decimal(18, 2)) as avg_basket,
         cast({{ round_decimal('mean_gap_days', 4) }} as decimal(18, 4)) as mean_gap_days,
         cast(
-            case when purchase_gaps >= 2 then {{ round_decimal('stddev_gap_days / nullif(mean_gap_days, 0)', 4) }} end
+            case
+                when purchase_gaps >= 2 then {{ round_decimal('stddev_gap_days / nullif(mean_gap_days, 0)', 4) }}
+                -- a single gap shows no variation
+                when purchase_gaps = 1 then 0
+            end
             as decimal(18, 4)
         ) as gap_cv,
         cast(spend_recent as decimal(18, 2)) as spend_recent,
