@@ -157,7 +157,7 @@ class BenchStep:
 
 
 # One statement, written by hand from the models' definitions (int_customer__order_facts, int_customer__rfm, macro
-# quintile_score with rfm_tie_rule 'split'): same inputs (the clean orders and order lines, current products, the
+# quintile_score with rfm_tie_rule 'share'): same inputs (the clean orders and order lines, current products, the
 # segment map seed), same windows, rounding and tie rule. {as_of}, {lookback}, {trend} are filled in.
 HAND_WRITTEN_RFM = """
 create or replace table main.bench_step as
@@ -260,16 +260,29 @@ facts as (
           from per_contact as p left join gaps as g on p.contact_id = g.contact_id) as c
     left join baskets as b on c.contact_id = b.contact_id
 ),
-scored as (
+ranked as (
     select
         facts.*,
-        cast(1 + floor(5.0 * (row_number() over (order by round(cast(recency_days as decimal(38, 6)), 0) desc,
-            contact_id) - 1) / count(*) over ()) as integer) as r_score,
-        cast(1 + floor(5.0 * (row_number() over (order by round(cast(frequency_orders as decimal(38, 6)), 0),
-            contact_id) - 1) / count(*) over ()) as integer) as f_score,
-        cast(1 + floor(5.0 * (row_number() over (order by round(cast(monetary_net as decimal(38, 6)), 2),
-            contact_id) - 1) / count(*) over ()) as integer) as m_score
+        count(*) over () as n,
+        2 * rank() over (order by round(cast(recency_days as decimal(38, 6)), 0) desc)
+            + count(*) over (partition by round(cast(recency_days as decimal(38, 6)), 0)) - count(*) over () - 2 as r_d,
+        2 * rank() over (order by round(cast(frequency_orders as decimal(38, 6)), 0))
+            + count(*) over (partition by round(cast(frequency_orders as decimal(38, 6)), 0)) - count(*) over () - 2
+            as f_d,
+        2 * rank() over (order by round(cast(monetary_net as decimal(38, 6)), 2))
+            + count(*) over (partition by round(cast(monetary_net as decimal(38, 6)), 2)) - count(*) over () - 2 as m_d
     from facts
+),
+scored as (
+    select
+        ranked.* exclude (n, r_d, f_d, m_d),
+        cast(3 + sign(r_d) * case when 5 * abs(r_d) - (n - 1) > 2 * (n - 1) then 2
+            when 5 * abs(r_d) - (n - 1) > 0 then 1 else 0 end as integer) as r_score,
+        cast(3 + sign(f_d) * case when 5 * abs(f_d) - (n - 1) > 2 * (n - 1) then 2
+            when 5 * abs(f_d) - (n - 1) > 0 then 1 else 0 end as integer) as f_score,
+        cast(3 + sign(m_d) * case when 5 * abs(m_d) - (n - 1) > 2 * (n - 1) then 2
+            when 5 * abs(m_d) - (n - 1) > 0 then 1 else 0 end as integer) as m_score
+    from ranked
 )
 select
     scored.*,
