@@ -2,6 +2,10 @@
 
     criteria_relation: the long criteria table (entity_id, criterion, value_number, value_text) of one entity type.
     Returns a select with one row per profile, entity and weighted criterion:
+    - a value whose absence is information: when an entity has neither value_number nor value_text and the
+      criterion's scoring_criteria row has a value_when_missing, that value stands for the absence (in the
+      criterion's unit, or a category; is_imputed) and is scored like any value (e.g. a one-order customer has no
+      purchase gap: overdue_ratio 4, the most overdue). Without value_when_missing the value is unknown (is_missing);
     - normalized_value 0-1 from the criterion's normalisation (scoring_criteria seed):
       percent_rank   rank among the entities with a value, on the value rounded to 2 decimals (ties share a rank;
                      relative: it moves when other entities change, by design);
@@ -9,11 +13,15 @@
       bins           the normalized_value of the highest criterion_bins row whose lower_bound <= value;
       category       the normalized_value of the value's criterion_categories row (unknown category: 0);
       direction lower_is_better turns a linear or percent-rank position p into 1 - p;
+    - a criterion with no variance (at least two entities of the entity type have a normalized value and they are
+      all equal: refund rate 0 for everyone, or every value clamped to the same bound) says nothing about anyone:
+      is_constant, 0 points for every entity and its weight left out of every denominator, so it cannot give a
+      larger share to the entities that know fewer criteria;
     - contribution_points = 100 * weight * normalized_value / (sum of the profile's weights whose criterion has a
-      value for this entity), in cents: a missing value neither rewards nor punishes, its weight is shared among the
-      criteria that are known. Cents are allocated by largest remainder (ties by criterion), so the contributions of
-      one entity and profile add up to their exact total rounded to the cent: a perfect entity reaches 100.00, not
-      99.99 (three criteria of 44.444... + 33.333... + 22.222... give 44.45 + 33.33 + 22.22). -#}
+      value for this entity and is not constant), in cents: a missing value neither rewards nor punishes, its weight
+      is shared among the criteria that are known. Cents are allocated by largest remainder (ties by criterion), so
+      the contributions of one entity and profile add up to their exact total rounded to the cent: a perfect entity
+      reaches 100.00, not 99.99 (three criteria of 44.444... + 33.333... + 22.222... give 44.45 + 33.33 + 22.22). -#}
 {% macro scoring_contributions(criteria_relation, entity_type) -%}
     {{ return(adapter.dispatch('scoring_contributions', 'customer_scoring')(criteria_relation, entity_type)) }}
 {%- endmacro %}
@@ -70,8 +78,23 @@ defined as (
     select
         criteria.entity_id,
         criteria.criterion,
-        criteria.value_number,
-        criteria.value_text,
+        case
+            when
+                criteria.value_number is null and criteria.value_text is null and definitions.value_type = 'number'
+                then {{ safe_decimal('cast(definitions.value_when_missing as ' ~ dbt.type_string() ~ ')', 18, 6) }}
+            else criteria.value_number
+        end as value_number,
+        case
+            when criteria.value_number is null and criteria.value_text is null and definitions.value_type = 'text'
+                then cast(definitions.value_when_missing as {{ dbt.type_string() }})
+            else criteria.value_text
+        end as value_text,
+        coalesce(
+            criteria.value_number is null
+            and criteria.value_text is null
+            and definitions.value_when_missing is not null,
+            false
+        ) as is_imputed,
         definitions.normalisation,
         definitions.direction,
         cast(definitions.lower_bound as {{ type_double() }}) as lower_bound,
@@ -123,6 +146,7 @@ positioned as (
         ranked.criterion,
         ranked.value_number,
         ranked.value_text,
+        ranked.is_imputed,
         ranked.normalisation,
         ranked.direction,
         case
@@ -158,6 +182,7 @@ oriented as (
         criterion,
         value_number,
         value_text,
+        is_imputed,
         round(
             cast(
                 case
@@ -172,22 +197,41 @@ oriented as (
 
 ),
 
+-- a criterion whose normalized values are all equal (among at least two entities) does not tell entities apart
+spread as (
+
+    select
+        oriented.*,
+        coalesce(
+            count(oriented.normalized_value) over (partition by oriented.criterion) >= 2
+            and min(oriented.normalized_value) over (partition by oriented.criterion)
+            = max(oriented.normalized_value) over (partition by oriented.criterion),
+            false
+        ) as is_constant
+    from oriented
+
+),
+
 weighted as (
 
     select
         weights.profile,
-        oriented.entity_id,
-        oriented.criterion,
-        oriented.value_number,
-        oriented.value_text,
-        oriented.normalized_value,
+        spread.entity_id,
+        spread.criterion,
+        spread.value_number,
+        spread.value_text,
+        spread.normalized_value,
+        spread.is_imputed,
+        spread.is_constant,
         weights.weight,
-        sum(case when oriented.normalized_value is not null then weights.weight else 0 end)
-            over (partition by weights.profile, oriented.entity_id)
+        sum(
+            case when spread.normalized_value is not null and not spread.is_constant then weights.weight else 0 end
+        )
+            over (partition by weights.profile, spread.entity_id)
         as available_weight
-    from oriented
+    from spread
     inner join weights
-        on oriented.criterion = weights.criterion
+        on spread.criterion = weights.criterion
 
 ),
 
@@ -195,9 +239,12 @@ cents as (
 
     select
         weighted.*,
-        coalesce(
-            round(cast(10000 * weight * normalized_value / nullif(available_weight, 0) as decimal(38, 10)), 6), 0
-        ) as exact_cents
+        case
+            when is_constant then 0
+            else coalesce(
+                round(cast(10000 * weight * normalized_value / nullif(available_weight, 0) as decimal(38, 10)), 6), 0
+            )
+        end as exact_cents
     from weighted
 
 ),
@@ -228,6 +275,8 @@ final as (
         cast(normalized_value as decimal(18, 6)) as normalized_value,
         cast(weight as decimal(18, 4)) as weight,
         normalized_value is null as is_missing,
+        is_imputed,
+        is_constant,
         cast(
             (floor_cents + case when remainder_rank <= cents_to_allocate then 1 else 0 end) / 100.0
             as decimal(18, 2)

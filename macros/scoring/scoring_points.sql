@@ -8,6 +8,11 @@
     - With window_days, `field` is an activity type and the rule counts that activity in the window_days days up to
       the as-of date: per_occurrence rules give points per occurrence, the others give points once when
       `count <operator> value`.
+    - With window_days and `per` (another activity type of the entity, e.g. order_placed), the measure is a rate:
+      the count of `field` over the count of `per` in the same window (refunds per order placed), NULL when `per`
+      did not occur (no rule fires). per_occurrence rules then give points x rate (the points are those of a rate of
+      1: -60 with 1 refund in 2 orders gives -30, with 1 in 200 -0.30), the others points once when
+      `rate <operator> value`. A count punishes volume (a big spender has more refunds); a rate does not.
     cap (optional) bounds a rule's total: at most cap for positive points, at least cap for negative ones.
     Returns one row per profile, entity and rule that awarded non-zero points. -#}
 {% macro scoring_points(criteria_relation, activity_relation, entity_type) -%}
@@ -48,7 +53,8 @@ rules as (
         cast(point_rules.points as {{ type_double() }}) as points,
         coalesce(cast(point_rules.per_occurrence as boolean), false) as per_occurrence,
         cast(point_rules.window_days as {{ dbt.type_int() }}) as window_days,
-        cast(point_rules.cap as {{ type_double() }}) as cap
+        cast(point_rules.cap as {{ type_double() }}) as cap,
+        nullif(trim(cast(point_rules.per as {{ dbt.type_string() }})), '') as per
     from {{ ref('point_rules') }} as point_rules
     inner join profiles
         on point_rules.profile = profiles.profile
@@ -86,18 +92,21 @@ activity_counts as (
     select
         rules.rule_id,
         activity.entity_id,
-        sum(coalesce(activity.activity_count, 1)) as occurrences
+        sum(case when activity.activity_type = rules.field then coalesce(activity.activity_count, 1) else 0 end)
+        as occurrences,
+        sum(case when activity.activity_type = rules.per then coalesce(activity.activity_count, 1) else 0 end)
+        as base_occurrences
     from activity
     inner join rules
         on
-            activity.activity_type = rules.field
+            (activity.activity_type = rules.field or activity.activity_type = rules.per)
             and activity.days_before_as_of >= 0
             and activity.days_before_as_of < rules.window_days
     group by rules.rule_id, activity.entity_id
 
 ),
 
-window_matches as (
+measured as (
 
     select
         rules.profile,
@@ -105,15 +114,17 @@ window_matches as (
         rules.rule_id,
         rules.points,
         rules.cap,
+        rules.operator,
+        rules.rule_number,
+        rules.rule_value,
+        rules.per_occurrence,
         coalesce(activity_counts.occurrences, 0) as occurrences,
         case
-            when rules.per_occurrence then coalesce(activity_counts.occurrences, 0) > 0
-            else {{ condition_is_met(
-                'cast(coalesce(activity_counts.occurrences, 0) as ' ~ type_double() ~ ')', 'null',
-                'rules.operator', 'rules.rule_number', 'rules.rule_value'
-            ) }}
-        end as is_met,
-        rules.per_occurrence
+            when rules.per is null then cast(coalesce(activity_counts.occurrences, 0) as {{ type_double() }})
+            else
+                cast(activity_counts.occurrences as {{ type_double() }})
+                / nullif(activity_counts.base_occurrences, 0)
+        end as measure
     from rules
     cross join entities
     left join activity_counts
@@ -121,6 +132,25 @@ window_matches as (
             rules.rule_id = activity_counts.rule_id
             and entities.entity_id = activity_counts.entity_id
     where rules.window_days is not null
+
+),
+
+window_matches as (
+
+    select
+        profile,
+        entity_id,
+        rule_id,
+        points,
+        cap,
+        occurrences,
+        measure,
+        case
+            when per_occurrence then coalesce(measure > 0, false)
+            else {{ condition_is_met('measure', 'null', 'operator', 'rule_number', 'rule_value') }}
+        end as is_met,
+        per_occurrence
+    from measured
 
 ),
 
@@ -141,7 +171,7 @@ awarded as (
         entity_id,
         rule_id,
         occurrences,
-        case when per_occurrence then points * occurrences else points end as raw_points,
+        case when per_occurrence then points * measure else points end as raw_points,
         cap
     from window_matches
     where is_met

@@ -1,5 +1,6 @@
--- Dated customer activity for windowed points rules, as of the as-of date: one row per activity (an order by
--- status, a survey answer), with its age in days on the as-of date. Types are listed in customer_activity_types.
+-- Dated customer activity for windowed points rules, as of the as-of date: one row per activity (a completed,
+-- refunded or cancelled order by status; each of them again as order_placed, the base of per-order rates; a survey
+-- answer), with its age in days on the as-of date. Types are listed in customer_activity_types.
 with
 
 orders as (
@@ -26,6 +27,14 @@ activity as (
             when is_refunded then 'order_refunded'
             when is_cancelled then 'order_cancelled'
         end as activity_type,
+        ordered_on as activity_on
+    from orders
+    where is_completed or is_refunded or is_cancelled
+    union all
+    select
+        contact_id,
+        order_id as activity_id,
+        'order_placed' as activity_type,
         ordered_on as activity_on
     from orders
     where is_completed or is_refunded or is_cancelled

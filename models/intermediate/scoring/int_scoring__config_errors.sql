@@ -260,6 +260,34 @@ problems as (
     group by criterion, entity_type
     having count(*) > 1
 
+    union all
+    select
+        'scoring_criteria',
+        'criterion=' || criterion,
+        'value_when_missing must be a number for a number criterion, got ' || value_when_missing
+    from criteria
+    where
+        value_type = 'number'
+        and value_when_missing is not null
+        and {{ safe_decimal('cast(value_when_missing as ' ~ dbt.type_string() ~ ')', 18, 6) }} is null
+
+    union all
+    select
+        'scoring_criteria',
+        'criterion=' || criteria.criterion,
+        'value_when_missing must be a category of criterion_categories for a text criterion, got '
+        || criteria.value_when_missing
+    from criteria
+    where
+        criteria.value_type = 'text'
+        and criteria.value_when_missing is not null
+        and not exists (
+            select 1 from categories
+            where
+                categories.criterion = criteria.criterion
+                and categories.category = criteria.value_when_missing
+        )
+
     -- scoring_profiles
     union all
     select
@@ -417,6 +445,27 @@ problems as (
                 select 1 from activity_types
                 where
                     activity_types.activity_type = point_rules.field
+                    and activity_types.entity_type = profiles.entity_type
+            )
+        )
+
+    union all
+    select
+        'point_rules',
+        'rule_id=' || point_rules.rule_id,
+        'unknown per ' || point_rules.per || ': the base of a rate is an activity type of the profile''s entity '
+        || 'type, counted in the same window (window_days needed)'
+    from point_rules
+    left join profiles
+        on point_rules.profile = profiles.profile
+    where
+        point_rules.per is not null
+        and not (
+            point_rules.window_days is not null
+            and exists (
+                select 1 from activity_types
+                where
+                    activity_types.activity_type = point_rules.per
                     and activity_types.entity_type = profiles.entity_type
             )
         )
