@@ -313,6 +313,8 @@ def build(settings: BuildSettings) -> BuildResult:
         # named, before any raw table is read.
         args = ["build", "--select", "resource_type:seed", "int_scoring__config_errors",
                 "--indirect-selection", "cautious"]
+        if settings.exclude:
+            args += ["--exclude", *settings.exclude]
         res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"))
         if not res.success:
             fails = _failures(res)
