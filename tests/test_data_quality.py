@@ -35,6 +35,7 @@ QUARANTINED = {
     ("shop.orders", "unknown_currency"): "unknown_currency",
     ("shop.orders", "orphan_contact"): "orphan_contact",
     ("shop.orders", "unknown_status"): "unknown_status",
+    ("shop.orders", "unknown_credited_order"): "unknown_credited_order",
     ("shop.order_items", "orphan_order"): "orphan_order",
     ("marketing.events", "unknown_event_type"): "unknown_event_type",
     ("marketing.events", "null_date"): "missing_date",

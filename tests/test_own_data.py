@@ -75,7 +75,7 @@ def test_preflight_detects_the_dialect_and_lists_what_is_absent(tmp_path):
     assert found.dbt_vars["raw_dialects_detected"]["shop.order_items"] == {"decimal_mark": ","}
     notes = "\n".join(found.notes)
     assert "marketing.events: absent, read as empty" in notes
-    assert "shop.orders: no column status, currency, channel, updated_at, _loaded_at" in notes
+    assert "shop.orders: no column status, currency, channel, refunded_amount, credited_order_id, updated_at, _loaded_at" in notes
     # what the user declares is never overridden by detection
     declared = rawcheck.check(raw, "duckdb", {"raw_dialects": {"shop.orders": {"date_order": "mdy"}}})
     assert "date_order" not in declared.dbt_vars["raw_dialects_detected"]["shop.orders"]

@@ -48,7 +48,8 @@ orders as (
 
     select
         contact_id,
-        sum(total_amount) as order_revenue
+        -- net of partial refunds and credit notes
+        sum(net_amount) as order_revenue
     from {{ ref('int_orders') }}
     where is_completed
     group by contact_id
