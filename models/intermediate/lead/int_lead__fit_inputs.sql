@@ -103,7 +103,8 @@ profiled as (
             accounts.revenue_band,
         {% endif %}
         coalesce(accounts.country_code, contacts.country_code) as company_country_code,
-        -- raw values given but recognised as no band or country
+        -- a raw value was given, whether or not it maps to a band or a country (the contact's own country: when it
+        -- is not recognised, int_customer__profile flags it)
         accounts.employee_count is not null as is_employee_count_given,
         accounts.annual_revenue is not null as is_annual_revenue_given,
         coalesce(account_countries_given.is_country_given, false)
