@@ -4,8 +4,9 @@
     Returns a select with one row per profile, entity and weighted criterion:
     - a value whose absence is information: when an entity has neither value_number nor value_text and the
       criterion's scoring_criteria row has a value_when_missing, that value stands for the absence (in the
-      criterion's unit, or a category; is_imputed) and is scored like any value (e.g. a one-order customer has no
-      purchase gap: overdue_ratio 4, the most overdue). Without value_when_missing the value is unknown (is_missing);
+      criterion's unit, or a category; is_imputed) and is normalised and weighted like any value (e.g. a one-order
+      customer has no purchase gap: overdue_ratio 4, the most overdue); value_number and value_text stay the
+      entity's own (NULL). Without value_when_missing the value is unknown (is_missing);
     - normalized_value 0-1 from the criterion's normalisation (scoring_criteria seed):
       percent_rank   rank among the entities with a value, on the value rounded to 2 decimals (ties share a rank;
                      relative: it moves when other entities change, by design);
@@ -78,6 +79,8 @@ defined as (
     select
         criteria.entity_id,
         criteria.criterion,
+        criteria.value_number as given_number,
+        criteria.value_text as given_text,
         case
             when
                 criteria.value_number is null and criteria.value_text is null and definitions.value_type = 'number'
@@ -144,8 +147,8 @@ positioned as (
     select
         ranked.entity_id,
         ranked.criterion,
-        ranked.value_number,
-        ranked.value_text,
+        ranked.given_number,
+        ranked.given_text,
         ranked.is_imputed,
         ranked.normalisation,
         ranked.direction,
@@ -180,8 +183,8 @@ oriented as (
     select
         entity_id,
         criterion,
-        value_number,
-        value_text,
+        given_number,
+        given_text,
         is_imputed,
         round(
             cast(
@@ -218,8 +221,8 @@ weighted as (
         weights.profile,
         spread.entity_id,
         spread.criterion,
-        spread.value_number,
-        spread.value_text,
+        spread.given_number as value_number,
+        spread.given_text as value_text,
         spread.normalized_value,
         spread.is_imputed,
         spread.is_constant,
