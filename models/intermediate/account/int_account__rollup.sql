@@ -118,10 +118,12 @@ final as (
         accounts.employee_band,
         accounts.revenue_band,
         accounts.country_code,
+        {#- a count or revenue the CRM gave that fits no band is not missing: it fits as the '*' row -#}
+        {%- set given = {'employee_band': 'accounts.employee_count is not null',
+                         'revenue_band': 'accounts.annual_revenue is not null'} %}
         {% for attribute, column in attributes %}
-            case
-                when accounts.{{ column }} is not null then {{ profile_fit(attribute) }}
-            end as {{ 'country' if attribute == 'country_code' else attribute }}_fit,
+            {{ profile_fit(attribute, 'accounts.' ~ column, given.get(attribute)) }}
+                as {{ 'country' if attribute == 'country_code' else attribute }}_fit,
         {% endfor %}
 
         -- contacts
