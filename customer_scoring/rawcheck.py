@@ -79,7 +79,11 @@ def _duckdb_tables(raw: Path, user_vars: dict) -> list[TableInfo]:
                     info.location, info.fmt = str(path), fmt
                     break
             if info.location:
-                reader = _reader(info, _declared(user_vars, t).get("encoding"), _declared(user_vars, t))
+                declared = _declared(user_vars, t)
+                encoding = declared.get("encoding")
+                if encoding is None and info.fmt == "csv":
+                    encoding = _file_encoding(Path(info.location))  # a Latin-1 export must be read as such
+                reader = _reader(info, encoding, declared)
                 try:
                     rows = con.execute(f"describe select * from {reader}").fetchall()
                 except duckdb.Error as exc:
@@ -176,8 +180,12 @@ def check(raw_path: Path | None, target: str = "duckdb", user_vars: dict | None 
                 res.notes.append(f"{t.qualified}: absent, read as empty ({t.purpose}: not computed)")
             continue
         missing_required = [c for c in t.required_columns if c.name not in info.columns]
+        unknown = sorted(n for n, _ in info.columns.values() if n.strip().lower() not in t.column_names)
+        hint = (f" (rename the column that holds it; columns not in the contract: {', '.join(unknown)})"
+                if unknown else "")
         for c in missing_required:
-            res.errors.append(f"{t.qualified}: column {c.name} is missing from {info.location}; required: {c.purpose}")
+            res.errors.append(f"{t.qualified}: column {c.name} is missing from {info.location}; required: {c.purpose}"
+                              f"{hint}")
         missing = [c for c in t.specs if not c.required and c.name not in info.columns]
         if missing:
             res.notes.append(f"{t.qualified}: no column {', '.join(c.name for c in missing)} "
@@ -271,22 +279,27 @@ def _detect_dialect(info: TableInfo, declared: dict, target: str) -> dict:
     else:
         text_cols = [c for c in numeric + dated if info.columns[c][1] in ("text", "character varying", "character")]
     found: dict = {"_notes": []}
+    if target == "duckdb" and "encoding" not in declared:
+        encoding = _file_encoding(Path(info.location))
+        if encoding != "utf-8":
+            found["encoding"] = encoding
+        declared = {**declared, "encoding": encoding}
     if not text_cols:
         return found
-    samples, encoding = _sample(info, text_cols, declared, target)
-    if target == "duckdb" and "encoding" not in declared and encoding != "utf-8":
-        found["encoding"] = encoding
-    if "decimal_mark" not in declared or "thousands_mark" not in declared:
+    samples, _ = _sample(info, text_cols, declared, target)
+    if "decimal_mark" not in declared:
         marks, note = detect_number_marks([v for c in numeric for v in samples.get(c, [])])
         if note:
-            found["_notes"].append(note)
+            found["_notes"].append(f"{note} (columns {', '.join(numeric)}): e.g. --vars "
+                                   f"'{{\"raw_dialects\": {{\"{t.qualified}\": {{\"decimal_mark\": \",\"}}}}}}'")
         for k, v in marks.items():
             if k not in declared:
                 found[k] = v
     if "date_order" not in declared:
         order, note = detect_date_order([v for c in dated for v in samples.get(c, [])])
         if note:
-            found["_notes"].append(note)
+            found["_notes"].append(f"{note} (columns {', '.join(dated)}): e.g. --vars "
+                                   f"'{{\"raw_dialects\": {{\"{t.qualified}\": {{\"date_order\": \"dmy\"}}}}}}'")
         if order and order != "ymd":
             found["date_order"] = order
     return found

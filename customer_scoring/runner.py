@@ -404,14 +404,24 @@ def _checks(settings: BuildSettings, result: BuildResult, built: dict[str, tuple
     parts = []
     as_of = settings.as_of.isoformat()
     contacts = None
+    orders = None
     if "dq_reconciliation" in built:
         rows = _read(settings, built["dq_reconciliation"],
-                     "select source_table, raw_rows, after_as_of_rows, warning from {rel} order by source_table")
-        for table, raw, later, message in rows:
+                     "select source_table, raw_rows, after_as_of_rows, quarantined_rows, warning from {rel} "
+                     "order by source_table")
+        for table, raw, later, quarantined, message in rows:
             if table == "crm.contacts":
                 contacts = (raw, raw - later)
+            if table == "shop.orders":
+                orders = (raw, raw - later, quarantined)
             if message:
                 warn(f"{table}: {message}")
+    if "customer_scores" in built and orders and orders[1] > 0:
+        customers = _read(settings, built["customer_scores"], "select count(*) from {rel}")[0][0]
+        if customers == 0:
+            warn(f"no customer scored as of {as_of} although shop.orders has {orders[1]:,} rows visible as of {as_of} "
+                 f"({orders[2]:,} quarantined): see audit.quarantine for the reasons (an undeclared dialect leaves "
+                 f"every date or amount unreadable; the log's input lines say what to declare)")
     if {"customer_scores", "lead_scores"} <= built.keys() and contacts and contacts[0] > 0:
         customers = _read(settings, built["customer_scores"], "select count(*) from {rel}")[0][0]
         leads = _read(settings, built["lead_scores"], "select count(*) from {rel}")[0][0]
@@ -446,7 +456,8 @@ def _checks(settings: BuildSettings, result: BuildResult, built: dict[str, tuple
     if by_status.get("stale"):
         if settings.fail_on_stale:
             raise BuildError(f"stale raw tables as of {as_of} (--fail-on-stale): {named('stale')}")
-        warn(f"stale raw tables as of {as_of}: {named('stale')}")
+        warn(f"stale raw tables as of {as_of}: {named('stale')} (age of the newest row's _loaded_at, or of its business "
+             f"timestamp when the table has no _loaded_at column)")
     if result.warnings:
         parts.append(f"{len(result.warnings)} warning(s)")
     return "; ".join(parts)

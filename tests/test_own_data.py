@@ -88,8 +88,29 @@ def test_a_missing_required_column_stops_the_build_before_dbt_in_one_line(tmp_pa
     assert not res.success
     assert [s.name for s in res.steps] == ["preflight"]
     assert ("shop.orders: column total_amount is missing from " in res.error
-            and "required: monetary value, average basket, spend trend" in res.error)
+            and "required: monetary value, average basket, spend trend (rename the column that holds it; columns "
+                "not in the contract: amount)" in res.error)
     assert res.publication is None
+
+
+def test_a_latin1_export_is_read_and_its_encoding_detected(tmp_path):
+    raw = write_three_csvs(tmp_path)
+    (raw / "crm" / "contacts.csv").write_bytes("contact_id;first_name\r\nC1;Zoé\r\nC2;Jérôme\r\n".encode("latin-1"))
+    found = rawcheck.check(raw, "duckdb", {})
+    assert found.errors == []
+    assert found.dbt_vars["raw_dialects_detected"]["crm.contacts"] == {"encoding": "latin-1"}
+
+
+def test_undecidable_values_are_named_with_the_var_to_set_and_declaring_silences_them(tmp_path):
+    raw = write_three_csvs(tmp_path, "order_id;contact_id;ordered_at;total_amount\nO1;C1;01/02/1997;1,234\n"
+                                     "O2;C2;03/04/1997;2,500\n")
+    notes = "\n".join(rawcheck.check(raw, "duckdb", {}).notes)
+    assert ("shop.orders: 2 numbers such as '1,234' could be a thousands comma or a decimal comma" in notes
+            and "(columns total_amount)" in notes and '{"shop.orders": {"decimal_mark": ","}}' in notes)
+    assert "shop.orders: 2 dates such as '01/02/1997' fit both day-first and month-first" in notes
+    declared = {"raw_dialects": {"shop.orders": {"decimal_mark": ",", "date_order": "dmy"}}}
+    notes = "\n".join(rawcheck.check(raw, "duckdb", declared).notes)
+    assert "could be a thousands comma" not in notes and "fit both" not in notes
 
 
 def test_a_missing_required_table_names_it(tmp_path):

@@ -90,7 +90,9 @@ final as (
         error_after_days,
         cast(
             case
-                when newest_loaded_at is null then 'empty'
+                when coalesce(visible_rows, 0) = 0 then 'empty'
+                -- rows without any load or business timestamp cannot be judged
+                when newest_loaded_at is null then 'not_checked'
                 when warn_after_days is null and error_after_days is null then 'not_checked'
                 when days_since_load > error_after_days then 'stale'
                 when days_since_load > warn_after_days then 'warn'
