@@ -33,8 +33,10 @@ renamed as (
         {{ clean_text('source.city') }} as city,
         source.birth_date,
         case
-            when {{ clean_text('source.gender', lower_case=true) }} in ('f', 'female', 'femme', 'w', 'woman') then 'female'
-            when {{ clean_text('source.gender', lower_case=true) }} in ('m', 'male', 'homme', 'man') then 'male'
+            when {{ clean_text('source.gender', lower_case=true) }} in ('f', 'female', 'femme', 'w', 'woman')
+                then 'female'
+            when {{ clean_text('source.gender', lower_case=true) }} in ('m', 'male', 'homme', 'man')
+                then 'male'
             when {{ clean_text('source.gender') }} is not null then 'other'
         end as gender,
 
