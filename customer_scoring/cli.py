@@ -70,7 +70,7 @@ def cmd_generate(a) -> int:
 
     end = runner.parse_date(a.end_date)
     manifest = generate_demo_data(Path(a.out), contacts=a.contacts, seed=a.seed, end_date=end, years=a.years,
-                                  csv=a.csv)
+                                  csv=a.csv, shape=a.shape)
     rows = manifest.get("rows", {})
     log.info("generated %s rows in %d tables under %s (end date %s)", f"{sum(rows.values()):,}", len(rows), a.out, end)
     return 0
@@ -198,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--end-date", help="last day of history (default today, UTC)")
     g.add_argument("--years", type=int, default=3)
     g.add_argument("--csv", action="store_true", help="also write CSV files")
+    g.add_argument("--shape", default="demo", choices=("demo", "retail"),
+                   help="demo: CRM, web/email events and surveys, most customers order again; retail: an online "
+                        "shop's order export, most customers order once, no events, campaigns or surveys")
     g.set_defaults(func=cmd_generate)
 
     b = sub.add_parser("build", help="build as of one date and publish")

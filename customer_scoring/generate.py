@@ -86,6 +86,29 @@ FIRMOGRAPHICS_COVERAGE = 0.70
 FIRMOGRAPHICS_EXTRA = 0.10  # extra domains (companies not in the CRM), as a share of accounts
 CHUNK_PEOPLE = 100_000  # people per chunk of orders, items and events (fixed: the output must not depend on memory)
 
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a generated business buys: the volume of orders and activity, and which optional sources it has."""
+    name: str
+    description: str
+    orders_per_contact: float  # orders ~= this x contacts
+    rate_spread: float  # standard deviation of the log order rate's own noise: larger = more one-order customers
+    events: bool  # marketing.events (and the campaigns that drive them)
+    surveys: bool  # feedback.surveys
+
+
+SHAPES = {
+    "demo": Shape("demo", "a shop with a CRM, web/email tracking and surveys; most customers order again",
+                  orders_per_contact=ORDERS_PER_CONTACT, rate_spread=0.7, events=True, surveys=True),
+    "retail": Shape("retail", "an online shop's order export: most customers order once, a few order often; "
+                    "no web/email events, no campaigns, no surveys",
+                    orders_per_contact=0.9, rate_spread=1.6, events=False, surveys=False),
+}
+SHAPE_TABLES = {"events": ("marketing.events", "marketing.campaigns", "marketing.campaign_members"),
+                "surveys": ("feedback.surveys",)}
+
 ACCOUNTS_MESS = {"duplicate_id": 0.02, "same_domain": 0.015, "website_url": 0.03, "country_variant": 0.03}
 CONTACTS_MESS = {"duplicate_id": 0.02, "email_case_duplicate": 0.02, "invalid_email": 0.015,
                  "country_variant": 0.03, "orphan_account": 0.02}  # orphan_account: rate among B2B contacts
@@ -236,6 +259,7 @@ class _Ctx:
     end_date: dt.date
     origin: dt.date  # day 0 of the history
     horizon: float  # end_date 23:59:59, in days since origin
+    shape: Shape = SHAPES["demo"]
 
     def rng(self, stream: str, chunk: int = 0) -> np.random.Generator:
         """An independent PCG64 stream per (seed, table, chunk): tables do not shift each other's draws."""
@@ -501,10 +525,10 @@ def _draw_people(ctx: _Ctx, acc: _Accounts) -> _People:
     lifetime = -np.log1p(-lat["u_lifetime"]) * 600 * np.exp(0.9 * sat)
     active_end = np.where(is_customer, np.minimum(first_order + lifetime, H), np.nan)
     first_order = np.where(is_customer, first_order, np.nan)
-    rate = np.exp(0.45 * eng + 0.35 * fit + 0.7 * lat["rate_noise"])
+    rate = np.exp(0.45 * eng + 0.35 * fit + ctx.shape.rate_spread * lat["rate_noise"])
     span = np.where(is_customer, active_end - first_order, 0.0)
     n_cust = int(is_customer.sum())
-    k = max(ORDERS_PER_CONTACT * n - n_cust, 0) / max(float((rate * span).sum()), 1e-9)
+    k = max(ctx.shape.orders_per_contact * n - n_cust, 0) / max(float((rate * span).sum()), 1e-9)
     order_lam = k * rate * span
     basket = np.exp(0.25 * (eng + fit))
     per_order = np.where(is_customer, 1 + order_lam, 0.0)
@@ -1243,24 +1267,31 @@ def _bucket(ranges, values) -> pa.Array:
 # ---------------------------------------------------------------------------------------------------------------
 # Entry points
 # ---------------------------------------------------------------------------------------------------------------
-def _context(contacts: int, seed: int, end_date: dt.date, years: int) -> _Ctx:
+def _context(contacts: int, seed: int, end_date: dt.date, years: int, shape: str = "demo") -> _Ctx:
     if contacts < 10:
         raise ValueError("contacts must be at least 10")
+    if shape not in SHAPES:
+        raise ValueError(f"unknown shape {shape!r}: expected one of {', '.join(SHAPES)}")
     origin = end_date - dt.timedelta(days=int(round(365.25 * years)))
     horizon = (end_date - origin).days + 1 - 1 / 86400
-    return _Ctx(seed=seed, n=contacts, end_date=end_date, origin=origin, horizon=horizon)
+    return _Ctx(seed=seed, n=contacts, end_date=end_date, origin=origin, horizon=horizon, shape=SHAPES[shape])
 
 
 def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: dt.date = dt.date(2026, 6, 30),
-                       years: int = 3, csv: bool = False, include_optional: bool = True) -> dict:
-    """Write every raw table of the contract under out_dir (Parquet, and CSV when asked) and return the manifest."""
+                       years: int = 3, csv: bool = False, include_optional: bool = True, shape: str = "demo") -> dict:
+    """Write every raw table of the contract under out_dir (Parquet, and CSV when asked) and return the manifest.
+
+    `shape` picks the kind of business (`SHAPES`): "demo" (the default) or "retail" (mostly one-order customers, no
+    events, campaigns or surveys). `include_optional=False` also leaves out the tables with an `enable_*` switch.
+    Raises ValueError for fewer than 10 contacts or an unknown shape."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = _context(contacts, seed, end_date, years)
+    ctx = _context(contacts, seed, end_date, years, shape)
     rows, mess = {}, {}
+    lacking = {t for flag, tables in SHAPE_TABLES.items() if not getattr(ctx.shape, flag) for t in tables}
 
     def wanted(name):
-        return include_optional or contract.BY_NAME[name].optional_switch is None
+        return name not in lacking and (include_optional or contract.BY_NAME[name].optional_switch is None)
 
     def write(name, tbl, kinds=None):
         w = _Writer(out, name, csv)
@@ -1313,17 +1344,18 @@ def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: 
         w.close()
         rows[name], mess[name] = w.rows, m
 
-    w_events = _Writer(out, "marketing.events", csv)
-    em, offset = dict.fromkeys(EVENTS_MESS, 0), 0
-    for lo in range(0, P.n, CHUNK_PEOPLE):
-        events, m_e, n_new = _events_chunk(ctx, P, lo, min(lo + CHUNK_PEOPLE, P.n), offset)
-        offset += n_new
-        w_events.write(events)
-        chunk_done(("marketing.events",), (w_events,), min(lo + CHUNK_PEOPLE, P.n), P.n)
-        em = {k: em[k] + m_e[k] for k in em}
-        del events
-    w_events.close()
-    rows["marketing.events"], mess["marketing.events"] = w_events.rows, em
+    if wanted("marketing.events"):
+        w_events = _Writer(out, "marketing.events", csv)
+        em, offset = dict.fromkeys(EVENTS_MESS, 0), 0
+        for lo in range(0, P.n, CHUNK_PEOPLE):
+            events, m_e, n_new = _events_chunk(ctx, P, lo, min(lo + CHUNK_PEOPLE, P.n), offset)
+            offset += n_new
+            w_events.write(events)
+            chunk_done(("marketing.events",), (w_events,), min(lo + CHUNK_PEOPLE, P.n), P.n)
+            em = {k: em[k] + m_e[k] for k in em}
+            del events
+        w_events.close()
+        rows["marketing.events"], mess["marketing.events"] = w_events.rows, em
 
     if wanted("marketing.campaigns"):
         campaigns, members = _campaigns(ctx, P)
@@ -1336,7 +1368,7 @@ def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: 
 
     order = [t.qualified for t in contract.TABLES if t.qualified in rows]
     manifest = {
-        "seed": seed, "contacts": contacts, "end_date": end_date.isoformat(), "years": years,
+        "seed": seed, "contacts": contacts, "end_date": end_date.isoformat(), "years": years, "shape": shape,
         "rows": {k: rows[k] for k in order}, "mess": {k: mess[k] for k in order},
         "info": {
             **contact_info, "people": P.n, "accounts": acc.n, "customers": int(P.is_customer.sum()),
@@ -1361,10 +1393,12 @@ def main(argv=None) -> int:
     p.add_argument("--years", type=int, default=3)
     p.add_argument("--csv", action="store_true", help="also write CSV next to each Parquet file")
     p.add_argument("--no-optional", action="store_true", help="skip the optional tables")
+    p.add_argument("--shape", choices=sorted(SHAPES), default="demo",
+                   help="; ".join(f"{s.name}: {s.description}" for s in SHAPES.values()))
     a = p.parse_args(argv)
     manifest = generate_demo_data(Path(a.out), contacts=a.contacts, seed=a.seed,
                                   end_date=dt.date.fromisoformat(a.end_date), years=a.years, csv=a.csv,
-                                  include_optional=not a.no_optional)
+                                  include_optional=not a.no_optional, shape=a.shape)
     print(json.dumps(manifest["rows"], indent=2))
     return 0
 

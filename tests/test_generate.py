@@ -90,6 +90,22 @@ def test_optional_tables_can_be_left_out(tmp_path):
         assert (tmp_path / t.schema / f"{t.name}.parquet").exists() == (t.qualified not in optional)
 
 
+def test_retail_shape_is_an_order_export_of_mostly_one_order_customers(tmp_path):
+    m = generate_demo_data(tmp_path, contacts=3000, seed=7, end_date=END, shape="retail")
+    absent = {"marketing.events", "marketing.campaigns", "marketing.campaign_members", "feedback.surveys"}
+    assert m["shape"] == "retail" and set(m["rows"]) == {t.qualified for t in contract.TABLES} - absent
+    assert not (tmp_path / "marketing" / "events.parquet").exists()
+    one_order, median, most = duckdb.connect().execute(f"""
+        with per_customer as (
+            select contact_id, count(*) as orders from read_parquet('{tmp_path}/shop/orders.parquet')
+            where status = 'completed' and credited_order_id is null group by contact_id)
+        select avg((orders = 1)::int), median(orders), max(orders) from per_customer""").fetchone()
+    # the demo shape has few one-order customers; this one mostly, with a long tail of frequent buyers
+    assert 0.55 < one_order < 0.8 and median == 1 and most >= 20, (one_order, median, most)
+    with pytest.raises(ValueError, match="unknown shape 'mall'"):
+        generate_demo_data(tmp_path / "x", contacts=100, shape="mall")
+
+
 def test_command_line(tmp_path, capsys):
     assert main(["--out", str(tmp_path), "--contacts", "300", "--seed", "5", "--end-date", "2025-12-31",
                  "--years", "2", "--csv", "--no-optional"]) == 0
