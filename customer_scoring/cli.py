@@ -1,9 +1,13 @@
 """Command line: `customer-scoring <command>` or `python -m customer_scoring <command>`.
 
   generate   write demo raw data (Parquet, CSV on request)
-  build      dbt build as of one date, then publish atomically (exit 1 on any failure)
+  build      dbt build as of one date, then publish atomically
+  publish    publish the work folder's last build again without rebuilding (e.g. --accept-row-loss after a refusal)
   demo       generate + build + a short summary of what landed and where
   bench      time a full build at a given scale and append the figures to benchmarks/RESULTS.md
+
+exit codes (build, publish): 0 ok, 1 build failed, 2 bad arguments, 3 another build holds the work folder's lock,
+4 publication refused (a public mart would lose too many rows), 130 SIGINT, 143 SIGTERM
 """
 from __future__ import annotations
 
@@ -51,6 +55,43 @@ def _add_build_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--load-raw", action="store_true",
                    help="PostgreSQL: load the raw Parquet files into raw_* schemas before building")
     p.add_argument("--vars", default="{}", help="extra dbt vars as JSON, e.g. '{\"enable_surveys\": false}'")
+    _add_publish_args(p)
+
+
+def _share(value: str) -> float:
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise argparse.ArgumentTypeError(f"a share between 0 and 1 (0.5 = half), got {value!r}")
+    return share
+
+
+def _add_publish_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-row-loss", type=_share, default=0.5, metavar="SHARE",
+                   help="refuse to publish (exit 4, the previous publication stays) when a public mart would lose more "
+                        "than this share of its rows (default 0.5)")
+    p.add_argument("--accept-row-loss", action="store_true",
+                   help="publish even when a public mart loses more than --max-row-loss of its rows (with a warning)")
+    p.add_argument("--wait", nargs="?", type=float, const=-1.0, default=None, metavar="SECONDS",
+                   help="when another build holds the work folder, wait for it (at most SECONDS; without a value, as "
+                        "long as it takes) instead of exiting 3 at once")
+    p.add_argument("--pg-publish", default="mvcc", choices=["mvcc", "swap"],
+                   help="PostgreSQL publication: mvcc (default: rows replaced in one transaction; readers see the old "
+                        "or the new publication whole) or swap (schemas renamed; a reader inside one transaction "
+                        "across it sees empty tables)")
+    p.add_argument("--pg-lock-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="PostgreSQL publication: longest wait for a lock held by a reader, per try (default 10)")
+    p.add_argument("--pg-lock-tries", type=int, default=3, metavar="N",
+                   help="PostgreSQL publication: tries before giving up with the sessions in the way named (default 3)")
+
+
+def _publish_settings(a) -> dict:
+    if a.pg_lock_timeout <= 0 or a.pg_lock_tries < 1:
+        raise runner.BuildError("--pg-lock-timeout must be above 0 and --pg-lock-tries at least 1")
+    return dict(max_row_loss=a.max_row_loss, accept_row_loss=a.accept_row_loss, wait=a.wait,
+                pg_publish=a.pg_publish, pg_lock_timeout=a.pg_lock_timeout, pg_lock_tries=a.pg_lock_tries)
 
 
 def _settings(a) -> runner.BuildSettings:
@@ -61,7 +102,7 @@ def _settings(a) -> runner.BuildSettings:
     return runner.BuildSettings(
         as_of=runner.parse_date(a.as_of), target=a.target, select=a.select, exclude=a.exclude, raw_path=Path(a.raw),
         work_dir=Path(a.work_dir), publish_dir=Path(a.publish_dir), publish_parquet=a.parquet,
-        threads=a.threads, fail_on_stale=a.fail_on_stale, extra_vars=extra,
+        threads=a.threads, fail_on_stale=a.fail_on_stale, extra_vars=extra, **_publish_settings(a),
     )
 
 
@@ -91,14 +132,21 @@ def human_summary(res: runner.BuildResult) -> str:
     warnings were logged once on stderr as they happened; they are not repeated here."""
     steps = ", ".join(f"{st.name} {st.seconds:.1f}s" + ("" if st.success else " FAILED") for st in res.steps)
     lines = []
+    kind = "publish" if res.build_run_id and res.build_run_id != res.run_id else "build"
     if res.success:
         if res.publication:
             outcome = f"published {res.publication}"
-        else:  # a selection without public tables, or a warehouse target (its schemas were swapped)
+        else:  # a partial selection, or a warehouse target (its schemas were published)
             outcome = "publish: " + next((st.detail for st in res.steps if st.name == "publish"), "-")
-        lines.append(f"build {res.run_id} as of {res.as_of}: ok, {outcome}")
+        lines.append(f"{kind} {res.run_id} as of {res.as_of}: ok, {outcome}")
+    elif res.refused:
+        lines.append(f"{kind} {res.run_id} as of {res.as_of}: publication REFUSED (message above, exit "
+                     f"{res.exit_code}); the previous publication is untouched")
+    elif res.interrupted:
+        lines.append(f"{kind} {res.run_id} as of {res.as_of}: INTERRUPTED by {res.interrupted} (exit "
+                     f"{res.exit_code}); the previous publication is untouched")
     else:
-        lines.append(f"build {res.run_id} as of {res.as_of}: FAILED at step {res.failed_step} (message above); "
+        lines.append(f"{kind} {res.run_id} as of {res.as_of}: FAILED at step {res.failed_step} (message above); "
                      "the previous publication, if any, is untouched")
     lines.append(f"  steps: {steps}")
     if res.freshness:
@@ -118,7 +166,15 @@ def cmd_build(a) -> int:
     _load_raw_if_asked(a, s)
     res = runner.build(s)
     print(json.dumps(res.as_dict(), indent=2) if a.json else human_summary(res))
-    return 0 if res.success else 1
+    return res.exit_code
+
+
+def cmd_publish(a) -> int:
+    s = runner.BuildSettings(as_of=runner.parse_date(None), target=a.target, work_dir=Path(a.work_dir),
+                             publish_dir=Path(a.publish_dir), publish_parquet=a.parquet, **_publish_settings(a))
+    res = runner.publish_last(s)
+    print(json.dumps(res.as_dict(), indent=2) if a.json else human_summary(res))
+    return res.exit_code
 
 
 def summarize(publication: Path) -> str:
@@ -174,7 +230,7 @@ def cmd_demo(a) -> int:
     res = runner.build(s)
     if not res.success:
         print(human_summary(res))
-        return 1
+        return res.exit_code
     print(summarize(res.publication))
     return 0
 
@@ -210,6 +266,15 @@ def main(argv: list[str] | None = None) -> int:
                         "to <work dir>/logs/last_run.json)")
     b.set_defaults(func=cmd_build)
 
+    pb = sub.add_parser("publish", help="publish the work folder's last build again, without rebuilding")
+    pb.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"], help="dbt target (default duckdb)")
+    pb.add_argument("--work-dir", default="build", help="the build's private working folder (default build)")
+    pb.add_argument("--publish-dir", default="publish", help="where BI tools read (default publish)")
+    pb.add_argument("--parquet", action="store_true", help="also publish every public table as Parquet")
+    pb.add_argument("--json", action="store_true", help="print the run's result as JSON on stdout")
+    _add_publish_args(pb)
+    pb.set_defaults(func=cmd_publish)
+
     d = sub.add_parser("demo", help="generate demo data, build, summarise")
     _add_build_args(d)
     d.add_argument("--contacts", type=int, default=5000)
@@ -231,9 +296,12 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(a.verbose)
     try:
         return a.func(a)
+    except runner.LockHeld as exc:
+        log.error("%s", exc)
+        return runner.EXIT_LOCKED
     except runner.BuildError as exc:
         log.error("%s", exc)
-        return 2
+        return runner.EXIT_USAGE
 
 
 if __name__ == "__main__":

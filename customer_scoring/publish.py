@@ -1,30 +1,98 @@
-"""Atomic publication of the public schemas.
+"""Publication of the public schemas: whole, as of one date, never emptied silently, never left half-written.
 
-DuckDB: the public schemas of the working database are copied into a new file next to the publication, which is
-then renamed over it (`os.replace`, atomic on POSIX). A BI tool opens the publication read-only; one that already
-has it open keeps the previous version until it reconnects, and never blocks a build, which writes elsewhere. An
-optional Parquet folder is published the same way: a new folder per run and a `current` symlink swapped atomically.
+DuckDB: the public relations a build made are copied into a new, read-only (mode 0444) version file
+`<publish dir>/versions/customer_scoring.<run id>.duckdb`; the stable name `<publish dir>/customer_scoring.duckdb` is a
+symlink swapped to it atomically (`os.replace`), and `publication.json` names the current version. A reader that has
+the previous version open keeps reading it until it reconnects (the previous version file is kept; older ones are
+removed). A client that opened a publication read-write leaves its WAL next to that version's file, where it cannot
+reach a later version; a WAL found next to the stable name (a DuckDB that does not resolve symlinks) is moved to
+`stray_wal/` with a warning. An optional Parquet folder is published the same way: a new folder per run and a
+`current` symlink swapped atomically.
 
-PostgreSQL: the build writes `build_<schema>` schemas; publication renames them over the public schemas in one
-transaction, keeping the previous version as `<schema>_previous` for a rollback.
+PostgreSQL: the build writes `build_<schema>` schemas. The default publication (`mvcc`) replaces the rows of each
+public table in one transaction (delete and insert; the build's schemas are then dropped), so a reader sees the old publication or the new one, whole, even
+inside one REPEATABLE READ transaction across the publication, and a reader idle in a transaction blocks nothing. A
+table whose columns changed is recreated, which waits for its readers to leave, under a lock timeout. `swap` renames
+the schemas (the previous version kept as `<schema>_previous`): faster for large marts, but a reader inside one
+transaction across the swap sees the new tables empty.
+
+Both engines refuse a publication in which a public mart would lose more than `max_row_loss` of its rows (default
+0.5) unless it is accepted explicitly, and every wait for a lock has a timeout and a message.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import fcntl
 import json
+import logging
 import os
 import shutil
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+log = logging.getLogger("customer_scoring")
+
 PUBLISHED_SCHEMAS = ("marts", "audit")
 PUBLICATION_FILE = "customer_scoring.duckdb"
+VERSIONS_DIR = "versions"
+STRAY_WAL_DIR = "stray_wal"
+POINTER_FILE = "publication.json"
+KEEP_VERSIONS = 2
 KEEP_PARQUET_RUNS = 2
+# A public mart may lose at most this share of its rows from one publication to the next (0.5: half).
+DEFAULT_MAX_ROW_LOSS = 0.5
+PG_MODES = ("mvcc", "swap")
+DEFAULT_PG_LOCK_TIMEOUT = 10.0
+DEFAULT_PG_LOCK_TRIES = 3
+
+# True while the few renames that make a publication current run: a signal handler defers its exception until then.
+committing = False
 
 
 class NothingToPublish(RuntimeError):
-    """The working database holds no public table yet (e.g. a partial build of staging models only)."""
+    """The build made no public relation (e.g. a partial build of staging models only)."""
+
+
+class PublicationRefused(RuntimeError):
+    """The new publication would lose more rows of a public mart than allowed: the previous one stays."""
+
+
+class PublishError(RuntimeError):
+    """Publication failed (a lock not obtained in time, a full disk); the previous publication stays."""
+
+
+class DiskFull(PublishError):
+    """No space left while writing the new publication; its temporary files were removed."""
+
+
+@dataclass
+class Publication:
+    path: Path | None
+    counts: dict[str, int]
+    version: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """An OSError ENOSPC, or a DuckDB IO error that says so."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return "no space left on device" in str(exc).lower()
+
+
+def disk_full_message(where: Path) -> str:
+    try:
+        free = shutil.disk_usage(where).free / 1e6
+        space = f"{free:,.0f} MB free"
+    except OSError:
+        space = "free space unknown"
+    return (f"disk full: no space left on device writing the publication in {where} ({space}); its temporary files "
+            f"were removed and the previous publication is untouched")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -33,6 +101,13 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _unlink_db(path: Path) -> None:
+    """A DuckDB file and its WAL."""
+    for p in (path, Path(f"{path}.wal")):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas) -> list[tuple[str, str]]:
@@ -45,106 +120,433 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas) -> list[tuple
     return [(s, t) for s, t in rows]
 
 
-def publish_duckdb(work_db: Path, publish_dir: Path, run_id: str, as_of: dt.date, parquet: bool = False,
-                   schemas=PUBLISHED_SCHEMAS) -> Path:
-    """Copy `schemas` of work_db into publish_dir/customer_scoring.duckdb atomically; return its path."""
-    work_db, publish_dir = Path(work_db), Path(publish_dir)
+# --- the row-loss guard -----------------------------------------------------------------------------------------
+
+def row_losses(previous: dict[str, int], new: dict[str, int], max_row_loss: float) -> list[str]:
+    """Public marts (schema `marts`) of the previous publication that would lose more than max_row_loss of their rows
+    (a mart absent from the new publication loses all of them), as readable phrases."""
+    out = []
+    for name, old in sorted(previous.items()):
+        if not name.startswith("marts.") or not old:
+            continue
+        now = new.get(name)
+        lost = (old - (now or 0)) / old
+        if lost > max_row_loss:
+            after = "absent" if now is None else f"{now:,} rows"
+            out.append(f"{name} {old:,} rows -> {after} (-{lost:.0%})")
+    return out
+
+
+def check_row_loss(previous: dict[str, int] | None, new: dict[str, int], max_row_loss: float,
+                   accept: bool) -> list[str]:
+    """Raise PublicationRefused when a public mart loses too many rows; with `accept`, return the losses as warnings."""
+    if not previous:
+        return []
+    losses = row_losses(previous, new, max_row_loss)
+    if not losses:
+        return []
+    if accept:
+        return [f"publication accepted with row loss (--accept-row-loss): {'; '.join(losses)}"]
+    raise PublicationRefused(
+        f"publication refused: {'; '.join(losses)}, more than the allowed {max_row_loss:.0%} (--max-row-loss "
+        f"{max_row_loss:g}); the previous publication stays. If the loss is real, publish it with "
+        f"`customer-scoring publish --accept-row-loss` (or rebuild with --accept-row-loss)")
+
+
+# --- DuckDB ------------------------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def publish_lock(publish_dir: Path, blocking: bool = True):
+    """One publication at a time per publish folder (builds from several work folders may share one). Yields False
+    when not blocking and another process holds it."""
     publish_dir.mkdir(parents=True, exist_ok=True)
-    final = publish_dir / PUBLICATION_FILE
-    tmp = publish_dir / f".{PUBLICATION_FILE}.{run_id}.tmp"
-    if tmp.exists():
-        tmp.unlink()
+    with open(publish_dir / ".publish.lock", "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def clean_stale(publish_dir: Path) -> list[Path]:
+    """Remove what a killed publication left behind: temporary version files and their WALs, temporary symlinks,
+    half-written Parquet folders. Only when no other process is publishing into the folder."""
+    publish_dir = Path(publish_dir)
+    if not publish_dir.is_dir():
+        return []
+    removed: list[Path] = []
+    with publish_lock(publish_dir, blocking=False) as locked:
+        if not locked:
+            return []
+        parquet = publish_dir / "parquet"
+        for folder in (publish_dir, publish_dir / VERSIONS_DIR, parquet):
+            if not folder.is_dir():
+                continue
+            for p in folder.iterdir():
+                name = p.name
+                temporary = name.startswith(".") and (".tmp" in name or name.endswith(".link")
+                                                      or name.startswith(".current."))
+                if not temporary:
+                    continue
+                if p.is_dir() and not p.is_symlink():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
+                removed.append(p)
+    return removed
+
+
+def current_version(publish_dir: Path) -> Path | None:
+    """The file the stable name points at (the stable file itself in the layout before versions)."""
+    stable = Path(publish_dir) / PUBLICATION_FILE
+    if not stable.exists():
+        return None
+    return stable.resolve()
+
+
+def published_counts(publish_dir: Path) -> dict[str, int] | None:
+    """Row counts of the current DuckDB publication (meta.publication), None when there is none."""
+    version = current_version(publish_dir)
+    if version is None:
+        return None
+    try:
+        con = duckdb.connect(str(version), read_only=True)
+        try:
+            return json.loads(con.execute("select tables_json from meta.publication").fetchone()[0])
+        finally:
+            con.close()
+    except (duckdb.Error, TypeError, ValueError) as exc:
+        pointer = Path(publish_dir) / POINTER_FILE
+        if pointer.is_file():
+            with contextlib.suppress(ValueError, KeyError):
+                return json.loads(pointer.read_text())["tables"]
+        log.warning("cannot read the row counts of the current publication %s (%s): row loss not checked",
+                    version, str(exc).splitlines()[0])
+        return None
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> int:
+    con.execute(f'create table "{schema}"."{table}" as select * from work."{schema}"."{table}"')
+    return con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+
+
+def _work_counts(work_db: Path, relations: list[tuple[str, str]]) -> dict[str, int]:
+    con = duckdb.connect(str(work_db), read_only=True)
+    try:
+        return {f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0] for s, t in relations}
+    finally:
+        con.close()
+
+
+def _write_version(work_db: Path, tmp: Path, relations, run_id: str, as_of: dt.date, published_at: str) -> dict:
     counts: dict[str, int] = {}
     con = duckdb.connect(str(tmp))
     try:
         con.execute(f"attach '{work_db}' as work (read_only)")
-        tables = _tables(con, "work", schemas)
-        if not tables:
-            raise NothingToPublish(f"no table in schemas {', '.join(schemas)} of {work_db}")
-        for schema in sorted({s for s, _ in tables}):
+        for schema in sorted({s for s, _ in relations}):
             con.execute(f'create schema if not exists "{schema}"')
-        for schema, table in tables:
-            con.execute(f'create table "{schema}"."{table}" as select * from work."{schema}"."{table}"')
-            counts[f"{schema}.{table}"] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
-        meta = {
-            "run_id": run_id,
-            "as_of_date": as_of.isoformat(),
-            "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "tables": counts,
-        }
+        for schema, table in relations:
+            counts[f"{schema}.{table}"] = _copy_table(con, schema, table)
         con.execute("create schema if not exists meta")
         con.execute("create table meta.publication (run_id varchar, as_of_date date, published_at varchar, "
                     "tables_json varchar)")
         con.execute("insert into meta.publication values (?, ?, ?, ?)",
-                    [run_id, as_of, meta["published_at"], json.dumps(counts, sort_keys=True)])
+                    [run_id, as_of, published_at, json.dumps(counts, sort_keys=True)])
         con.execute("detach work")
         con.execute("checkpoint")
-    except BaseException:
+    finally:
         con.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    con.close()
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
-    os.replace(tmp, final)
-    _fsync_dir(publish_dir)
-    (publish_dir / "publication.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return counts
+
+
+def _move_stray_wal(publish_dir: Path, run_id: str) -> str | None:
+    """A WAL next to the stable name belongs to the version a read-write client opened; it would be replayed into
+    (and break) the next version a reader opens through that name. Move it aside."""
+    wal = publish_dir / f"{PUBLICATION_FILE}.wal"
+    if not wal.exists():
+        return None
+    dest_dir = publish_dir / STRAY_WAL_DIR
+    dest_dir.mkdir(exist_ok=True)
+    dest = dest_dir / f"{PUBLICATION_FILE}.wal.{run_id}"
+    os.replace(wal, dest)
+    return (f"a client opened {publish_dir / PUBLICATION_FILE} read-write and left a WAL: moved to {dest}; open the "
+            f"publication read-only (duckdb -readonly, read_only=True)")
+
+
+def _rotate_versions(versions: Path, current: Path) -> None:
+    files = sorted(p for p in versions.glob(f"{Path(PUBLICATION_FILE).stem}.*.duckdb") if not p.name.startswith("."))
+    keep = set(files[-KEEP_VERSIONS:]) | {current}
+    for p in files:
+        if p not in keep:
+            _unlink_db(p)
+
+
+def publish_duckdb(work_db: Path, publish_dir: Path, run_id: str, as_of: dt.date, parquet: bool = False,
+                   relations: list[tuple[str, str]] | None = None, max_row_loss: float = DEFAULT_MAX_ROW_LOSS,
+                   accept_row_loss: bool = False, schemas=PUBLISHED_SCHEMAS) -> Publication:
+    """Publish `relations` (schema, table) of work_db (default: every table of `schemas`) as a new version behind
+    publish_dir/customer_scoring.duckdb. Raises NothingToPublish, PublicationRefused, DiskFull."""
+    global committing
+    work_db, publish_dir = Path(work_db), Path(publish_dir)
+    publish_dir.mkdir(parents=True, exist_ok=True)
+    versions = publish_dir / VERSIONS_DIR
+    versions.mkdir(exist_ok=True)
+    stable = publish_dir / PUBLICATION_FILE
+    if relations is None:
+        con = duckdb.connect(str(work_db), read_only=True)
+        try:
+            relations = _tables(con, work_db.stem, schemas)
+        finally:
+            con.close()
+    if not relations:
+        raise NothingToPublish(f"no table in schemas {', '.join(schemas)} of {work_db}")
+    version = versions / f"{stable.stem}.{run_id}.duckdb"
+    tmp = versions / f".{version.name}.tmp"
+    published_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    with publish_lock(publish_dir):
+        warnings = check_row_loss(published_counts(publish_dir), _work_counts(work_db, relations), max_row_loss,
+                                  accept_row_loss)
+        _unlink_db(tmp)
+        try:
+            counts = _write_version(work_db, tmp, relations, run_id, as_of, published_at)
+            os.chmod(tmp, 0o444)  # readers only: a client cannot open a version read-write (unless root)
+        except BaseException as exc:
+            _unlink_db(tmp)
+            if is_disk_full(exc):
+                raise DiskFull(disk_full_message(publish_dir)) from exc
+            raise
+        meta = {"run_id": run_id, "as_of_date": as_of.isoformat(), "published_at": published_at, "tables": counts,
+                "file": f"{VERSIONS_DIR}/{version.name}"}
+        link_tmp = publish_dir / f".{PUBLICATION_FILE}.{run_id}.link"
+        pointer_tmp = publish_dir / f".{POINTER_FILE}.{run_id}.tmp"
+        try:
+            committing = True
+            os.replace(tmp, version)
+            _fsync_dir(versions)
+            stray = _move_stray_wal(publish_dir, run_id)
+            if stray:
+                log.warning("%s", stray)
+                warnings.append(stray)
+            link_tmp.unlink(missing_ok=True)
+            os.symlink(f"{VERSIONS_DIR}/{version.name}", link_tmp)
+            os.replace(link_tmp, stable)  # the publication: atomic, a regular file of the old layout included
+            _fsync_dir(publish_dir)
+            pointer_tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+            os.replace(pointer_tmp, publish_dir / POINTER_FILE)
+        except BaseException as exc:
+            link_tmp.unlink(missing_ok=True)
+            pointer_tmp.unlink(missing_ok=True)
+            if stable.resolve() != version.resolve():
+                _unlink_db(tmp)
+                _unlink_db(version)
+            if is_disk_full(exc):
+                raise DiskFull(disk_full_message(publish_dir)) from exc
+            raise
+        finally:
+            committing = False
+        _rotate_versions(versions, version)
     if parquet:
-        publish_parquet(final, publish_dir / "parquet", run_id, schemas)
-    return final
+        publish_parquet(stable, publish_dir / "parquet", run_id, schemas)
+    return Publication(path=stable, counts=counts, version=version, warnings=warnings)
 
 
 def publish_parquet(published_db: Path, parquet_root: Path, run_id: str, schemas=PUBLISHED_SCHEMAS) -> Path:
-    """Write every published table as Parquet under parquet_root/<run_id>/<schema>/<table>.parquet, then point the
-    `current` symlink at it atomically. The previous run's folder is kept for readers still on it."""
+    """Write every published table as Parquet under parquet_root/<run_id>/<schema>/<table>.parquet (through a
+    temporary folder), then point the `current` symlink at it atomically. The previous run's folder is kept for
+    readers still on it."""
     parquet_root.mkdir(parents=True, exist_ok=True)
     run_dir = parquet_root / run_id
-    con = duckdb.connect(str(published_db), read_only=True)
+    tmp_dir = parquet_root / f".{run_id}.tmp"
+    shutil.rmtree(tmp_dir, ignore_errors=True)
     try:
-        for schema, table in _tables(con, Path(published_db).stem, schemas):
-            (run_dir / schema).mkdir(parents=True, exist_ok=True)
-            con.execute(f"copy \"{schema}\".\"{table}\" to '{run_dir / schema / (table + '.parquet')}' "
-                        f"(format parquet)")
-    finally:
-        con.close()
+        con = duckdb.connect(str(Path(published_db).resolve()), read_only=True)
+        try:
+            catalog = con.execute("select current_database()").fetchone()[0]
+            for schema, table in _tables(con, catalog, schemas):
+                (tmp_dir / schema).mkdir(parents=True, exist_ok=True)
+                con.execute(f"copy \"{schema}\".\"{table}\" to '{tmp_dir / schema / (table + '.parquet')}' "
+                            f"(format parquet)")
+        finally:
+            con.close()
+        os.replace(tmp_dir, run_dir)
+    except BaseException as exc:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        if is_disk_full(exc):
+            raise DiskFull(disk_full_message(parquet_root)) from exc
+        raise
     link_tmp = parquet_root / f".current.{run_id}"
     if link_tmp.is_symlink():
         link_tmp.unlink()
     os.symlink(run_id, link_tmp)
     os.replace(link_tmp, parquet_root / "current")
-    runs = sorted(p for p in parquet_root.iterdir() if p.is_dir() and not p.is_symlink())
+    runs = sorted(p for p in parquet_root.iterdir() if p.is_dir() and not p.is_symlink()
+                  and not p.name.startswith("."))
     for old in runs[:-KEEP_PARQUET_RUNS]:
         shutil.rmtree(old, ignore_errors=True)
     return run_dir
 
 
-def publish_postgres(run_id: str, as_of: dt.date, schemas=PUBLISHED_SCHEMAS, conn=None) -> None:
-    """Swap build_<schema> in as <schema> for every published schema, in one transaction."""
+# --- PostgreSQL --------------------------------------------------------------------------------------------------
+
+def _pg_exists(cur, schema: str, table: str | None = None) -> bool:
+    if table is None:
+        cur.execute("select 1 from information_schema.schemata where schema_name = %s", (schema,))
+    else:
+        cur.execute("select 1 from information_schema.tables where table_schema = %s and table_name = %s",
+                    (schema, table))
+    return cur.fetchone() is not None
+
+
+def _pg_columns(cur, schema: str, table: str) -> list[tuple[str, str]]:
+    cur.execute("select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+                "join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace "
+                "where n.nspname = %s and c.relname = %s and a.attnum > 0 and not a.attisdropped order by a.attnum",
+                (schema, table))
+    return [(r[0], r[1]) for r in cur.fetchall()]
+
+
+def _pg_tables(cur, schema: str) -> list[str]:
+    cur.execute("select table_name from information_schema.tables where table_schema = %s order by 1", (schema,))
+    return [r[0] for r in cur.fetchall()]
+
+
+def _pg_count(cur, schema: str, table: str) -> int:
+    from psycopg2 import sql
+
+    cur.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(schema, table)))
+    return cur.fetchone()[0]
+
+
+def _pg_blockers(conn, schemas: list[str]) -> str:
+    """The other sessions holding locks on relations of `schemas`, in one phrase."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "select distinct a.pid, a.usename, a.application_name, a.state, "
+            "cast(date_trunc('second', a.xact_start) as text) "
+            "from pg_locks l join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace "
+            "join pg_stat_activity a on a.pid = l.pid "
+            "where l.granted and n.nspname = any(%s) and l.pid <> pg_backend_pid() order by 1", (schemas,))
+        rows = cur.fetchall()
+    conn.rollback()
+    if not rows:
+        return "no session holds them now"
+    return ", ".join(f"pid {pid} ({user}, {app or 'no application_name'}, {state}"
+                     f"{f' since {start}' if start else ''})" for pid, user, app, state, start in rows)
+
+
+def _pg_mvcc(cur, relations: list[tuple[str, str]], schemas) -> None:
+    """Replace the rows of every public table in the current transaction (delete and insert: MVCC-safe)."""
+    from psycopg2 import sql
+
+    wanted = set(relations)
+    for schema in sorted({s for s, _ in relations}):
+        cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+    for schema, table in relations:
+        public, build = sql.Identifier(schema, table), sql.Identifier(f"build_{schema}", table)
+        columns = _pg_columns(cur, f"build_{schema}", table)
+        names = sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns)
+        if _pg_exists(cur, schema, table) and _pg_columns(cur, schema, table) == columns:
+            cur.execute(sql.SQL("delete from {}").format(public))
+        else:
+            # New or changed columns: recreate (waits for the table's readers to leave, under the lock timeout).
+            cur.execute(sql.SQL("drop table if exists {}").format(public))
+            cur.execute(sql.SQL("create table {} (like {} including all)").format(public, build))
+        cur.execute(sql.SQL("insert into {} ({}) select {} from {}").format(public, names, names, build))
+        cur.execute("select obj_description(to_regclass(%s), 'pg_class')",
+                    (f'"build_{schema}"."{table}"',))
+        comment = cur.fetchone()[0]
+        if comment:
+            cur.execute(sql.SQL("comment on table {} is {}").format(public, sql.Literal(comment)))
+    for schema in schemas:
+        for table in _pg_tables(cur, schema):
+            if (schema, table) not in wanted:
+                cur.execute(sql.SQL("drop table {} cascade").format(sql.Identifier(schema, table)))
+        # Published: the build's copy is not kept (the next build writes it again).
+        cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(f"build_{schema}")))
+
+
+def _pg_swap(cur, relations: list[tuple[str, str]], schemas) -> None:
+    from psycopg2 import sql
+
+    wanted = set(relations)
+    for schema in schemas:
+        build = f"build_{schema}"
+        if not _pg_exists(cur, build):
+            continue
+        for table in _pg_tables(cur, build):  # left over from an earlier build: not part of this publication
+            if (schema, table) not in wanted:
+                cur.execute(sql.SQL("drop table {} cascade").format(sql.Identifier(build, table)))
+        cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(f"{schema}_previous")))
+        if _pg_exists(cur, schema):
+            cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(schema),
+                                                                       sql.Identifier(f"{schema}_previous")))
+        cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(build), sql.Identifier(schema)))
+
+
+def publish_postgres(run_id: str, as_of: dt.date, schemas=PUBLISHED_SCHEMAS, conn=None,
+                     relations: list[tuple[str, str]] | None = None, mode: str = "mvcc",
+                     max_row_loss: float = DEFAULT_MAX_ROW_LOSS, accept_row_loss: bool = False,
+                     lock_timeout: float = DEFAULT_PG_LOCK_TIMEOUT, tries: int = DEFAULT_PG_LOCK_TRIES) -> Publication:
+    """Publish `relations` (public schema, table) from build_<schema> in one transaction (default: every table of
+    build_<schema> for each of `schemas`). Each try waits at most `lock_timeout` seconds for a lock; after `tries`
+    PublishError names the sessions in the way."""
+    import psycopg2
+    import psycopg2.errors
+
     from customer_scoring import postgres
 
+    if mode not in PG_MODES:
+        raise ValueError(f"PostgreSQL publication mode must be one of {', '.join(PG_MODES)}, got {mode!r}")
     own = conn is None
     conn = conn or postgres.connect()
     try:
-        with conn:
-            with conn.cursor() as cur:
-                built = []
-                for schema in schemas:
-                    cur.execute("select 1 from information_schema.schemata where schema_name = %s",
-                                (f"build_{schema}",))
-                    if cur.fetchone() is not None:
-                        built.append(schema)
-                if not built:
-                    raise NothingToPublish(f"none of build_{{{', '.join(schemas)}}} exists")
-                for schema in built:
-                    cur.execute(f'drop schema if exists "{schema}_previous" cascade')
-                    cur.execute("select 1 from information_schema.schemata where schema_name = %s", (schema,))
-                    if cur.fetchone() is not None:
-                        cur.execute(f'alter schema "{schema}" rename to "{schema}_previous"')
-                    cur.execute(f'alter schema "build_{schema}" rename to "{schema}"')
-                cur.execute("create schema if not exists meta")
-                cur.execute("create table if not exists meta.publication (run_id text, as_of_date date, "
-                            "published_at timestamptz default now())")
-                cur.execute("insert into meta.publication (run_id, as_of_date) values (%s, %s)", (run_id, as_of))
+        with conn, conn.cursor() as cur:
+            if relations is None:
+                relations = [(s, t) for s in schemas for t in _pg_tables(cur, f"build_{s}")]
+            if not relations:
+                raise NothingToPublish(f"no table in build_{{{', '.join(schemas)}}}")
+            missing = [f"build_{s}.{t}" for s, t in relations if not _pg_exists(cur, f"build_{s}", t)]
+            if missing:
+                raise PublishError(f"{', '.join(missing)} missing: the build was already published (or its schemas "
+                                   f"dropped); build again")
+            new = {f"{s}.{t}": _pg_count(cur, f"build_{s}", t) for s, t in relations}
+            previous = {f"{s}.{t}": _pg_count(cur, s, t) for s in schemas for t in _pg_tables(cur, s)}
+        warnings = check_row_loss(previous, new, max_row_loss, accept_row_loss)
+        for attempt in range(1, tries + 1):
+            try:
+                with conn, conn.cursor() as cur:
+                    cur.execute(f"set local lock_timeout = '{int(lock_timeout * 1000)}ms'")
+                    (_pg_mvcc if mode == "mvcc" else _pg_swap)(cur, relations, schemas)
+                    cur.execute("create schema if not exists meta")
+                    cur.execute("create table if not exists meta.publication (run_id text, as_of_date date, "
+                                "published_at timestamptz default now())")
+                    cur.execute("alter table meta.publication add column if not exists tables_json text")
+                    cur.execute("insert into meta.publication (run_id, as_of_date, tables_json) values (%s, %s, %s)",
+                                (run_id, as_of, json.dumps(new, sort_keys=True)))
+                break
+            except psycopg2.errors.LockNotAvailable as exc:
+                watched = [*schemas, *(f"{s}_previous" for s in schemas), *(f"build_{s}" for s in schemas)]
+                blockers = _pg_blockers(conn, watched)
+                if attempt == tries:
+                    raise PublishError(
+                        f"could not lock the published tables within {lock_timeout:g}s, {tries} tries "
+                        f"({mode} publication): held by {blockers}; end those transactions (or pg_terminate_backend) "
+                        f"and publish again; the previous publication stays") from exc
+                log.warning("publish: lock not obtained within %gs (try %d of %d), held by %s; retrying",
+                            lock_timeout, attempt, tries, blockers)
+                time.sleep(min(2.0 ** attempt, 10.0))
+            except psycopg2.Error as exc:
+                if is_disk_full(exc):
+                    raise DiskFull(f"disk full: the PostgreSQL server has no space left for the publication "
+                                   f"({str(exc).splitlines()[0]}); the previous publication stays") from exc
+                raise
     finally:
         if own:
             conn.close()
+    return Publication(path=None, counts=new, warnings=warnings)

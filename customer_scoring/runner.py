@@ -14,6 +14,8 @@ import json
 import logging
 import os
 import re
+import shutil
+import signal
 import threading
 import time
 import uuid
@@ -25,9 +27,29 @@ log = logging.getLogger("customer_scoring")
 PUBLISHED_SCHEMAS = ("marts", "audit")
 PUBLICATION_FILE = "customer_scoring.duckdb"
 
+# Exit codes of `customer-scoring build` and `publish` (README "Exit codes"); an interruption exits 128 + the signal
+# number (130 SIGINT, 143 SIGTERM).
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
+EXIT_REFUSED = 4
+
 
 class BuildError(RuntimeError):
     """A step failed; the message says which and why."""
+
+
+class LockHeld(BuildError):
+    """Another build (or publication) holds the work folder's lock."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived: the current step stops, nothing is published."""
+
+    def __init__(self, signame: str):
+        super().__init__(signame)
+        self.signame = signame
 
 
 def project_dir() -> Path:
@@ -74,6 +96,15 @@ class BuildSettings:
     threads: int | None = None
     fail_on_stale: bool = False
     extra_vars: dict = field(default_factory=dict)
+    # Publication guards: a public mart may lose at most this share of its rows unless accept_row_loss.
+    max_row_loss: float = 0.5
+    accept_row_loss: bool = False
+    # PostgreSQL publication: mvcc (delete and insert in one transaction) or swap (rename schemas); lock waits.
+    pg_publish: str = "mvcc"
+    pg_lock_timeout: float = 10.0
+    pg_lock_tries: int = 3
+    # The work folder's lock: None fails at once when another build holds it; seconds to wait (negative: forever).
+    wait: float | None = None
 
     @property
     def work_db(self) -> Path:
@@ -98,10 +129,27 @@ class BuildResult:
     dbt_log: Path | None = None
     # The pre-flight check of the raw tables: where each table was found, notes, detected dialects.
     inputs: dict = field(default_factory=dict)
+    # Public relations ("schema.table" in the work database) of the project, and those this run rebuilt: only a run
+    # that rebuilt all of them (one as-of date) publishes; `publishable` says it did and every check passed.
+    public_relations: list[str] = field(default_factory=list)
+    built_public: list[str] = field(default_factory=list)
+    publishable: bool = False
+    refused: bool = False
+    interrupted: str | None = None
+    # publish-only runs (`customer-scoring publish`): the build whose work they published.
+    build_run_id: str | None = None
 
     @property
     def failed_step(self) -> str | None:
         return next((s.name for s in self.steps if not s.success), None)
+
+    @property
+    def exit_code(self) -> int:
+        if self.success:
+            return EXIT_OK
+        if self.interrupted:
+            return 128 + int(signal.Signals[self.interrupted])
+        return EXIT_REFUSED if self.refused else EXIT_FAILED
 
     def as_dict(self) -> dict:
         return {
@@ -116,24 +164,88 @@ class BuildResult:
             "inputs": self.inputs,
             "steps": [s.__dict__ for s in self.steps],
             "dbt_log": str(self.dbt_log) if self.dbt_log else None,
+            "exit_code": self.exit_code,
+            "refused": self.refused,
+            "interrupted": self.interrupted,
+            "publishable": self.publishable,
+            "public_relations": self.public_relations,
+            "built_public": self.built_public,
+            "build_run_id": self.build_run_id or self.run_id,
         }
 
 
 @contextlib.contextmanager
-def _exclusive_lock(path: Path):
-    """One build at a time per work directory: a second one fails at once with a clear message."""
+def _exclusive_lock(path: Path, wait: float | None = None):
+    """One build at a time per work directory. A second one fails at once (LockHeld, exit 3) with a clear message, or
+    with `wait` waits that many seconds for it (negative: as long as it takes)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise BuildError(f"another build holds {path}; wait for it to finish") from exc
+    with open(path, "a+") as fh:
+        started = time.monotonic()
+        said = False
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                fh.seek(0)
+                holder = fh.read().strip() or "?"
+                waited = time.monotonic() - started
+                if wait is None or (wait >= 0 and waited >= wait):
+                    after = f" after waiting {waited:.0f}s" if wait is not None else ""
+                    raise LockHeld(f"another build (pid {holder}) holds {path}{after}; wait for it to finish, or pass "
+                                   f"--wait to queue behind it") from exc
+                if not said:
+                    log.info("waiting for the build holding %s (pid %s)%s", path, holder,
+                             f", at most {wait:g}s" if wait >= 0 else "")
+                    said = True
+                time.sleep(0.2)
+        fh.seek(0)
+        fh.truncate()
         fh.write(str(os.getpid()))
         fh.flush()
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class _Signals:
+    """SIGINT and SIGTERM during a run: the running step stops (Interrupted), the run is recorded, nothing is
+    published. During the publication's final renames the signal waits until they are done. A second signal acts as
+    the default would."""
+
+    def __init__(self):
+        self.received: str | None = None
+        self.pending: str | None = None
+        self.old: dict = {}
+
+    def _handler(self, signum, frame):
+        from customer_scoring import publish
+
+        name = signal.Signals(signum).name
+        self.received = name
+        for sig, old in self.old.items():  # the next signal acts at once
+            signal.signal(sig, old)
+        if publish.committing:
+            self.pending = name
+            return
+        raise Interrupted(name)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.old[sig] = signal.getsignal(sig)
+                signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, old in self.old.items():
+            signal.signal(sig, old)
+        return False
+
+
+def _interrupted_message(signame: str, where: str) -> str:
+    return f"interrupted by {signame} {where}: nothing published, the previous publication is untouched"
 
 
 def _dbt_env(s: BuildSettings, project: Path) -> dict[str, str]:
@@ -259,22 +371,10 @@ def build(settings: BuildSettings) -> BuildResult:
                          dbt_log=settings.work_dir / "logs" / "dbt.log")
     log.info("build %s: as of %s, target %s, project %s", run_id, settings.as_of, settings.target, project)
 
+    signals = _Signals()
+
     def step(name, fn):
-        t0 = time.perf_counter()
-        try:
-            detail = fn() or ""
-            ok = True
-        except BuildError as exc:
-            detail, ok = str(exc), False
-        st = Step(name, round(time.perf_counter() - t0, 3), ok, detail)
-        result.steps.append(st)
-        # The one place a step's outcome, and a failure's message, is printed.
-        if ok:
-            log.info("step %-10s ok in %.1fs%s", name, st.seconds, f": {detail}" if detail else "")
-        else:
-            log.error("step %-10s FAILED in %.1fs: %s", name, st.seconds, detail)
-            result.error = f"{name}: {detail}"
-        return ok
+        return _run_step(settings, result, signals, name, fn)
 
     parsed = {}
 
@@ -354,6 +454,10 @@ def build(settings: BuildSettings) -> BuildResult:
     def checks():
         return _checks(settings, result, parsed.get("built", {}))
 
+    def publication():
+        public = _public_relations(parsed.get("manifest"), settings.target)
+        return _publish(settings, result, public, parsed.get("built", {}))
+
     # The steps, in order; the first failure stops the build and nothing is published.
     steps = [
         ("preflight", preflight),
@@ -361,13 +465,137 @@ def build(settings: BuildSettings) -> BuildResult:
         ("config", validate_config),
         ("dbt build", dbt_build),
         ("checks", checks),
-        ("publish", lambda: _publish(settings, result)),
+        ("publish", publication),
     ]
-    with _exclusive_lock(settings.work_dir / ".build.lock"):
-        ok = all(step(name, fn) for name, fn in steps)  # all() stops at the first failed step
-    result.success = ok
-    _record_run(settings, result)
+    return _locked_run(settings, result, signals, lambda: all(step(name, fn) for name, fn in steps))
+
+
+def _locked_run(settings: BuildSettings, result: BuildResult, signals: "_Signals", body) -> BuildResult:
+    """Run `body` (the steps; all() stops at the first failed one) under the work folder's lock with SIGINT and
+    SIGTERM handled, after removing what a killed run left behind; record the result. Raises LockHeld."""
+    with signals:
+        try:
+            with _exclusive_lock(settings.work_dir / ".build.lock", settings.wait):
+                _clean_stale(settings)
+                result.success = bool(body())
+        except Interrupted as exc:  # between steps, or while waiting for the lock
+            result.interrupted = exc.signame
+            where = f"after step {result.steps[-1].name}" if result.steps else "before the first step"
+            result.error = _interrupted_message(exc.signame, where)
+            log.error("%s", result.error)
+            result.success = False
+        if signals.pending and result.success:
+            message = f"{signals.pending} arrived while the publication was being made current: it was completed"
+            log.warning("%s", message)
+            result.warnings.append(message)
+        _record_run(settings, result)
     return result
+
+
+def _run_step(settings: BuildSettings, result: BuildResult, signals: "_Signals", name: str, fn) -> bool:
+    """One step, timed and logged on one line; a BuildError, an interruption or a full disk fails it."""
+    from customer_scoring import publish
+
+    t0 = time.perf_counter()
+    try:
+        detail = fn() or ""
+        ok = True
+    except Interrupted as exc:
+        detail, ok = _interrupted_message(exc.signame, f"during step {name}"), False
+    except publish.PublicationRefused as exc:
+        detail, ok = str(exc), False
+        result.refused = True
+    except (publish.PublishError, publish.NothingToPublish) as exc:
+        detail, ok = str(exc), False
+    except BuildError as exc:
+        detail, ok = str(exc), False
+    except Exception as exc:  # noqa: BLE001 - only a full disk is turned into a message; anything else is a bug
+        if not publish.is_disk_full(exc):
+            raise
+        detail, ok = str(exc), False
+    if not ok and signals.received and not result.interrupted:
+        # dbt catches the interruption itself and reports a failed run: say what happened instead.
+        detail = _interrupted_message(signals.received, f"during step {name}")
+    if not ok and signals.received:
+        result.interrupted = signals.received
+    if not ok and publish.is_disk_full(Exception(detail)) and not detail.startswith("disk full"):
+        try:
+            free = f"{shutil.disk_usage(settings.work_dir).free / 1e6:,.0f} MB free"
+        except OSError:
+            free = "free space unknown"
+        detail = (f"disk full: no space left on device during step {name} ({settings.work_dir}: {free}); nothing "
+                  f"published, the previous publication is untouched")
+    st = Step(name, round(time.perf_counter() - t0, 3), ok, detail)
+    result.steps.append(st)
+    # The one place a step's outcome, and a failure's message, is printed.
+    if ok:
+        log.info("step %-10s ok in %.1fs%s", name, st.seconds, f": {detail}" if detail else "")
+    else:
+        log.error("step %-10s FAILED in %.1fs: %s", name, st.seconds, detail)
+        result.error = f"{name}: {detail}"
+    return ok
+
+
+def _clean_stale(settings: BuildSettings) -> None:
+    """Temporary files of a killed run: the publication's (publish.clean_stale) and the result file's."""
+    from customer_scoring import publish
+
+    removed = publish.clean_stale(settings.publish_dir)
+    logs = settings.work_dir / "logs"
+    if logs.is_dir():
+        for p in logs.glob(".last_run.*.tmp"):
+            p.unlink(missing_ok=True)
+            removed.append(p)
+    if removed:
+        log.info("removed %d temporary file(s) left by an interrupted run: %s", len(removed),
+                 ", ".join(str(p) for p in removed[:5]) + (" ..." if len(removed) > 5 else ""))
+
+
+def _public_relations(manifest, target: str) -> set[tuple[str, str]]:
+    """The project's public relations (schema, table) in the work database: every enabled, non-ephemeral model in a
+    published schema (build_<schema> on a warehouse)."""
+    if manifest is None:
+        return set()
+    prefix = "" if target == "duckdb" else "build_"
+    schemas = {f"{prefix}{s}" for s in PUBLISHED_SCHEMAS}
+    out = set()
+    for node in manifest.nodes.values():
+        if node.resource_type != "model" or node.config.materialized == "ephemeral":
+            continue
+        if node.schema in schemas:
+            out.add((node.schema, node.alias or node.name))
+    return out
+
+
+def publish_last(settings: BuildSettings) -> BuildResult:
+    """`customer-scoring publish`: publish the work folder's last build again, without rebuilding (after a refused
+    publication, with --accept-row-loss; after an interrupted or failed publish step). Only a build whose every step
+    before publish passed and that rebuilt every public relation can be published."""
+    settings.work_dir = Path(settings.work_dir).resolve()
+    settings.publish_dir = Path(settings.publish_dir).resolve()
+    run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    result = BuildResult(run_id=run_id, as_of=settings.as_of, steps=[], success=False,
+                         dbt_log=settings.work_dir / "logs" / "dbt.log")
+    signals = _Signals()
+
+    def publication():
+        last_file = settings.work_dir / "logs" / "last_run.json"
+        if not last_file.is_file():
+            raise BuildError(f"no build in {settings.work_dir} ({last_file} is missing): build first")
+        last = json.loads(last_file.read_text())
+        result.build_run_id = last.get("build_run_id") or last.get("run_id")
+        result.as_of = settings.as_of = dt.date.fromisoformat(last["as_of_date"])
+        result.public_relations, result.built_public = last.get("public_relations", []), last.get("built_public", [])
+        if not last.get("publishable"):
+            why = last.get("error") or "it did not rebuild every public relation"
+            raise BuildError(f"the last build in {settings.work_dir} ({result.build_run_id}) cannot be published: "
+                             f"{why}")
+        result.publishable = True
+        log.info("publishing build %s as of %s from %s", result.build_run_id, result.as_of, settings.work_dir)
+        return _publish_relations(settings, result, [tuple(r.split(".", 1)) for r in result.built_public])
+
+    return _locked_run(settings, result, signals,
+                       lambda: _run_step(settings, result, signals, "publish", publication))
 
 
 def _read(settings: BuildSettings, relation: tuple[str, str], sql: str) -> list[tuple]:
@@ -470,29 +698,63 @@ def _record_run(settings: BuildSettings, result: BuildResult) -> None:
     result.result_file = logs / "last_run.json"
     data = result.as_dict()
     tmp = logs / f".last_run.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, result.result_file)
-    with open(logs / "runs.jsonl", "a") as fh:
-        fh.write(json.dumps(data) + "\n")
+    try:
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+        os.replace(tmp, result.result_file)
+        with open(logs / "runs.jsonl", "a") as fh:
+            fh.write(json.dumps(data) + "\n")
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        from customer_scoring import publish
+
+        what = "disk full" if publish.is_disk_full(exc) else str(exc)
+        log.error("cannot write the run's result to %s: %s", logs, what)
 
 
-def _publish(settings: BuildSettings, result: BuildResult) -> str:
+def _publish(settings: BuildSettings, result: BuildResult, public: set[tuple[str, str]],
+             built: dict[str, tuple[str, str]]) -> str:
+    """Publish only a complete, consistent set: every public relation of the project, all rebuilt by this run (one
+    as-of date). A partial build (--select, --exclude) that did not rebuild all of them publishes nothing: the build
+    passes with a warning and the previous publication stays."""
+    built_public = {rel for rel in built.values() if rel in public}
+    result.public_relations = sorted(f"{s}.{t}" for s, t in public)
+    result.built_public = sorted(f"{s}.{t}" for s, t in built_public)
+    if not built_public:
+        return (f"skipped: this selection rebuilt none of the {len(public)} public relations; "
+                "the previous publication, if any, stays")
+    missing = sorted(f"{s}.{t}" for s, t in public - built_public)
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        message = (f"not published: a partial build rebuilt {len(built_public)} of the {len(public)} public "
+                   f"relations (not {shown}); a publication holds every public relation as of one date, so only a "
+                   f"build of all of them publishes; the previous publication, if any, stays")
+        log.warning("%s", message)
+        result.warnings.append(message)
+        return "skipped: " + message[len("not published: "):]
+    result.publishable = True
+    return _publish_relations(settings, result, sorted(built_public))
+
+
+def _publish_relations(settings: BuildSettings, result: BuildResult, relations: list[tuple[str, str]]) -> str:
     from customer_scoring import publish
 
+    guard = dict(max_row_loss=settings.max_row_loss, accept_row_loss=settings.accept_row_loss)
     if settings.target == "duckdb":
-        try:
-            path = publish.publish_duckdb(
-                settings.work_db, settings.publish_dir, run_id=result.run_id, as_of=settings.as_of,
-                parquet=settings.publish_parquet,
-            )
-        except publish.NothingToPublish as exc:
-            return f"skipped: {exc}"
-        result.publication = path
-        return str(path)
-    if settings.target == "postgres":
-        try:
-            publish.publish_postgres(run_id=result.run_id, as_of=settings.as_of)
-        except publish.NothingToPublish as exc:
-            return f"skipped: {exc}"
-        return "schemas " + ", ".join(PUBLISHED_SCHEMAS)
-    raise BuildError(f"no publication method for target {settings.target}")
+        pub = publish.publish_duckdb(settings.work_db, settings.publish_dir, run_id=result.run_id,
+                                     as_of=settings.as_of, parquet=settings.publish_parquet, relations=relations,
+                                     **guard)
+        result.publication = pub.path
+        detail = f"{pub.path} -> {pub.version.relative_to(settings.publish_dir)}"
+    elif settings.target == "postgres":
+        relations = [(s[len("build_"):] if s.startswith("build_") else s, t) for s, t in relations]
+        pub = publish.publish_postgres(run_id=result.run_id, as_of=settings.as_of, relations=relations,
+                                       mode=settings.pg_publish, lock_timeout=settings.pg_lock_timeout,
+                                       tries=settings.pg_lock_tries, **guard)
+        detail = f"schemas {', '.join(PUBLISHED_SCHEMAS)} ({settings.pg_publish}, {len(relations)} tables)"
+    else:
+        raise BuildError(f"no publication method for target {settings.target}")
+    for warning in pub.warnings:
+        if warning not in result.warnings:
+            log.warning("%s", warning)
+            result.warnings.append(warning)
+    return detail
