@@ -18,6 +18,12 @@ Each column has
   column is a list of completed orders);
 - `on_unreadable`: what happens to a row whose value cannot be read (`quarantine` the row, or `null` the value and
   count the repair);
+- `domain`: the values a number may take, `(low, high)` inclusive, `None` for an open end (a discount rate 0-1, a
+  score 0-10, a count or a price that cannot be negative). An integer column's domain holds whole numbers only. A
+  value outside it is never rounded or clipped: like an unreadable one it quarantines its row or is set to NULL, as
+  `on_unreadable` says, with reason code `out_of_domain` when the column has its own (`nps_out_of_range`,
+  `invalid_quantity`, `negative_amount`), else as an unreadable value (`unreadable_value` / `unreadable_value_nulled`,
+  the detail naming the domain);
 - `purpose`: what the column is used for, quoted in error messages.
 
 Every raw table may carry `_loaded_at`, the time the row was extracted into the raw layer (Fivetran's
@@ -43,6 +49,34 @@ class Column:
     raw_type: str = ""  # empty: the kind's default raw type
     default: str | None = None  # text value of an absent column ("$var" reads that dbt var); None: a typed NULL
     on_unreadable: str = "null"  # 'quarantine' or 'null'
+    domain: tuple[float | None, float | None] | None = None  # inclusive (low, high) of a number; None: any number
+    out_of_domain: str | None = None  # reason code of a value outside the domain (None: the default code)
+
+    @property
+    def out_of_domain_code(self) -> str | None:
+        """Reason code of a value outside the domain (or with a fraction in an integer column); None for text and
+        the other kinds without a domain."""
+        if self.kind not in ("integer", "decimal") or (self.domain is None and self.kind != "integer"):
+            return None
+        if self.out_of_domain:
+            return self.out_of_domain
+        return "unreadable_value" if self.on_unreadable == "quarantine" else "unreadable_value_nulled"
+
+    def domain_text(self) -> str:
+        """The domain in words: 'whole number 0-10', '0-1', '>= 0', 'whole number'."""
+        low, high = self.domain or (None, None)
+        num = lambda v: f"{v:g}"  # noqa: E731
+        if low is not None and high is not None:
+            rng = f"{num(low)}-{num(high)}"
+        elif low is not None:
+            rng = f">= {num(low)}"
+        elif high is not None:
+            rng = f"<= {num(high)}"
+        else:
+            rng = ""
+        if self.kind == "integer":
+            return f"whole number {rng}".strip()
+        return rng
 
     @property
     def type(self) -> str:
@@ -84,6 +118,7 @@ LOADED_AT = Column("_loaded_at", "timestamp", "when the row was extracted into t
                    "visibility and freshness); without it the business timestamp is used")
 
 Q = "quarantine"
+POSITIVE = (0, None)  # a count, an amount or a price that cannot be negative
 
 
 def _t(schema, name, cols, key, purpose, required=False, switch=None) -> RawTable:
@@ -97,8 +132,8 @@ TABLES: tuple[RawTable, ...] = (
         C("name", "text", "company name, shown in account scores"),
         C("website", "text", "company domain: de-duplication of companies and enrichment join"),
         C("industry", "text", "firmographic fit (ideal company profile)"),
-        C("employee_count", "integer", "firmographic fit (company size band)", raw_type="VARCHAR"),
-        C("annual_revenue", "decimal", "firmographic fit (revenue band)", raw_type="VARCHAR"),
+        C("employee_count", "integer", "firmographic fit (company size band)", raw_type="VARCHAR", domain=POSITIVE),
+        C("annual_revenue", "decimal", "firmographic fit (revenue band)", raw_type="VARCHAR", domain=POSITIVE),
         C("country", "text", "firmographic fit (country)"),
         C("created_at", "timestamp", "point in time: an account created after the as-of date is not visible"),
         C("updated_at", "timestamp", "newest version of a company wins"),
@@ -128,7 +163,8 @@ TABLES: tuple[RawTable, ...] = (
         C("closed_at", "timestamp", "when a deal was won or lost"),
         C("stage", "text", "open stage of the deal"),
         C("is_won", "boolean", "won deals count as conversions and revenue"),
-        C("amount", "decimal", "open pipeline and won revenue", raw_type="VARCHAR", on_unreadable=Q),
+        C("amount", "decimal", "open pipeline and won revenue", raw_type="VARCHAR", on_unreadable=Q, domain=POSITIVE,
+          out_of_domain="negative_amount"),
         C("currency", "text", "currency of the amount (default: the reporting currency)",
           default="$reporting_currency"),
     ], ["opportunity_id"], "deals: lead stage, open pipeline and won revenue of accounts",
@@ -150,12 +186,12 @@ TABLES: tuple[RawTable, ...] = (
         C("product_id", "text", "identifies the product (order lines point to it)", required=True),
         C("name", "text", "product name"),
         C("category", "text", "category breadth of customers"),
-        C("list_price", "decimal", "list price (offer scoring)", raw_type="VARCHAR"),
+        C("list_price", "decimal", "list price (offer scoring)", raw_type="VARCHAR", domain=POSITIVE),
         C("currency", "text", "currency of the list price (default: the reporting currency)",
           default="$reporting_currency"),
         C("target_industries", "text", "offer fit"),
         C("target_segments", "text", "offer fit"),
-        C("min_budget", "decimal", "offer fit", raw_type="VARCHAR"),
+        C("min_budget", "decimal", "offer fit", raw_type="VARCHAR", domain=POSITIVE),
         C("updated_at", "timestamp", "newest version of a product wins"),
     ], ["product_id"], "the catalogue: category breadth and offer scoring"),
     _t("shop", "orders", [
@@ -181,9 +217,11 @@ TABLES: tuple[RawTable, ...] = (
         C("line_number", "integer", "the line's place in its order (default: numbered by product)",
           on_unreadable=Q),
         C("product_id", "text", "the product bought (category breadth, offers)"),
-        C("quantity", "integer", "units bought", required=True, on_unreadable=Q),
-        C("unit_price", "decimal", "price per unit", required=True, raw_type="VARCHAR", on_unreadable=Q),
-        C("discount", "decimal", "discount rate 0-1 (discount dependency)"),
+        C("quantity", "integer", "units bought", required=True, on_unreadable=Q, domain=(1, None),
+          out_of_domain="invalid_quantity"),
+        C("unit_price", "decimal", "price per unit", required=True, raw_type="VARCHAR", on_unreadable=Q,
+          domain=POSITIVE, out_of_domain="negative_amount"),
+        C("discount", "decimal", "discount rate 0-1 (discount dependency)", domain=(0, 1)),
     ], ["order_id", "line_number"], "order lines: category breadth and discount dependency"),
     _t("marketing", "events", [
         C("event_id", "text", "identifies the event", required=True),
@@ -213,9 +251,10 @@ TABLES: tuple[RawTable, ...] = (
         C("response_id", "text", "identifies the answer", required=True),
         C("contact_id", "text", "who answered", required=True),
         C("submitted_at", "timestamp", "satisfaction decays with age", required=True, on_unreadable=Q),
-        C("nps", "integer", "NPS 0-10 (satisfaction criteria)"),
-        C("csat", "integer", "CSAT 1-5 (satisfaction criteria)"),
-        C("review_rating", "decimal", "review rating 1-5 (satisfaction criteria)"),
+        C("nps", "integer", "NPS 0-10 (satisfaction criteria)", domain=(0, 10), out_of_domain="nps_out_of_range"),
+        C("csat", "integer", "CSAT 1-5 (satisfaction criteria)", domain=(1, 5), out_of_domain="csat_out_of_range"),
+        C("review_rating", "decimal", "review rating 1-5 (satisfaction criteria)", domain=(1, 5),
+          out_of_domain="rating_out_of_range"),
         C("comment", "text", "free text"),
     ], ["response_id"], "survey answers: NPS, CSAT and review criteria", switch="enable_surveys"),
     _t("enrichment", "firmographics", [
@@ -223,7 +262,8 @@ TABLES: tuple[RawTable, ...] = (
         C("industry", "text", "firmographic fit"),
         C("employee_range", "text", "firmographic fit"),
         C("revenue_range", "text", "firmographic fit"),
-        C("marketing_budget", "decimal", "marketing budget (account enrichment)", raw_type="VARCHAR"),
+        C("marketing_budget", "decimal", "marketing budget (account enrichment)", raw_type="VARCHAR",
+          domain=POSITIVE),
         C("technologies", "text", "firmographic fit"),
     ], ["domain"], "a provider's firmographics, joined by company domain", switch="enable_enrichment"),
 )
@@ -246,7 +286,9 @@ def render_macro() -> str:
     lines = [
         "{#- GENERATED by `python -m customer_scoring.contract` from customer_scoring/contract.py: do not edit.",
         "    raw_contract() returns, per raw table 'source.table': its columns (name, kind, required, default,",
-        "    on_unreadable, purpose), whether the table is required, the var that switches it off, its purpose. -#}",
+        "    on_unreadable, domain, purpose), whether the table is required, the var that switches it off, its purpose.",
+        "    domain: none, or {low, high (none: open), code (reason code of a value outside it), text}; an integer",
+        "    column always has one (whole numbers). -#}",
         "{% macro raw_contract() %}",
         "    {%- set contract = {",
     ]
@@ -256,13 +298,23 @@ def render_macro() -> str:
                      f"'purpose': {_jinja_str(t.purpose)}, 'columns': [")
         for c in t.specs:
             default = "none" if c.default is None else _jinja_str(c.default)
+            code = c.out_of_domain_code
+            low, high = c.domain or (None, None)
+            domain = ("none" if code is None else
+                      f"{{'low': {_jinja_num(low)}, 'high': {_jinja_num(high)}, 'code': '{code}', "
+                      f"'text': {_jinja_str(c.domain_text())}}}")
             lines.append(
                 f"            {{'name': '{c.name}', 'kind': '{c.kind}', 'required': {str(c.required).lower()}, "
-                f"'default': {default}, 'on_unreadable': '{c.on_unreadable}', 'purpose': {_jinja_str(c.purpose)}}},"
+                f"'default': {default}, 'on_unreadable': '{c.on_unreadable}', 'domain': {domain}, "
+                f"'purpose': {_jinja_str(c.purpose)}}},"
             )
         lines.append("        ]},")
     lines += ["    } -%}", "    {{ return(contract) }}", "{% endmacro %}", ""]
     return "\n".join(lines)
+
+
+def _jinja_num(v) -> str:
+    return "none" if v is None else f"{v:g}"
 
 
 def _jinja_str(s: str) -> str:
@@ -284,7 +336,14 @@ def render_docs() -> str:
         "to case and surrounding spaces. Types are logical: a text file's values are parsed under the table's",
         "dialect (README, \"Your own data\"); a typed Parquet or warehouse column is converted (a time-zone-aware",
         "timestamp to UTC). A value that cannot be read either quarantines its row (*quarantine*) or is set to NULL",
-        "and counted in `audit.dq_repairs` (*null*).",
+        "and counted in `audit.dq_repairs` (*null*). A number outside its column's *domain* (a discount rate above 1,",
+        "a negative price, a fraction in a whole-number column such as an NPS of 7.5) is never rounded or clipped: it",
+        "is treated the same way, under the reason code shown.",
+        "",
+        "A CSV line that cannot be split into the header's columns (too few or too many fields, an unterminated",
+        "quote, bytes that are not in the file's encoding, a line longer than the dialect's `max_line_size`) is",
+        "quarantined on its own as `malformed_line`, with the file and line number; the other lines are read. Two",
+        "columns whose names are the same (ignoring case and surrounding spaces) stop the build before dbt runs.",
         "",
         "Every table may also carry `_loaded_at`: when the row was extracted into the raw layer (Fivetran's",
         "`_fivetran_synced`, Airbyte's `_airbyte_extracted_at`). A build as of D only sees rows loaded by D; without",
@@ -296,7 +355,8 @@ def render_docs() -> str:
         switch = f"; switch it off explicitly with var `{t.optional_switch}: false`" if t.optional_switch else ""
         out += [f"## `{t.qualified}` ({need})", "", f"{t.purpose[0].upper()}{t.purpose[1:]}{switch}. "
                 f"Key: {', '.join(t.key)}.", "",
-                "| column | type | required | if absent | if unreadable | used for |", "|---|---|---|---|---|---|"]
+                "| column | type | required | if absent | if unreadable | domain | used for |",
+                "|---|---|---|---|---|---|---|"]
         for c in t.specs:
             if c.required:
                 absent = "-"
@@ -307,8 +367,10 @@ def render_docs() -> str:
             else:
                 absent = f"`{c.default}`"
             unread = "quarantine row" if c.on_unreadable == Q else ("-" if c.kind == "text" else "NULL, counted")
+            code = c.out_of_domain_code
+            domain = "-" if code is None else f"{c.domain_text()}, else {'quarantine row' if c.on_unreadable == Q else 'NULL'} (`{code}`)"
             out.append(f"| `{c.name}` | {c.kind} | {'yes' if c.required else 'no'} | {absent} | {unread} | "
-                       f"{c.purpose} |")
+                       f"{domain} | {c.purpose} |")
         out.append("")
     return "\n".join(out)
 

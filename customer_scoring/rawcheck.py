@@ -3,10 +3,17 @@
 `check(raw_path, target, user_vars)` looks at every contract table (DuckDB: the files under the raw folder;
 PostgreSQL: the tables of the raw schemas) and returns a `RawCheck`:
 - `errors`: one line per blocking fault, naming table, column and what it is for: a required table that is absent,
-  a required column that is missing. The runner stops on them before dbt parses anything.
+  a required column that is missing, two columns of one name (compared without case and surrounding spaces: a CSV
+  or Parquet file with `email` twice, a warehouse table with "Email" and email). The runner stops on them before dbt
+  parses anything.
 - `notes`: what the build will do about the rest, said once: absent optional tables (and what cannot be computed
-  without them), missing optional columns (typed NULLs, or their default), extra columns (ignored), and the
-  dialect detected for a text file.
+  without them), missing optional columns (typed NULLs, or their default), extra columns (ignored), the malformed
+  lines of a CSV file (quarantined by staging as malformed_line, with their line numbers) and the dialect detected
+  for a text file.
+
+A CSV file is read as staging reads it (raw_file_reader): without DuckDB's sniffer, which gives up on a whole file
+for one bad line in its sample; the columns are the header line's fields, the delimiter the declared one, else a tab
+for .tsv, else whichever of , ; tab | the header line holds most.
 - `dbt_vars`: the dialects detected, as var `raw_dialects_detected`; staging layers what the user declared
   (vars `raw_dialect`, `raw_dialects`) over it, so a declared key is never overridden, and detection only fills
   keys the user did not declare (it is not even run for them).
@@ -24,6 +31,7 @@ The time zone of timestamps written without an offset cannot be detected: it is 
 """
 from __future__ import annotations
 
+import csv
 import logging
 import re
 from dataclasses import dataclass, field
@@ -34,6 +42,10 @@ from customer_scoring.contract import TABLES, RawTable
 log = logging.getLogger("customer_scoring")
 
 SAMPLE_ROWS = 20_000
+DEFAULT_MAX_LINE_SIZE = 2_000_000  # bytes: DuckDB's default; a longer CSV line is quarantined (dialect max_line_size)
+MALFORMED_TEXT = {"MISSING COLUMNS": "too few fields", "TOO MANY COLUMNS": "too many fields",
+                  "UNQUOTED VALUE": "a quoted field is not closed", "LINE SIZE OVER MAXIMUM": "longer than max_line_size",
+                  "INVALID ENCODING": "not in the file's encoding", "INVALID UNICODE": "not in the file's encoding"}
 FILE_SUFFIXES = (("parquet", ".parquet"), ("csv", ".csv"), ("csv", ".csv.gz"), ("csv", ".tsv"))
 DATE_PREFIX = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
 
@@ -44,6 +56,10 @@ class TableInfo:
     location: str | None = None  # file path or schema.table; None when absent
     fmt: str | None = None  # parquet, csv or table
     columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # contract-style name -> (name, type)
+    header: list[str] = field(default_factory=list)  # CSV: the header line's names
+    delimiter: str = ","  # CSV: the delimiter found
+    duplicates: dict[str, list[int]] = field(default_factory=dict)  # a name given twice -> its positions
+    malformed: list[tuple[int, str]] = field(default_factory=list)  # CSV: (line, fault) quarantined as malformed_line
 
 
 @dataclass
@@ -56,6 +72,7 @@ class RawCheck:
     def as_dict(self) -> dict:
         return {
             "tables": {t.table.qualified: (t.location or "absent") for t in self.tables},
+            "malformed_lines": {t.table.qualified: len(t.malformed) for t in self.tables if t.malformed},
             "errors": self.errors, "notes": self.notes, "detected_vars": self.dbt_vars,
         }
 
@@ -83,32 +100,102 @@ def _duckdb_tables(raw: Path, user_vars: dict) -> list[TableInfo]:
                 encoding = declared.get("encoding")
                 if encoding is None and info.fmt == "csv":
                     encoding = _file_encoding(Path(info.location))  # a Latin-1 export must be read as such
-                reader = _reader(info, encoding, declared)
                 try:
-                    rows = con.execute(f"describe select * from {reader}").fetchall()
+                    if info.fmt == "csv":
+                        info.delimiter, info.header = _csv_header(con, info, encoding, declared)
+                        names = [(n, "VARCHAR") for n in info.header]
+                        info.duplicates = _duplicates(info.header)
+                        if not info.duplicates:
+                            info.malformed = _malformed_lines(con, info, encoding, declared)
+                    else:
+                        reader = _reader(info, encoding, declared)
+                        names = [(r[0], r[1]) for r in con.execute(f"describe select * from {reader}").fetchall()]
+                        info.duplicates = _duplicates(_parquet_top_level(con, info.location))
                 except duckdb.Error as exc:
                     raise RawCheckError(f"{t.qualified}: cannot read {info.location}: "
                                         f"{str(exc).splitlines()[0]}") from exc
-                info.columns = {r[0].strip().lower(): (r[0], r[1]) for r in rows}
+                info.columns = {n.strip().lower(): (n, typ) for n, typ in names}
             out.append(info)
     finally:
         con.close()
     return out
 
 
-def _reader(info: TableInfo, encoding: str | None, declared: dict) -> str:
-    path = info.location.replace("'", "''")
-    if info.fmt == "parquet":
-        return f"read_parquet('{path}')"
-    opts = ["header = true", "all_varchar = true"]
+def _sql_str(v: str) -> str:
+    return "'" + v.replace("'", "''") + "'"
+
+
+def _csv_header(con, info: TableInfo, encoding: str | None, declared: dict) -> tuple[str, list[str]]:
+    """The delimiter and the column names of a CSV file, from its first line, as staging finds them (raw_file_reader):
+    the declared delimiter, else a tab for .tsv, else whichever of , ; tab | the header line holds most."""
+    row = con.execute(
+        f"select h from read_csv({_sql_str(info.location)}, auto_detect = false, header = false, "
+        f"columns = {{'h': 'VARCHAR'}}, delim = chr(1), quote = '', escape = '', strict_mode = false, "
+        f"ignore_errors = true, encoding = {_sql_str(_duckdb_encoding(encoding or 'utf-8'))}, "
+        f"max_line_size = {_max_line_size(declared)}) limit 1").fetchone()
+    line = ((row[0] if row else None) or "").replace("\ufeff", "").replace("\r", "")
     delim = declared.get("delimiter", "auto")
-    if delim == "auto" and path.endswith(".tsv"):
+    if delim == "auto" and info.location.endswith(".tsv"):
         delim = "\t"
-    if delim != "auto":
-        opts.append(f"delim = '{delim}'")
-    if encoding:
-        opts.append(f"encoding = '{_duckdb_encoding(encoding)}'")
-    return f"read_csv('{path}', {', '.join(opts)})"
+    elif delim == "auto":
+        delim = ","
+        for cand in (";", "\t", "|"):
+            if line.count(cand) > line.count(delim):
+                delim = cand
+    quote = declared.get("quote", '"')
+    fields = next(csv.reader([line], delimiter=delim, quotechar=quote, skipinitialspace=True), []) if line else []
+    return delim, [f.strip() or f"column{i}" for i, f in enumerate(fields, start=1)]
+
+
+def _max_line_size(declared: dict) -> int:
+    return int(declared.get("max_line_size", DEFAULT_MAX_LINE_SIZE))
+
+
+def _duplicates(names: list[str]) -> dict[str, list[int]]:
+    """Column names that are the same once lower-cased and trimmed -> their positions (from 1)."""
+    seen: dict[str, list[int]] = {}
+    for i, n in enumerate(names, start=1):
+        seen.setdefault(n.strip().lower(), []).append(i)
+    return {n: pos for n, pos in seen.items() if len(pos) > 1}
+
+
+def _parquet_top_level(con, path: str) -> list[str]:
+    """The top-level column names of a Parquet file as written (DuckDB renames a second 'email' to 'email_1')."""
+    rows = con.execute(f"select name, coalesce(num_children, 0) from parquet_schema({_sql_str(path)})").fetchall()
+    top, open_children = [], []
+    for i, (name, children) in enumerate(rows):
+        if i:
+            if len(open_children) == 1:
+                top.append(name)
+            open_children[-1] -= 1
+        if children:
+            open_children.append(children)
+        while open_children and open_children[-1] == 0:
+            open_children.pop()
+    return top
+
+
+def _malformed_lines(con, info: TableInfo, encoding: str | None, declared: dict) -> list[tuple[int, str]]:
+    """(line number, DuckDB's error type) of each line staging quarantines as malformed_line."""
+    con.execute("drop table if exists temp.main.cs_rejects; drop table if exists temp.main.cs_rejects_scans")
+    con.execute(f"select count(*) from {_reader(info, encoding, declared, rejects='cs_rejects')}").fetchall()
+    return con.execute("select line, arg_min(error_type, coalesce(column_idx, 0)) from temp.main.cs_rejects "
+                       "group by line order by line").fetchall()
+
+
+def _reader(info: TableInfo, encoding: str | None, declared: dict, rejects: str = "cs_rows_rejects") -> str:
+    """The table function reading a raw file as staging reads it (raw_file_reader): a CSV file without the sniffer,
+    its header's columns as text, malformed lines stored in temporary table `rejects` and skipped."""
+    path = _sql_str(info.location)
+    if info.fmt == "parquet":
+        return f"read_parquet({path})"
+    quote = _sql_str(declared.get("quote", '"'))
+    columns = ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in info.header)
+    opts = ["auto_detect = false", "header = true", f"columns = {{{columns}}}", f"delim = {_sql_str(info.delimiter)}",
+            f"quote = {quote}", f"escape = {quote}", f"encoding = {_sql_str(_duckdb_encoding(encoding or 'utf-8'))}",
+            f"max_line_size = {_max_line_size(declared)}", "store_rejects = true", f"rejects_table = '{rejects}'",
+            f"rejects_scan = '{rejects}_scans'"]
+    return f"read_csv({path}, {', '.join(opts)})"
 
 
 def _duckdb_encoding(enc: str) -> str:
@@ -134,6 +221,7 @@ def _postgres_tables(user_vars: dict) -> list[TableInfo]:
             if rows:
                 info.location, info.fmt = f"{schema}.{ident}", "table"
                 info.columns = {r[0].strip().lower(): (r[0], r[1]) for r in rows}
+                info.duplicates = _duplicates([r[0] for r in rows])  # "Email" and email are two columns here
             out.append(info)
     finally:
         conn.close()
@@ -179,6 +267,20 @@ def check(raw_path: Path | None, target: str = "duckdb", user_vars: dict | None 
             elif not switch_off:
                 res.notes.append(f"{t.qualified}: absent, read as empty ({t.purpose}: not computed)")
             continue
+        if info.duplicates:
+            # the reader would keep one of them (DuckDB renames the second 'email' to 'email_1'): the first may be
+            # the empty one, and every value of the other would be lost without a word
+            for name, pos in info.duplicates.items():
+                res.errors.append(f"{t.qualified}: {len(pos)} columns are named {name} in {info.location} (columns "
+                                  f"{', '.join(map(str, pos))}, names compared without case and surrounding spaces): "
+                                  f"only one can be read; remove or rename the others")
+            continue
+        if info.malformed:
+            shown = ", ".join(f"line {n} {MALFORMED_TEXT.get(e, e.lower())}" for n, e in info.malformed[:5])
+            more = f" and {len(info.malformed) - 5} more" if len(info.malformed) > 5 else ""
+            res.notes.append(f"{t.qualified}: {len(info.malformed)} malformed line{'s' * (len(info.malformed) > 1)} "
+                             f"in {info.location} quarantined as malformed_line, the other lines read ({shown}{more}; "
+                             f"audit.quarantine has each)")
         missing_required = [c for c in t.required_columns if c.name not in info.columns]
         unknown = sorted(n for n, _ in info.columns.values() if n.strip().lower() not in t.column_names)
         hint = (f" (rename the column that holds it; columns not in the contract: {', '.join(unknown)})"

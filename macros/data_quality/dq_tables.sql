@@ -7,7 +7,8 @@
     - identity: the identity model whose is_merged rows were merged into another golden record, if any;
     - kept: the model holding the kept rows (NULL: the staging rows whose dq_status is 'current');
     - switch: the var that turns an optional table off;
-    - repairs: staging flag column -> repair reason code (counted on current rows);
+    - repairs: staging flag column -> repair reason code (counted on current rows); the contract's domains add one
+      per reason code of a nulled column (customer_scoring/contract.py: a discount outside 0-1, an NPS of 7.5);
     - model_repairs (optional): flag column of an intermediate model -> repair reason code, for repairs only known
       after staging (fx_rate_extrapolated needs the dated rates). The model is the validated one, else the kept one;
       it must carry raw_row_key. A flagged row counts when it is kept (no relational_reason_code). Each entry becomes
@@ -55,16 +56,27 @@
          'switch': 'enable_campaigns', 'repairs': {}},
         {'table': 'feedback.surveys', 'staging': 'stg_feedback__surveys', 'key': 'response_id',
          'contact': 'contact_id', 'validated': 'int_surveys__validated', 'identity': none, 'kept': 'int_surveys',
-         'switch': 'enable_surveys',
-         'repairs': {'is_nps_out_of_range': 'nps_out_of_range', 'is_csat_out_of_range': 'csat_out_of_range',
-                     'is_rating_out_of_range': 'rating_out_of_range'}},
+         'switch': 'enable_surveys', 'repairs': {}},
         {'table': 'enrichment.firmographics', 'staging': 'stg_enrichment__firmographics', 'key': 'domain',
          'contact': none, 'validated': none, 'identity': none, 'kept': none, 'switch': 'enable_enrichment',
          'repairs': {'is_domain_normalised': 'domain_normalised'}},
     ] -%}
     {%- set enabled = [] -%}
+    {%- set contract = raw_contract() -%}
     {%- for t in tables -%}
         {%- if t.switch is none or var(t.switch, true) -%}
+            {#- values outside their contract domain that were set to NULL (staging's out_of_domain_nulled lists
+                their columns), one repair per reason code of a column's own (nps_out_of_range...); the others are
+                counted as unreadable_value_nulled, with every unreadable value -#}
+            {%- set by_code = {} -%}
+            {%- for c in contract[t.table].columns
+                if c.domain is not none and c.on_unreadable == 'null' and c.domain.code != 'unreadable_value_nulled' -%}
+                {%- do by_code.update({c.domain.code: by_code.get(c.domain.code, []) + [
+                    "',' || out_of_domain_nulled || ',' like '%," ~ c.name ~ ",%'"]}) -%}
+            {%- endfor -%}
+            {%- for code, tests in by_code.items() -%}
+                {%- do t.repairs.update({'(' ~ tests | join(' or ') ~ ')': code}) -%}
+            {%- endfor -%}
             {%- set model = t.validated or t.kept -%}
             {%- set kept_only = " and relational_reason_code is null" if t.validated else "" -%}
             {%- for flag, code in t.get('model_repairs', {}).items() -%}

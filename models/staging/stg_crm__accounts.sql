@@ -39,6 +39,9 @@ renamed as (
         -- values that could not be read (raw_source)
         source._unreadable_quarantine,
         source._unreadable_nulled,
+        source._out_of_domain_code,
+        source._out_of_domain_nulled as out_of_domain_nulled,
+        source._malformed_line,
         source._unreadable_detail as unreadable_detail
 
     from source
@@ -52,8 +55,10 @@ flagged as (
     select
         *,
         case
+            when _malformed_line is not null then 'malformed_line'
             when account_id is null then 'missing_id'
             when _unreadable_quarantine is not null then 'unreadable_value'
+            when _out_of_domain_code is not null then _out_of_domain_code
             when created_at >= {{ as_of_cutoff() }} then 'future_date'
         end as dq_reason_code,
         -- repairs, counted in dq_repairs

@@ -42,6 +42,9 @@ renamed as (
         -- values that could not be read (raw_source)
         source._unreadable_quarantine,
         source._unreadable_nulled,
+        source._out_of_domain_code,
+        source._out_of_domain_nulled as out_of_domain_nulled,
+        source._malformed_line,
         source._unreadable_detail as unreadable_detail
 
     from source
@@ -53,9 +56,11 @@ flagged as (
     select
         renamed.*,
         case
+            when renamed._malformed_line is not null then 'malformed_line'
             when renamed.opportunity_id is null then 'missing_id'
             when renamed._unreadable_quarantine = 'amount' then 'non_numeric_amount'
             when renamed._unreadable_quarantine is not null then 'unreadable_value'
+            when renamed._out_of_domain_code is not null then renamed._out_of_domain_code
             when renamed.created_at is null then 'missing_date'
             when renamed.created_at >= {{ as_of_cutoff() }} then 'future_date'
             when currencies.currency_code is null then 'unknown_currency'

@@ -15,10 +15,11 @@ renamed as (
         {{ clean_text('source.response_id') }} as response_id,
         {{ clean_text('source.contact_id') }} as contact_id,
 
-        -- answers as given
-        source.nps as nps_raw,
-        source.csat as csat_raw,
-        cast(source.review_rating as double precision) as review_rating_raw,
+        -- answers: a value outside its scale (contract domain: NPS a whole number 0-10, CSAT 1-5, rating 1-5) is
+        -- NULL here, listed in out_of_domain_nulled and counted as its repair, never rounded
+        source.nps,
+        source.csat,
+        cast(source.review_rating as double precision) as review_rating,
         {{ clean_text('source.comment') }} as comment_text,
 
         -- timestamps
@@ -28,6 +29,9 @@ renamed as (
         -- values that could not be read (raw_source)
         source._unreadable_quarantine,
         source._unreadable_nulled,
+        source._out_of_domain_code,
+        source._out_of_domain_nulled as out_of_domain_nulled,
+        source._malformed_line,
         source._unreadable_detail as unreadable_detail
 
     from source
@@ -39,23 +43,26 @@ flagged as (
     select
         response_id,
         contact_id,
-        case when nps_raw between 0 and 10 then nps_raw end as nps,
-        case when csat_raw between 1 and 5 then csat_raw end as csat,
-        case when review_rating_raw between 1 and 5 then review_rating_raw end as review_rating,
+        nps,
+        csat,
+        review_rating,
         comment_text,
         submitted_at,
         loaded_at,
         unreadable_detail,
+        out_of_domain_nulled,
         case
+            when _malformed_line is not null then 'malformed_line'
             when response_id is null then 'missing_id'
             when _unreadable_quarantine is not null then 'unreadable_value'
+            when _out_of_domain_code is not null then _out_of_domain_code
             when submitted_at is null then 'missing_date'
             when submitted_at >= {{ as_of_cutoff() }} then 'future_date'
         end as dq_reason_code,
         -- repairs, counted in dq_repairs
-        nps_raw is not null and not nps_raw between 0 and 10 as is_nps_out_of_range,
-        csat_raw is not null and not csat_raw between 1 and 5 as is_csat_out_of_range,
-        review_rating_raw is not null and not review_rating_raw between 1 and 5 as is_rating_out_of_range,
+        coalesce(',' || out_of_domain_nulled || ',' like '%,nps,%', false) as is_nps_out_of_range,
+        coalesce(',' || out_of_domain_nulled || ',' like '%,csat,%', false) as is_csat_out_of_range,
+        coalesce(',' || out_of_domain_nulled || ',' like '%,review_rating,%', false) as is_rating_out_of_range,
         _unreadable_nulled is not null as is_value_unreadable
     from renamed
 

@@ -32,6 +32,9 @@ renamed as (
         -- values that could not be read (raw_source)
         source._unreadable_quarantine,
         source._unreadable_nulled,
+        source._out_of_domain_code,
+        source._out_of_domain_nulled as out_of_domain_nulled,
+        source._malformed_line,
         source._unreadable_detail as unreadable_detail
 
     from source
@@ -43,8 +46,10 @@ flagged as (
     select
         renamed.*,
         case
+            when renamed._malformed_line is not null then 'malformed_line'
             when renamed.event_id is null then 'missing_id'
             when renamed._unreadable_quarantine is not null then 'unreadable_value'
+            when renamed._out_of_domain_code is not null then renamed._out_of_domain_code
             when renamed.occurred_at is null then 'missing_date'
             when renamed.occurred_at >= {{ as_of_cutoff() }} then 'future_date'
             when event_types.event_type is null then 'unknown_event_type'

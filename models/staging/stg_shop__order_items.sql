@@ -32,6 +32,9 @@ renamed as (
         -- values that could not be read (raw_source)
         source._unreadable_quarantine,
         source._unreadable_nulled,
+        source._out_of_domain_code,
+        source._out_of_domain_nulled as out_of_domain_nulled,
+        source._malformed_line,
         source._unreadable_detail as unreadable_detail
 
     from source
@@ -43,10 +46,12 @@ flagged as (
     select
         *,
         case
+            when _malformed_line is not null then 'malformed_line'
             when order_id is null or line_number is null then 'missing_id'
             when _unreadable_quarantine = 'unit_price' then 'non_numeric_amount'
             when _unreadable_quarantine = 'quantity' then 'invalid_quantity'
             when _unreadable_quarantine is not null then 'unreadable_value'
+            when _out_of_domain_code is not null then _out_of_domain_code
             when quantity is null or quantity <= 0 then 'invalid_quantity'
             when unit_price is null then 'non_numeric_amount'
             when unit_price < 0 then 'negative_amount'

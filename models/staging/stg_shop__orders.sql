@@ -50,6 +50,9 @@ renamed as (
         -- values that could not be read (raw_source)
         source._unreadable_quarantine,
         source._unreadable_nulled,
+        source._out_of_domain_code,
+        source._out_of_domain_nulled as out_of_domain_nulled,
+        source._malformed_line,
         source._unreadable_detail as unreadable_detail
 
     from source
@@ -61,9 +64,11 @@ flagged as (
     select
         renamed.*,
         case
+            when renamed._malformed_line is not null then 'malformed_line'
             when renamed.order_id is null then 'missing_id'
             when renamed._unreadable_quarantine = 'total_amount' then 'non_numeric_amount'
             when renamed._unreadable_quarantine is not null then 'unreadable_value'
+            when renamed._out_of_domain_code is not null then renamed._out_of_domain_code
             when renamed.ordered_at is null then 'missing_date'
             when renamed.ordered_at >= {{ as_of_cutoff() }} then 'future_date'
             when statuses.order_status is null then 'unknown_status'
