@@ -31,9 +31,18 @@ def manifest(demo_raw) -> dict:
     return json.loads((demo_raw / "_manifest.json").read_text())
 
 
-def run_build(raw: Path, root: Path, as_of: dt.date = END_DATE, **kw) -> runner.BuildResult:
-    settings = runner.BuildSettings(as_of=as_of, raw_path=raw, work_dir=root / "build",
-                                    publish_dir=root / "publish", **kw)
+# Which dbt tests a test build runs. The dbt unit tests do not depend on the data: they run once per engine, in the
+# session's `built` build and in the PostgreSQL build. Data tests run in the session's builds, the PostgreSQL build and
+# the builds on users' own data; a build that only serves a pytest assertion skips them (half of a build's time).
+DBT_TESTS = {"all": [], "data": ["test_type:unit"], "none": ["resource_type:test"]}
+
+
+def run_build(raw: Path, root: Path, as_of: dt.date = END_DATE, dbt_tests: str = "none", exclude=(),
+              **kw) -> runner.BuildResult:
+    """Build (and publish, for a full build) `raw` as of `as_of` under root/build and root/publish.
+    dbt_tests: "all", "data" (no unit tests) or "none" (see DBT_TESTS); `exclude` adds dbt exclusions."""
+    settings = runner.BuildSettings(as_of=as_of, raw_path=raw, work_dir=root / "build", publish_dir=root / "publish",
+                                    exclude=[*DBT_TESTS[dbt_tests], *exclude], **kw)
     return runner.build(settings)
 
 
@@ -41,7 +50,7 @@ def run_build(raw: Path, root: Path, as_of: dt.date = END_DATE, **kw) -> runner.
 def built(demo_raw, tmp_path_factory):
     """The demo data built and published as of END_DATE (dbt data and unit tests included)."""
     root = tmp_path_factory.mktemp("built")
-    res = run_build(demo_raw, root)
+    res = run_build(demo_raw, root, dbt_tests="all")
     assert res.success, res.error
     return res
 
@@ -49,7 +58,8 @@ def built(demo_raw, tmp_path_factory):
 @pytest.fixture(scope="session")
 def holdout_build(demo_raw, tmp_path_factory) -> runner.BuildResult:
     """The same demo data built as of END_DATE - HOLDOUT_DAYS: what the scores said half a year before the end."""
-    res = run_build(demo_raw, tmp_path_factory.mktemp("holdout"), as_of=END_DATE - dt.timedelta(days=HOLDOUT_DAYS))
+    res = run_build(demo_raw, tmp_path_factory.mktemp("holdout"), as_of=END_DATE - dt.timedelta(days=HOLDOUT_DAYS),
+                    dbt_tests="data")
     assert res.success, res.error
     return res
 
@@ -84,6 +94,27 @@ def pub(built):
     con = duckdb.connect(str(built.publication), read_only=True)
     yield con
     con.close()
+
+
+def connect_postgres(autocommit: bool = False):
+    """A psycopg2 connection to the server named by CS_PG_* (or CS_PG_DSN). Skips the calling test when none answers,
+    or fails it when CS_REQUIRE_POSTGRES=1 (scripts/test.sh sets it after starting a throwaway server)."""
+    import os
+
+    from customer_scoring import postgres
+
+    try:
+        conn = postgres.connect(connect_timeout=3)
+    except Exception as exc:  # noqa: BLE001 - any connection failure means no server here
+        where = os.environ.get("CS_PG_DSN") or (
+            f"{os.environ.get('CS_PG_HOST', '127.0.0.1')}:{os.environ.get('CS_PG_PORT', '5432')}")
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if os.environ.get("CS_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL required (CS_REQUIRE_POSTGRES=1) but not reachable at {where}: {reason}")
+        pytest.skip(f"no PostgreSQL server reachable at {where} ({reason}); "
+                    f'start one with: eval "$(scripts/pg_throwaway.sh start)"')
+    conn.autocommit = autocommit
+    return conn
 
 
 def copy_project(dest: Path) -> Path:

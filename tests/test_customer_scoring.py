@@ -150,7 +150,7 @@ def broken_config_build(demo_raw, tmp_path_factory):
     try:
         # Data tests on the seeds (not_null, unique combinations...) would fail first and skip the validation model;
         # leave them out to see the validation's own report, the one that names every offending row.
-        res = run_build(demo_raw, root, select=["+int_scoring__config_errors"], exclude=["resource_type:test"])
+        res = run_build(demo_raw, root, select=["+int_scoring__config_errors"])
     finally:
         mp.undo()
     return root, res

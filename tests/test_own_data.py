@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import connect_postgres
 from customer_scoring import rawcheck, runner
 
 AS_OF = dt.date(1997, 6, 30)
@@ -129,7 +130,8 @@ def own_build(tmp_path_factory):
     env = {**os.environ, "TZ": "Pacific/Auckland"}
     proc = subprocess.run(
         [sys.executable, "-m", "customer_scoring", "build", "--as-of", AS_OF.isoformat(), "--raw", str(raw),
-         "--work-dir", str(root / "build"), "--publish-dir", str(root / "publish"), "--json"],
+         "--work-dir", str(root / "build"), "--publish-dir", str(root / "publish"), "--exclude", "test_type:unit",
+         "--json"],
         capture_output=True, text=True, env=env, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout)
@@ -206,14 +208,7 @@ def _pg_text_tables(conn):
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_the_same_text_tables_give_the_same_scores_on_postgres(own_build, tmp_path):
-    from customer_scoring import postgres
-
-    try:
-        conn = postgres.connect()
-    except Exception as exc:  # noqa: BLE001 - any connection failure means no server here
-        if os.environ.get("CS_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL required (CS_REQUIRE_POSTGRES=1) but not reachable: {exc}")
-        pytest.skip(f"no PostgreSQL server reachable through CS_PG_*: {exc}")
+    conn = connect_postgres()
     try:
         _pg_text_tables(conn)
         found = rawcheck.check(None, "postgres", PG_SCHEMAS)
@@ -221,7 +216,8 @@ def test_the_same_text_tables_give_the_same_scores_on_postgres(own_build, tmp_pa
         assert found.dbt_vars["raw_dialects_detected"]["shop.orders"] == {
             "decimal_mark": ",", "thousands_mark": ".", "date_order": "dmy"}
         res = runner.build(runner.BuildSettings(as_of=AS_OF, target="postgres", work_dir=tmp_path / "build",
-                                                publish_dir=tmp_path / "publish", extra_vars=dict(PG_SCHEMAS)))
+                                                publish_dir=tmp_path / "publish", extra_vars=dict(PG_SCHEMAS),
+                                                exclude=["test_type:unit"]))
         assert res.success, res.error
         cur = conn.cursor()
         sql = ("select contact_id, frequency_orders, monetary_net, recency_days, first_order_at, last_order_at, "

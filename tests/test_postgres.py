@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import os
 import uuid
 
 import pytest
@@ -24,7 +23,8 @@ pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
 from customer_scoring.contract import BY_NAME, TABLES  # noqa: E402
-from customer_scoring.postgres import LoadError, connect, drop_schemas, load_raw, missing_tables  # noqa: E402
+from conftest import connect_postgres  # noqa: E402
+from customer_scoring.postgres import LoadError, drop_schemas, load_raw, missing_tables  # noqa: E402
 
 pytestmark = pytest.mark.postgres
 
@@ -107,18 +107,7 @@ def same(a, b) -> bool:
 
 @pytest.fixture(scope="module")
 def conn():
-    try:
-        c = connect(connect_timeout=3)
-    except psycopg2.OperationalError as e:
-        where = os.environ.get("CS_PG_DSN") or (
-            f"{os.environ.get('CS_PG_HOST', '127.0.0.1')}:{os.environ.get('CS_PG_PORT', '5432')}"
-        )
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        if os.environ.get("CS_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL required (CS_REQUIRE_POSTGRES=1) but not reachable at {where}: {reason}")
-        pytest.skip(f"no PostgreSQL server reachable at {where} ({reason}); "
-                    f'start one with: eval "$(scripts/pg_throwaway.sh start)"')
-    c.autocommit = True
+    c = connect_postgres(autocommit=True)
     yield c
     c.close()
 

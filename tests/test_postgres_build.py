@@ -1,11 +1,9 @@
 """The same dbt project built on PostgreSQL gives the same accounting of every raw row as on DuckDB."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from conftest import END_DATE
+from conftest import END_DATE, connect_postgres
 from customer_scoring import runner
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -13,14 +11,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def pg():
-    from customer_scoring import postgres
-
-    try:
-        conn = postgres.connect()
-    except Exception as exc:  # noqa: BLE001 - any connection failure means no server here
-        if os.environ.get("CS_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL required (CS_REQUIRE_POSTGRES=1) but not reachable: {exc}")
-        pytest.skip(f"no PostgreSQL server reachable through CS_PG_*: {exc}")
+    conn = connect_postgres()
     yield conn
     conn.close()
 

@@ -124,7 +124,7 @@ def test_staging_model_dropping_a_row_fails_the_build(demo_raw, tmp_path, monkey
     model.write_text(sql.rstrip() + "\nwhere raw_row_key <> (select min(raw_row_key) from classified)\n")
     monkeypatch.setenv("CS_PROJECT_DIR", str(project))
     # Unit tests would catch this edit too (and skip the model); leave them out to see the reconciliation test act.
-    res = run_build(demo_raw, tmp_path, select=["+stg_shop__orders"], exclude=["test_type:unit"])
+    res = run_build(demo_raw, tmp_path, select=["+stg_shop__orders"], dbt_tests="data")
     assert not res.success
     assert any("row_count_matches_source_stg_shop__orders" in f and ": fail:" in f for f in res.failures), res.failures
     assert not (tmp_path / "publish" / "customer_scoring.duckdb").exists()
@@ -132,7 +132,8 @@ def test_staging_model_dropping_a_row_fails_the_build(demo_raw, tmp_path, monkey
 
 def test_cli_exit_codes(demo_raw, tmp_path):
     ok = cli.main(["build", "--as-of", str(END_DATE), "--raw", str(demo_raw), "--work-dir", str(tmp_path / "b"),
-                   "--publish-dir", str(tmp_path / "p"), "--select", "+stg_crm__accounts"])
+                   "--publish-dir", str(tmp_path / "p"), "--select", "+stg_crm__accounts", "--exclude",
+                   "resource_type:test"])
     assert ok == 0
     assert cli.main(["build", "--as-of", "30/06/2026", "--raw", str(demo_raw)]) == 2
     assert cli.main(["build", "--as-of", str(END_DATE), "--raw", str(tmp_path / "missing"),
@@ -160,7 +161,7 @@ def test_optional_tables_switched_off_keep_the_build_green(tmp_path):
     generate_demo_data(raw, contacts=300, seed=3, end_date=END_DATE, include_optional=False)
     switches = ["enable_opportunities", "enable_consents", "enable_erasure_requests", "enable_campaigns",
                 "enable_surveys", "enable_enrichment"]
-    res = run_build(raw, tmp_path, extra_vars={s: False for s in switches})
+    res = run_build(raw, tmp_path, extra_vars={s: False for s in switches}, dbt_tests="data")
     assert res.success, res.error
     con = duckdb.connect(str(res.publication), read_only=True)
     try:
@@ -182,7 +183,7 @@ def test_raw_csv_files_build_like_parquet(tmp_path):
     sql = "select source_table, raw_rows, kept_rows, quarantined_rows, merged_rows from audit.dq_reconciliation"
     counts = []
     for fmt in ("parquet", "csv"):
-        res = run_build(raw, tmp_path / fmt, extra_vars={"raw_format": fmt}, exclude=["test_type:unit"])
+        res = run_build(raw, tmp_path / fmt, extra_vars={"raw_format": fmt})
         assert res.success, res.error
         con = duckdb.connect(str(res.publication), read_only=True)
         counts.append(sorted(con.execute(sql).fetchall()))
@@ -239,7 +240,7 @@ def test_demo_build_is_fresh_as_of_its_end_date_and_has_no_warnings(built):
 def test_cli_prints_a_summary_and_writes_the_json_result_to_a_file(small_raw, tmp_path):
     out = run_cli("build", "--as-of", str(END_DATE), "--raw", str(small_raw), "--work-dir", str(tmp_path / "b"),
                   "--publish-dir", str(tmp_path / "p"), "--select", "+stg_crm__accounts", "--exclude",
-                  "test_type:unit")
+                  "resource_type:test")
     assert out.returncode == 0, out.stderr
     result = json.loads((tmp_path / "b" / "logs" / "last_run.json").read_text())
     assert result["success"] and result["as_of_date"] == str(END_DATE)
@@ -247,8 +248,9 @@ def test_cli_prints_a_summary_and_writes_the_json_result_to_a_file(small_raw, tm
     with pytest.raises(json.JSONDecodeError):
         json.loads(out.stdout)
     # +stg_crm__accounts builds no public table: nothing to publish, and the summary says so.
-    assert out.stdout.splitlines()[0] == f"build {result['run_id']} as of {END_DATE}: ok, publish: skipped: no " \
-                                         f"table in schemas marts, audit of {tmp_path / 'b' / 'customer_scoring.duckdb'}"
+    assert out.stdout.splitlines()[0] == f"build {result['run_id']} as of {END_DATE}: ok, publish: skipped: this " \
+                                         f"selection rebuilt none of the {len(result['public_relations'])} public " \
+                                         "relations; the previous publication, if any, stays"
     assert out.stdout.splitlines()[-1] == f"  result: {tmp_path / 'b' / 'logs' / 'last_run.json'}; " \
                                           f"dbt log: {tmp_path / 'b' / 'logs' / 'dbt.log'}"
     assert "Running with dbt" not in out.stdout + out.stderr, "dbt's own console lines stay in its log file"
@@ -273,7 +275,7 @@ def test_cli_failure_speaks_once_and_json_goes_to_stdout_only_when_asked(small_r
         model.write_text(model.read_text().rstrip() + "\nwhere no_such_column_in_orders = 1\n")
     out = run_cli("build", "--as-of", str(END_DATE), "--raw", str(raw), "--work-dir", str(tmp_path / "b"),
                   "--publish-dir", str(tmp_path / "p"), "--select", "+stg_shop__orders", "--exclude",
-                  "test_type:unit", "--vars", '{"raw_format": "parquet"}', "--json", project=project)
+                  "resource_type:test", "--vars", '{"raw_format": "parquet"}', "--json", project=project)
     assert out.returncode == 1, out.stderr
     printed = json.loads(out.stdout)
     assert printed == json.loads((tmp_path / "b" / "logs" / "last_run.json").read_text())
@@ -299,8 +301,7 @@ def test_freshness_of_csv_raw_files_is_judged_against_the_as_of_date(small_raw, 
     without --fail-on-stale, a failed build (exit 1, nothing published, the table named) with it."""
     csv = {"raw_format": "csv"}
     later = END_DATE + dt.timedelta(days=10)
-    same_day = run_build(small_raw, tmp_path / "same_day", select=["+dq_freshness"], exclude=["test_type:unit"],
-                         extra_vars=csv)
+    same_day = run_build(small_raw, tmp_path / "same_day", select=["+dq_freshness"], extra_vars=csv)
     assert same_day.success, same_day.error
     assert same_day.freshness["shop.orders"]["status"] == "fresh"
     assert same_day.freshness["shop.orders"]["days_since_load"] == 0
@@ -308,8 +309,7 @@ def test_freshness_of_csv_raw_files_is_judged_against_the_as_of_date(small_raw, 
     for table in ("crm.contacts", "marketing.events", "shop.order_items"):  # also loaded up to END_DATE
         assert same_day.freshness[table]["status"] == "fresh", same_day.freshness
 
-    ten_days = run_build(small_raw, tmp_path / "ten_days", as_of=later, select=["+dq_freshness"],
-                         exclude=["test_type:unit"], extra_vars=csv)
+    ten_days = run_build(small_raw, tmp_path / "ten_days", as_of=later, select=["+dq_freshness"], extra_vars=csv)
     assert ten_days.success, ten_days.error
     orders = ten_days.freshness["shop.orders"]
     assert (orders["status"], orders["days_since_load"], orders["error_after_days"]) == ("stale", 10, 7)
@@ -320,7 +320,7 @@ def test_freshness_of_csv_raw_files_is_judged_against_the_as_of_date(small_raw, 
 
     work = tmp_path / "fail"
     code = cli.main(["build", "--as-of", str(later), "--raw", str(small_raw), "--work-dir", str(work / "b"),
-                     "--publish-dir", str(work / "p"), "--select", "+dq_freshness", "--exclude", "test_type:unit",
+                     "--publish-dir", str(work / "p"), "--select", "+dq_freshness", "--exclude", "resource_type:test",
                      "--vars", json.dumps(csv), "--fail-on-stale"])
     assert code == 1
     result = json.loads((work / "b" / "logs" / "last_run.json").read_text())
@@ -345,7 +345,7 @@ def test_rows_loaded_after_the_as_of_date_warn(small_raw, tmp_path):
         tbl = tbl.set_column(i, tbl.schema.field(i), pa.array([extracted] * tbl.num_rows, tbl.schema.field(i).type))
         pq.write_table(tbl, path)
         counts[name.replace("/", ".")] = tbl.num_rows
-    res = run_build(raw, tmp_path, exclude=["test_type:unit"])
+    res = run_build(raw, tmp_path)
     assert res.success, res.error
     con = duckdb.connect(str(res.publication), read_only=True)
     try:

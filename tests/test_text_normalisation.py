@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import uuid
 from pathlib import Path
 
 import duckdb
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[1]
+from conftest import PROJECT, connect_postgres
+
 
 WHITE_SPACE = [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F,
                0x205F, 0x3000]
@@ -184,15 +184,7 @@ def postgres_available() -> bool:
 
 @pytest.fixture(scope="module")
 def pg():
-    from customer_scoring import postgres
-
-    try:
-        conn = postgres.connect(connect_timeout=3)
-    except Exception as exc:  # noqa: BLE001 - any connection failure means no server here
-        if os.environ.get("CS_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL required (CS_REQUIRE_POSTGRES=1) but not reachable: {exc}")
-        pytest.skip(f"no PostgreSQL server reachable through CS_PG_*: {exc}")
-    conn.autocommit = True
+    conn = connect_postgres(autocommit=True)
     yield conn
     conn.close()
 
@@ -280,7 +272,7 @@ def build_golden_contacts(tmp: Path, target: str, extra_vars: dict) -> None:
     """dbt build of the golden contacts and what they depend on (seeds, staging, identity), nothing else."""
     from dbt.cli.main import dbtRunner
 
-    args = ["build", "--select", "+int_contacts", "--exclude-resource-type", "unit_test",
+    args = ["build", "--select", "+int_contacts", "--exclude", "resource_type:test",
             "--indirect-selection", "cautious", "--vars", json.dumps({"as_of_date": AS_OF, **extra_vars}),
             "--target", target, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
             "--target-path", str(tmp / f"target_{target}"), "--log-path", str(tmp / "logs"), "--quiet"]
