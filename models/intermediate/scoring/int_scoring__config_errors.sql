@@ -396,7 +396,7 @@ rule_items as (
         rule_fields.field,
         case
             when rule_fields.operator in ('in', 'not_in')
-                then {{ dbt.split_part('rule_fields.rule_value', "'|'", 'positions.n') }}
+                then split_part(rule_fields.rule_value, '|', positions.n)
             else rule_fields.rule_value
         end as item
     from rule_fields
