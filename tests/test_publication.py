@@ -31,7 +31,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import END_DATE, PROJECT
+from conftest import END_DATE, PROJECT, connect_postgres
 from customer_scoring import cli, publish, runner
 
 EARLIER = END_DATE - dt.timedelta(days=30)
@@ -83,7 +83,7 @@ def emptied(demo_raw, built, tmp_path_factory):
     good_sha = sha256(pub / STABLE)
     work = root / "build"
     code = cli.main(["build", "--as-of", str(END_DATE), "--raw", str(raw), "--work-dir", str(work),
-                     "--publish-dir", str(pub), "--exclude", "test_type:unit"])
+                     "--publish-dir", str(pub), "--exclude", "resource_type:test"])
     result = json.loads((work / "logs" / "last_run.json").read_text())
     prepared = root / "prepared"  # the work folder as the build left it, for the publish-only tests to copy
     shutil.copytree(work, prepared, ignore=shutil.ignore_patterns("target", "*.lock"))
@@ -113,7 +113,7 @@ def test_a_refresh_that_empties_the_marts_is_refused_then_published_only_when_ac
     assert emptied.code == runner.EXIT_REFUSED == 4
     result = emptied.result
     assert (result["success"], result["refused"], result["exit_code"]) == (False, True, 4)
-    assert result["error"].startswith(f"publish: publication refused: marts.account_scores ")
+    assert result["error"].startswith("publish: publication refused: marts.customer_profile_scores ")
     assert f"marts.customer_scores {customers:,} rows -> 0 rows (-100%)" in result["error"]
     assert "more than the allowed 50% (--max-row-loss 0.5); the previous publication stays" in result["error"]
     assert [s["name"] for s in result["steps"]][-2:] == ["checks", "publish"]
@@ -380,15 +380,10 @@ RELS = [("marts", "customer_scores"), ("audit", "dq_reconciliation")]
 
 @pytest.fixture(scope="module")
 def pg_connect():
+    """Connections to a database of its own on the CS_PG_* server (skips without one, as conftest says)."""
     from customer_scoring import postgres
 
-    try:
-        admin = postgres.connect()
-    except Exception as exc:  # noqa: BLE001 - any connection failure means no server here
-        if os.environ.get("CS_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL required (CS_REQUIRE_POSTGRES=1) but not reachable: {exc}")
-        pytest.skip(f"no PostgreSQL server reachable through CS_PG_*: {exc}")
-    admin.autocommit = True
+    admin = connect_postgres(autocommit=True)
     with admin.cursor() as cur:
         cur.execute(f"drop database if exists {PG_DB} with (force)")
         cur.execute(f"create database {PG_DB}")
@@ -420,6 +415,7 @@ def read(conn) -> tuple:
         return (*scores, cur.fetchone()[0])
 
 
+@pytest.mark.postgres
 def test_postgres_readers_see_one_publication_whole_and_never_block_it(pg_connect):
     main, reader, idle, fresh = pg_connect(), pg_connect(), pg_connect(), pg_connect()
     try:
@@ -447,6 +443,7 @@ def test_postgres_readers_see_one_publication_whole_and_never_block_it(pg_connec
             conn.close()
 
 
+@pytest.mark.postgres
 def test_postgres_swap_waits_for_an_idle_reader_under_a_lock_timeout_and_names_it(pg_connect):
     main, idle = pg_connect(), pg_connect()
     try:
