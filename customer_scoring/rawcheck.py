@@ -103,6 +103,9 @@ def _duckdb_tables(raw: Path, user_vars: dict) -> list[TableInfo]:
                 try:
                     if info.fmt == "csv":
                         info.delimiter, info.header = _csv_header(con, info, encoding, declared)
+                        if not info.header:
+                            raise RawCheckError(f"{t.qualified}: {info.location} has no header line: a CSV raw file "
+                                                f"starts with the names of its columns (docs/INPUT_CONTRACT.md)")
                         names = [(n, "VARCHAR") for n in info.header]
                         info.duplicates = _duplicates(info.header)
                         if not info.duplicates:
@@ -143,7 +146,8 @@ def _csv_header(con, info: TableInfo, encoding: str | None, declared: dict) -> t
             if line.count(cand) > line.count(delim):
                 delim = cand
     quote = declared.get("quote", '"')
-    fields = next(csv.reader([line], delimiter=delim, quotechar=quote, skipinitialspace=True), []) if line else []
+    fields = next(csv.reader([line], delimiter=delim, quotechar=quote, skipinitialspace=True), []) \
+        if line.strip() else []
     return delim, [f.strip() or f"column{i}" for i, f in enumerate(fields, start=1)]
 
 

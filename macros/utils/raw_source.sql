@@ -492,7 +492,11 @@
                     {%- endfor -%}
                     {%- set delimiter = most.delimiter -%}
                 {%- endif -%}
-                {%- set header = raw_csv_fields(line, delimiter, dialect.quote) -%}
+                {%- set header = raw_csv_fields(line, delimiter, dialect.quote) if line | trim else [] -%}
+                {%- if not header -%}
+                    {{ exceptions.raise_compiler_error(file ~ " has no header line: a CSV raw file starts with the "
+                        ~ "names of its columns (docs/INPUT_CONTRACT.md).") }}
+                {%- endif -%}
                 {%- do raw_unique_column_names(header, file) -%}
                 {%- set columns = [] -%}
                 {%- for name in header -%}

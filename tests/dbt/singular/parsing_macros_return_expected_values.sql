@@ -2,7 +2,8 @@
 -- suite, so both read text the same way): each case feeds a literal to a macro under a dialect and compares the
 -- result, as text, with the expected value (NULL = no value). Returns every case that differs, with the macro, the
 -- input, the dialect, the expected and the actual value. The parsing macros must never raise: a number too large for
--- the target type or an impossible date is NULL, not a conversion error that stops the build.
+-- the target type or an impossible date is NULL, not a conversion error that stops the build. The last cases read typed
+-- columns (raw_typed_value): a float id is '123', not '123.0'; a number or an integer is a boolean only as 1 or 0.
 {% set dot = {'decimal_mark': '.', 'thousands_mark': '', 'date_order': 'ymd', 'timezone': 'UTC'} -%}
 {%- set us = {'decimal_mark': '.', 'thousands_mark': ',', 'date_order': 'mdy', 'timezone': 'UTC'} -%}
 {%- set eu = {'decimal_mark': ',', 'thousands_mark': '.', 'date_order': 'dmy', 'timezone': 'Europe/Paris'} -%}
@@ -77,6 +78,19 @@
     ('parse_date', "'28/06/1997'", eu, '1997-06-28'),
     ('parse_date', "'1997-06-28'", dot, '1997-06-28'),
     ('parse_date', "'31/06/1997'", eu, none),
+    ('raw_typed_value number text', "cast(123.0 as double precision)", dot, '123'),
+    ('raw_typed_value number text', "cast(12.5 as double precision)", dot, '12.5'),
+    ('raw_typed_value number integer', "cast(2.0 as double precision)", dot, '2'),
+    ('raw_typed_value number integer', "cast(2.5 as double precision)", dot, none),
+    ('raw_typed_value number decimal', "cast(2.5 as double precision)", dot, '2.5000'),
+    ('raw_typed_value number boolean', "cast(1.0 as double precision)", dot, 'true'),
+    ('raw_typed_value number boolean', "cast(0 as decimal(3, 1))", dot, 'false'),
+    ('raw_typed_value number boolean', "cast(2.0 as double precision)", dot, none),
+    ('raw_typed_value integer boolean', "cast(1 as integer)", dot, 'true'),
+    ('raw_typed_value integer boolean', "cast(7 as integer)", dot, none),
+    ('raw_typed_value date timestamp', "cast('2026-02-01' as date)", dot, '2026-02-01 00:00:00'),
+    ('raw_typed_value timestamptz date', "cast('2026-03-01 01:30:00+02:00' as timestamp with time zone)", dot,
+     '2026-02-28'),
 ] -%}
 
 with
@@ -84,8 +98,10 @@ with
 cases as (
 
     {% for macro_name, input_sql, dialect, expected in cases %}
-        {%- set macro = context[macro_name] -%}
-        {%- if dialect is none and macro_name.startswith('safe_') -%}
+        {%- set macro = context[macro_name.split(' ')[0]] -%}
+        {%- if macro_name.startswith('raw_typed_value') -%}
+            {%- set call = macro(input_sql, macro_name.split(' ')[1], macro_name.split(' ')[2], dialect) -%}
+        {%- elif dialect is none and macro_name.startswith('safe_') -%}
             {%- set call = macro(input_sql) -%}
         {%- elif dialect is none -%}
             {%- set call = macro(raw_text(input_sql)) -%}
@@ -98,7 +114,7 @@ cases as (
             '{{ (dialect | string) | replace("'", "''") }}' as dialect,
             {% if expected is none %}cast(null as {{ dbt.type_string() }}){% else %}'{{ expected }}'{% endif %}
                 as expected_value,
-            {% if macro_name == 'parse_boolean' -%}
+            {% if macro_name == 'parse_boolean' or macro_name.endswith(' boolean') -%}
                 case when {{ call }} then 'true' when not {{ call }} then 'false' end
             {%- else -%}
                 cast({{ call }} as {{ dbt.type_string() }})
