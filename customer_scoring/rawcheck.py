@@ -44,7 +44,8 @@ log = logging.getLogger("customer_scoring")
 SAMPLE_ROWS = 20_000
 DEFAULT_MAX_LINE_SIZE = 2_000_000  # bytes: DuckDB's default; a longer CSV line is quarantined (dialect max_line_size)
 MALFORMED_TEXT = {"MISSING COLUMNS": "too few fields", "TOO MANY COLUMNS": "too many fields",
-                  "UNQUOTED VALUE": "a quoted field is not closed", "LINE SIZE OVER MAXIMUM": "longer than max_line_size",
+                  "UNQUOTED VALUE": "a quoted field is not closed",
+                  "LINE SIZE OVER MAXIMUM": "longer than max_line_size",
                   "INVALID ENCODING": "not in the file's encoding", "INVALID UNICODE": "not in the file's encoding"}
 FILE_SUFFIXES = (("parquet", ".parquet"), ("csv", ".csv"), ("csv", ".csv.gz"), ("csv", ".tsv"))
 DATE_PREFIX = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
