@@ -96,6 +96,14 @@ def pub(built):
     con.close()
 
 
+def tiers_by_threshold(con: duckdb.DuckDBPyConnection, profile: str, catalog: str = "") -> list[str]:
+    """The tier names of a profile, best first: tiers are ordered by min_score (seeds/scoring/tier_thresholds.csv as
+    loaded by the build), never by name. `catalog`: an attached build's name ("past"), or "" for the connection's."""
+    prefix = f"{catalog}." if catalog else ""
+    return [r[0] for r in con.execute(f"select tier from {prefix}config.tier_thresholds where profile = ? "
+                                      "order by min_score desc", [profile]).fetchall()]
+
+
 def connect_postgres(autocommit: bool = False):
     """A psycopg2 connection to the server named by CS_PG_* (or CS_PG_DSN). Skips the calling test when none answers,
     or fails it when CS_REQUIRE_POSTGRES=1 (scripts/test.sh sets it after starting a throwaway server)."""

@@ -15,7 +15,7 @@ import math
 import duckdb
 import pytest
 
-from conftest import END_DATE, HOLDOUT_DAYS, LATER_BUYERS, attach_builds, run_build, work_db
+from conftest import END_DATE, HOLDOUT_DAYS, LATER_BUYERS, attach_builds, run_build, tiers_by_threshold, work_db
 from customer_scoring.generate import generate_demo_data
 
 BACKTEST_CONTACTS = 10_000
@@ -26,8 +26,6 @@ MIN_CELL_LEADS = 100
 # One-sided 5% normal quantile: a cell pair is inverted only when the worse cell converts more by more than this many
 # standard errors (a difference that sampling alone would give less than once in 20).
 Z_INVERSION = 1.645
-TIERS = ("A", "B", "C", "D")
-GRADES = ("A", "B", "C", "D")
 LEVELS = (4, 3, 2, 1)
 
 
@@ -111,7 +109,7 @@ def test_every_lead_is_followed(backtest):
 
 def test_lead_tiers_rank_leads_by_later_conversion(backtest):
     by_tier = rates(backtest, "tier")
-    compared, problem = strictly_falling(by_tier, TIERS)
+    compared, problem = strictly_falling(by_tier, tiers_by_threshold(backtest, "lead", "past_work"))
     assert len(compared) >= 3, f"too few tiers with {MIN_GROUP_LEADS}+ leads ({shown(by_tier)})"
     assert not problem, f"conversion must fall from tier to tier: {shown(by_tier)}"
     # and the top tier converts several times as often as the bottom one: the score is worth acting on
@@ -120,7 +118,8 @@ def test_lead_tiers_rank_leads_by_later_conversion(backtest):
 
 
 def test_fit_grades_and_engagement_levels_each_rank_leads(backtest):
-    for key, order in (("fit_grade", GRADES), ("engagement_level", LEVELS)):
+    grades = tiers_by_threshold(backtest, "lead_fit", "past_work")  # best first, by min_score
+    for key, order in (("fit_grade", grades), ("engagement_level", LEVELS)):
         groups = rates(backtest, key)
         compared, problem = strictly_falling(groups, order)
         assert len(compared) >= 3, f"{key}: too few groups with {MIN_GROUP_LEADS}+ leads ({shown(groups)})"
@@ -142,7 +141,8 @@ def test_matrix_is_monotone_in_both_axes(backtest):
     cells = rates(backtest, "fit_grade", "engagement_level")
     big = {k: v for k, v in cells.items() if v[0] >= MIN_CELL_LEADS}
     assert len(big) >= 6, f"too few cells with {MIN_CELL_LEADS}+ leads: {shown(cells)}"
-    lines = [[(g, lv) for lv in LEVELS] for g in GRADES] + [[(g, lv) for g in GRADES] for lv in LEVELS]
+    grades = tiers_by_threshold(backtest, "lead_fit", "past_work")  # best first, by min_score
+    lines = [[(g, lv) for lv in LEVELS] for g in grades] + [[(g, lv) for g in grades] for lv in LEVELS]
     pairs = 0
     for line in lines:
         kept = [k for k in line if k in big]
@@ -155,8 +155,8 @@ def test_matrix_is_monotone_in_both_axes(backtest):
             )
     assert pairs >= 5, f"only {pairs} comparable pairs: {shown(cells)}"
     rate = {k: c / n for k, (n, c) in big.items()}
-    best = max(big, key=lambda k: (GRADES.index(k[0]) * -1, k[1]))  # best fit grade, then most engaged
-    worst = min(big, key=lambda k: (GRADES.index(k[0]) * -1, k[1]))
+    best = max(big, key=lambda k: (grades.index(k[0]) * -1, k[1]))  # best fit grade, then most engaged
+    worst = min(big, key=lambda k: (grades.index(k[0]) * -1, k[1]))
     assert rate[best] > rate[worst], shown(cells)
 
 

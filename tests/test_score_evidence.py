@@ -10,12 +10,11 @@ A profile that ranks buyers worse than one of its own criteria alone adds noise 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 import pandas as pd
 import pytest
 
-from conftest import END_DATE, HOLDOUT_DAYS, LATER_BUYERS, attach_builds, run_build, work_db
+from conftest import END_DATE, HOLDOUT_DAYS, LATER_BUYERS, attach_builds, run_build, tiers_by_threshold, work_db
 from customer_scoring.generate import generate_demo_data
 
 PROFILES = ("acquire", "develop", "retain")
@@ -66,16 +65,17 @@ def evidence(request, tmp_path_factory):
         criteria = con.execute(
             "select profile, entity_id, criterion, normalized_value, is_missing "
             "from past.intermediate.int_customer__score_contributions").df()
+        order = {p: tiers_by_threshold(con, p, "past") for p in PROFILES}
     finally:
         con.close()
     scores["bought"] = scores["entity_id"].isin(buyers)
     criteria["bought"] = criteria["entity_id"].isin(buyers)
-    return scores, criteria
+    return scores, criteria, order
 
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_profile_ranks_later_buyers_at_least_as_well_as_its_best_criterion(evidence, profile):
-    scores, criteria = evidence
+    scores, criteria, _ = evidence
     s = scores[scores["profile"] == profile]
     profile_auc = auc(s["score"], s["bought"])
     single = {}
@@ -91,13 +91,13 @@ def test_profile_ranks_later_buyers_at_least_as_well_as_its_best_criterion(evide
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_profile_tiers_convert_in_order(evidence, profile):
-    scores, _ = evidence
+    scores, _, order = evidence
     s = scores[scores["profile"] == profile]
-    rates = defaultdict(tuple)
-    for tier, t in s.groupby("tier"):
-        rates[tier] = (len(t), float(t["bought"].mean()))
-    compared = [t for t in sorted(rates) if rates[t][0] >= MIN_TIER_CUSTOMERS]
-    shown = ", ".join(f"{t} {n} customers {r:.2f}" for t, (n, r) in sorted(rates.items()))
+    rates = {tier: (len(t), float(t["bought"].mean())) for tier, t in s.groupby("tier")}
+    assert set(rates) <= set(order[profile]), f"{profile}: tiers {sorted(rates)} not all in tier_thresholds"
+    best_first = [t for t in order[profile] if t in rates]  # by min_score, never by name
+    compared = [t for t in best_first if rates[t][0] >= MIN_TIER_CUSTOMERS]
+    shown = ", ".join(f"{t} {rates[t][0]} customers {rates[t][1]:.2f}" for t in best_first)
     assert len(compared) >= 2, f"{profile}: too few tiers with {MIN_TIER_CUSTOMERS}+ customers ({shown})"
     chain = [rates[t][1] for t in compared]
     assert all(a > b for a, b in zip(chain, chain[1:])), f"{profile}: tiers out of order: {shown}"
