@@ -440,26 +440,36 @@ def _expected_alive_hyp2f1(p: BGNBDParams, t, x, T) -> np.ndarray:
     """
     c = p.a + p.b + x - 1
     z = t / (p.alpha + T + t)
-    f = special.hyp2f1(p.a + p.b - 1 - p.r, p.a - 1, c, z)
-    return c / (p.a - 1) * (1.0 - np.exp((p.a - 1) * np.log1p(-z)) * f)
+    with np.errstate(all="ignore"):  # a non-finite value is caught by the caller's guard
+        f = special.hyp2f1(p.a + p.b - 1 - p.r, p.a - 1, c, z)
+        return c / (p.a - 1) * (1.0 - np.exp((p.a - 1) * np.log1p(-z)) * f)
 
 
-def _expected_alive_quadrature(p: BGNBDParams, t, x, T, nodes: int = 64) -> np.ndarray:
-    """The same expectation by Gauss-Jacobi quadrature over p ~ Beta(a, b+x) of (1 - (1 + p u)^-(r+x)) / p,
-    u = t/(alpha+T) (the lambda expectation is exact). Needs no hypergeometric function and no a != 1."""
-    t = np.broadcast_to(t, x.shape)
-    u = t / (p.alpha + T)
-    out = np.empty(x.shape)
-    for xv in np.unique(x):
-        rows = x == xv
-        y, wq = special.roots_jacobi(nodes, p.b + xv - 1, p.a - 1)
-        pp = (1 + y) / 2  # weight (1-y)^(b+x-1) (1+y)^(a-1) is p^(a-1) (1-p)^(b+x-1) up to a constant
-        wq = wq / wq.sum()
-        k = p.r + xv
-        ur = u[rows][:, None]
-        g = -np.expm1(-k * np.log1p(pp[None, :] * ur)) / pp[None, :]
-        out[rows] = g @ wq
-    return out
+def _expected_alive_integral(p: BGNBDParams, t: float, x: float, T: float) -> float:
+    """The same expectation for one customer by adaptive quadrature over p ~ Beta(a, b+x) of
+    (1 - (1 + p u)^-(r+x)) / p, u = t/(alpha+T) (the expectation over lambda is exact); a negative exponent of the
+    Beta density (an endpoint singularity) is integrated by quad's algebraic weight on its half of [0, 1]. Slow: the
+    fallback where the closed form is undefined, not finite or out of its bounds."""
+    from scipy import integrate
+
+    u, k, a1, b1 = t / (p.alpha + T), p.r + x, p.a - 1, p.b + x - 1
+    lb = special.betaln(p.a, p.b + x)
+    wl, wr = min(a1, 0.0), min(b1, 0.0)
+
+    def g(q: float) -> float:
+        return float(-np.expm1(-k * np.log1p(q * u)) / q) if q > 0 else k * u
+
+    def density(q: float, ea: float, eb: float) -> float:
+        if (q <= 0 and ea > 0) or (q >= 1 and eb > 0):
+            return 0.0
+        la = ea * np.log(q) if ea != 0 else 0.0
+        lbq = eb * np.log1p(-q) if eb != 0 else 0.0
+        return float(np.exp(la + lbq - lb))
+
+    opts = dict(epsabs=0.0, epsrel=1e-10, limit=200)
+    left = integrate.quad(lambda q: g(q) * density(q, a1 - wl, b1), 0.0, 0.5, weight="alg", wvar=(wl, 0.0), **opts)
+    right = integrate.quad(lambda q: g(q) * density(q, a1, b1 - wr), 0.5, 1.0, weight="alg", wvar=(0.0, wr), **opts)
+    return left[0] + right[0]
 
 
 def _expected_alive(p: BGNBDParams, t, x, T) -> np.ndarray:
@@ -472,18 +482,27 @@ def _expected_alive(p: BGNBDParams, t, x, T) -> np.ndarray:
     return out
 
 
+_A_NEAR_ONE = 1e-4
+
+
 def _expected_alive_distinct(p: BGNBDParams, ts, xs, Ts) -> np.ndarray:
-    # Guard: the closed form divides by a - 1 and needs a real, finite 2F1 (c = a+b+x-1 > 0); elsewhere, and where
-    # the result is not finite or outside [0, (r+x) t/(alpha+T)] (the bound E[lambda] t given alive), use quadrature.
-    if abs(p.a - 1) > 1e-4:
+    # The closed form divides by a - 1: within _A_NEAR_ONE of 1 it is interpolated between a = 1 -+ _A_NEAR_ONE
+    # (E is smooth in a). scipy's hyp2f1 is accurate here also for a negative c (x = 0 with a + b < 1). Against
+    # mpmath on a grid of 19,152 cases (r 0.05-3, a 0.1-8, b 0.2-50, alpha 0.5-500 days, x 0-5000, T 0-3000,
+    # t 1-3650) the worst relative error was 3.6e-6, at a = 0.99995 on a value of 1.6e-5 purchases. A non-finite
+    # value, c a non-positive integer or a value outside [0, (r+x) t/(alpha+T)] (E[lambda] t given alive bounds it)
+    # falls back to adaptive quadrature.
+    if abs(p.a - 1) >= _A_NEAR_ONE:
         val = _expected_alive_hyp2f1(p, ts, xs, Ts)
-        bad = ~np.isfinite(val) | (p.a + p.b + xs - 1 <= 0)
-        bad |= (val < -1e-12) | (val > (p.r + xs) * ts / (p.alpha + Ts) * (1 + 1e-9) + 1e-12)
     else:
-        val = np.empty(xs.shape)
-        bad = np.ones(xs.shape, dtype=bool)
-    if bad.any():
-        val[bad] = _expected_alive_quadrature(p, ts[bad], xs[bad], Ts[bad])
+        lo = _expected_alive_hyp2f1(BGNBDParams(p.r, p.alpha, 1 - _A_NEAR_ONE, p.b), ts, xs, Ts)
+        hi = _expected_alive_hyp2f1(BGNBDParams(p.r, p.alpha, 1 + _A_NEAR_ONE, p.b), ts, xs, Ts)
+        val = lo + (hi - lo) * (p.a - (1 - _A_NEAR_ONE)) / (2 * _A_NEAR_ONE)
+    c = p.a + p.b + xs - 1
+    bad = ~np.isfinite(val) | ((c <= 0) & (np.abs(c - np.round(c)) < 1e-9))
+    bad |= (val < -1e-12) | (val > (p.r + xs) * ts / (p.alpha + Ts) * (1 + 1e-9) + 1e-12)
+    for i in np.flatnonzero(bad):
+        val[i] = _expected_alive_integral(p, float(ts[i]), float(xs[i]), float(Ts[i]))
     return np.maximum(val, 0.0)
 
 

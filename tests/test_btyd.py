@@ -79,7 +79,9 @@ def alive_by_integration(p: btyd.BGNBDParams, x: float, t_x: float, T: float) ->
     """P(alive) = L(alive branch) / L, each branch's expectation over lambda ~ Gamma and p ~ Beta by quadrature."""
     if x == 0:
         return 1.0
-    e_lam = lambda tt: _quad(lambda lam: lam**x * np.exp(-lam * tt) * gamma_pdf(lam, p.r, p.alpha), 0, np.inf)  # noqa: E731
+    def e_lam(tt: float) -> float:
+        return _quad(lambda lam: lam**x * np.exp(-lam * tt) * gamma_pdf(lam, p.r, p.alpha), 0, np.inf)
+
     alive = _quad(lambda q: (1 - q) ** x * beta_pdf(q, p.a, p.b), 0, 1) * e_lam(T)
     dead = _quad(lambda q: q * (1 - q) ** (x - 1) * beta_pdf(q, p.a, p.b), 0, 1) * e_lam(t_x)
     return alive / (alive + dead)
@@ -88,9 +90,17 @@ def alive_by_integration(p: btyd.BGNBDParams, x: float, t_x: float, T: float) ->
 def expected_alive_by_integration(p: btyd.BGNBDParams, t: float, x: float, T: float) -> float:
     """E[Y(t) | alive at T, x] = E over p ~ Beta(a, b+x) of (1 - (1 + p t/(alpha+T))^-(r+x)) / p (the expectation
     of (1 - e^(-lambda p t)) / p over lambda ~ Gamma(r+x, alpha+T) is exact)."""
-    u, k = t / (p.alpha + T), p.r + x
-    return _quad(lambda q: -np.expm1(-k * np.log1p(q * u)) / q * beta_pdf(q, p.a, p.b + x), 0, 1,
-                 points=[min(0.5, 1 / (1 + u))])
+    u, k, a1, b1 = t / (p.alpha + T), p.r + x, p.a - 1, p.b + x - 1
+    lb = special.betaln(p.a, p.b + x)
+    g = lambda q: -np.expm1(-k * np.log1p(q * u)) / q if q > 0 else k * u  # noqa: E731
+    # A negative exponent of the Beta density (an endpoint singularity) goes into quad's algebraic weight on its half.
+    left_w, right_w = min(a1, 0.0), min(b1, 0.0)
+    left = lambda q: g(q) * np.exp((a1 - left_w) * np.log(q) + b1 * np.log1p(-q) - lb) if q > 0 else (  # noqa: E731
+        g(q) * np.exp(b1 * np.log1p(-q) - lb) if a1 == left_w else 0.0)
+    right = lambda q: g(q) * np.exp(a1 * np.log(q) + (b1 - right_w) * np.log1p(-q) - lb) if q < 1 else (  # noqa: E731
+        g(q) * np.exp(-lb) if b1 == right_w else 0.0)
+    return (_quad(left, 0, 0.5, weight="alg", wvar=(left_w, 0.0))
+            + _quad(right, 0.5, 1, weight="alg", wvar=(0.0, right_w)))
 
 
 def expected_by_integration(p: btyd.BGNBDParams, t: float, x: float, t_x: float, T: float) -> float:
@@ -161,6 +171,7 @@ def test_gamma_gamma_published_parameters_conditional_spend():
     btyd.BGNBDParams(r=0.05, alpha=500.0, a=8.0, b=50.0),
     btyd.BGNBDParams(r=0.5, alpha=50.0, a=1.00003, b=1.0),  # a near 1: the closed form divides by a - 1
     btyd.BGNBDParams(r=0.5, alpha=50.0, a=1.0, b=1.0),
+    btyd.BGNBDParams(r=0.5, alpha=50.0, a=0.25, b=0.75),  # x = 0: c = a + b - 1 = 0, 2F1 undefined: quadrature
 ])
 def test_expected_purchases_against_integral(params):
     cases = [(0, 0, 0, 3650), (0, 0, 300, 30), (1, 10, 300, 365), (5, 200, 300, 90), (50, 700, 720, 365),
