@@ -95,6 +95,7 @@ def main(a) -> int:
     wall, peak, proc = timed_child([
         sys.executable, "-m", "customer_scoring", "build", "--as-of", END_DATE.isoformat(), "--raw", str(raw),
         "--work-dir", str(work), "--publish-dir", str(data / "publish"), "--threads", str(a.threads),
+        "--accept-row-loss",  # a scratch publication: a rerun at a smaller scale is not a lost refresh
     ])
     if proc.returncode:
         print(proc.stderr[-5000:], file=sys.stderr)

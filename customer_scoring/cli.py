@@ -204,14 +204,17 @@ def summarize(publication: Path) -> str:
         tables = {name for name in json.loads(meta[2])}
         if "marts.customer_profile_scores" in tables:
             lines += ["", "Customers per profile and tier (marts.customer_profile_scores):"]
-            for r in con.execute("select profile, tier, count(*), round(avg(score), 1) from marts.customer_profile_scores "
-                                 "group by 1, 2 order by 1, 2").fetchall():
-                lines.append(f"  {r[0]:<12} {r[1] or '-':<3} {r[2]:>8,} customers, average score {r[3]}")
+            # Tiers in their order (best first, by score: tier names are free, D32).
+            for r in con.execute("select profile, tier, count(*), round(avg(score), 1) "
+                                 "from marts.customer_profile_scores "
+                                 "group by 1, 2 order by 1, min(score) desc").fetchall():
+                lines.append(f"  {r[0]:<12} {r[1] or '-':<8} {r[2]:>8,} customers, average score {r[3]}")
         if "marts.lead_scores" in tables:
             lines += ["", "Leads per tier (marts.lead_scores):"]
             for r in con.execute("select tier, count(*), sum(case when is_mql then 1 else 0 end), "
-                                 "round(avg(lead_score), 1) from marts.lead_scores group by 1 order by 1").fetchall():
-                lines.append(f"  {r[0] or '-':<3} {r[1]:>8,} leads, {r[2]:,} MQL, average score {r[3]}")
+                                 "round(avg(lead_score), 1) from marts.lead_scores group by 1 "
+                                 "order by min(lead_score) desc").fetchall():
+                lines.append(f"  {r[0] or '-':<8} {r[1]:>8,} leads, {r[2]:,} MQL, average score {r[3]}")
         lines += ["", f"Open it read-only from any tool: duckdb -readonly {publication}"]
         return "\n".join(lines)
     finally:

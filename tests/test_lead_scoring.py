@@ -40,8 +40,10 @@ def backtest(tmp_path_factory) -> duckdb.DuckDBPyConnection:
     assert past.success, past.error
     now = run_build(raw, root / "now", select=["+int_orders", "+int_opportunities"])
     assert now.success, now.error
-    con = attach_builds(past.publication, root / "now" / "build" / "customer_scoring.duckdb")  # now: unpublished
-    con.execute(f"attach '{root / 'past' / 'build' / 'customer_scoring.duckdb'}' as past_work (read_only)")
+    # Partial builds publish nothing: both are read from their work databases.
+    past_db = root / "past" / "build" / "customer_scoring.duckdb"
+    con = attach_builds(past_db, root / "now" / "build" / "customer_scoring.duckdb")
+    con.execute(f"attach '{past_db}' as past_work (read_only)")
     # Leads are followed to their golden contact of the END_DATE build (a later record may merge into them).
     con.execute("""
         create table leads as

@@ -18,10 +18,17 @@ rejected as (
             'staging' as detected_in,
             raw_row_key,
             cast({{ t.key }} as {{ dbt.type_string() }}) as record_id,
-            {{ contact_column }} as contact_id,
+            {{ contact_column }},
             dq_reason_code as reason_code,
             case
-                when dq_reason_code in ('unreadable_value', 'non_numeric_amount', 'invalid_quantity')
+                when
+                    dq_reason_code in (
+                        'unreadable_value',
+                        'non_numeric_amount',
+                        'invalid_quantity',
+                        'negative_amount',
+                        'malformed_line'
+                    )
                     then unreadable_detail
             end as reason_detail,
             loaded_at
@@ -34,7 +41,7 @@ rejected as (
                 'relational' as detected_in,
                 raw_row_key,
                 cast({{ t.key }} as {{ dbt.type_string() }}) as record_id,
-                {{ contact_column }} as contact_id,
+                {{ contact_column }},
                 relational_reason_code as reason_code,
                 cast(null as {{ dbt.type_string() }}) as reason_detail,
                 loaded_at
