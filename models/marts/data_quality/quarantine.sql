@@ -18,7 +18,7 @@ rejected as (
             'staging' as detected_in,
             raw_row_key,
             cast({{ t.key }} as {{ dbt.type_string() }}) as record_id,
-            {{ contact_column }},
+            {{ contact_column }} as contact_id,
             dq_reason_code as reason_code,
             case
                 when
@@ -41,7 +41,7 @@ rejected as (
                 'relational' as detected_in,
                 raw_row_key,
                 cast({{ t.key }} as {{ dbt.type_string() }}) as record_id,
-                {{ contact_column }},
+                {{ contact_column }} as contact_id,
                 relational_reason_code as reason_code,
                 cast(null as {{ dbt.type_string() }}) as reason_detail,
                 loaded_at
