@@ -341,3 +341,49 @@ def test_reproducibility_check_covers_the_customer_marts(pub, built):
 
     tables = dump_tables(built.publication)
     assert {"marts.customer_scores", "marts.customer_profile_scores", "marts.customer_score_factors"} <= set(tables)
+
+
+# --- engagement seeds: a fraction is named, never rounded at load (decisions D34) ----------------------------------
+
+def test_fractions_in_the_engagement_seeds_are_named_not_rounded(tmp_path, monkeypatch):
+    from dbt.cli.main import dbtRunner
+
+    from customer_scoring.runner import _release_duckdb
+
+    project = copy_project(tmp_path / "project")
+    folder = project / "seeds" / "engagement"
+
+    def edit(name, key, column, value):
+        with open(folder / f"{name}.csv", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        row_of(rows, **key)[column] = value
+        with open(folder / f"{name}.csv", "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+
+    edit("event_scoring", {"event_type": "page_view"}, "half_life_days", "14.5")
+    edit("event_scoring", {"event_type": "email_open"}, "window_days", "0.5")
+    edit("engagement_settings", {"setting": "inactivity_days"}, "value", "90.5")
+    edit("engagement_levels", {"engagement_level": "3"}, "engagement_level", "2.5")
+    db = tmp_path / "seeds.duckdb"
+    monkeypatch.setenv("CS_DUCKDB_PATH", str(db))
+    monkeypatch.setenv("CS_TARGET", "duckdb")
+    res = dbtRunner().invoke([
+        "build", "--select", "event_scoring", "engagement_settings", "engagement_levels", "event_types",
+        "engagement_seeds_are_valid", "--store-failures", "--project-dir", str(project), "--profiles-dir",
+        str(project), "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"), "--quiet"])
+    _release_duckdb()
+    assert not res.success
+    with duckdb.connect(str(db), read_only=True) as con:
+        (schema,) = con.execute("select table_schema from information_schema.tables "
+                                "where table_name = 'engagement_seeds_are_valid'").fetchone()
+        problems = con.execute(f"select seed_name, row_key, problem from {schema}.engagement_seeds_are_valid "
+                               "order by 1, 2, 3").fetchall()
+    whole = "half_life_days, cap_per_day and window_days must be whole numbers"
+    assert problems == [
+        ("engagement_levels", "2.5", "levels must be whole numbers 1, 2, 3 ... in order"),
+        ("engagement_settings", "inactivity_days", "must be a whole number of days"),
+        ("event_scoring", "email_open", whole),
+        ("event_scoring", "page_view", whole),
+    ]

@@ -366,7 +366,8 @@ rule_text_values as (
         'mql_rules' as config_table,
         cast(null as {{ string }}) as profile,
         'matrix_cell' as field,
-        ranked_tiers.tier || cast(engagement_levels.engagement_level as {{ string }}) as allowed_value,
+        ranked_tiers.tier || cast(cast(engagement_levels.engagement_level as {{ dbt.type_int() }}) as {{ string }})
+            as allowed_value,
         ranked_tiers.tier_position * 100 - engagement_levels.engagement_level as value_order
     from ranked_tiers
     cross join engagement_levels

@@ -1,5 +1,6 @@
 -- Validates the engagement seeds (event_scoring, engagement_settings, engagement_levels) against each other and
--- against event_types. Returns one row per problem: the seed, the offending row and what is wrong.
+-- against event_types. Returns one row per problem: the seed, the offending row and what is wrong. Whole-number
+-- columns load as decimals (seeds/engagement/_engagement_seeds.yml), so a fraction is named here, not rounded.
 with
 
 event_scoring as (
@@ -85,6 +86,17 @@ problems as (
     union all
     select
         'event_scoring' as seed_name,
+        event_type as row_key,
+        'half_life_days, cap_per_day and window_days must be whole numbers' as problem
+    from event_scoring
+    where
+        half_life_days <> floor(half_life_days)
+        or cap_per_day <> floor(cap_per_day)
+        or window_days <> floor(window_days)
+
+    union all
+    select
+        'event_scoring' as seed_name,
         event_types.event_type as row_key,
         'event type of event_types has no scoring row' as problem
     from event_types
@@ -148,6 +160,14 @@ problems as (
     select
         'engagement_settings' as seed_name,
         setting as row_key,
+        'must be a whole number of days' as problem
+    from engagement_settings
+    where setting in ('inactivity_days', 'high_intent_window_days') and value <> floor(value)
+
+    union all
+    select
+        'engagement_settings' as seed_name,
+        setting as row_key,
         'must be <= 0 (a penalty)' as problem
     from engagement_settings
     where setting = 'inactivity_points' and not coalesce(value <= 0, false)
@@ -155,7 +175,7 @@ problems as (
     union all
     select
         'engagement_levels' as seed_name,
-        cast(engagement_level as {{ dbt.type_string() }}) as row_key,
+        rtrim(rtrim(cast(engagement_level as {{ dbt.type_string() }}), '0'), '.') as row_key,
         'the lowest level must start at min_score 0' as problem
     from ordered_levels
     where level_position = 1 and not coalesce(min_score = 0, false)
@@ -163,15 +183,15 @@ problems as (
     union all
     select
         'engagement_levels' as seed_name,
-        cast(engagement_level as {{ dbt.type_string() }}) as row_key,
-        'levels must be numbered 1, 2, 3 ... in order' as problem
+        rtrim(rtrim(cast(engagement_level as {{ dbt.type_string() }}), '0'), '.') as row_key,
+        'levels must be whole numbers 1, 2, 3 ... in order' as problem
     from ordered_levels
     where engagement_level <> level_position
 
     union all
     select
         'engagement_levels' as seed_name,
-        cast(engagement_level as {{ dbt.type_string() }}) as row_key,
+        rtrim(rtrim(cast(engagement_level as {{ dbt.type_string() }}), '0'), '.') as row_key,
         'min_score must rise with the level' as problem
     from ordered_levels
     where previous_min_score is not null and not coalesce(min_score > previous_min_score, false)
