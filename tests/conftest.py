@@ -34,7 +34,7 @@ def manifest(demo_raw) -> dict:
 # Which dbt tests a test build runs. The dbt unit tests do not depend on the data: they run once per engine, in the
 # session's `built` build and in the PostgreSQL build. Data tests run in the session's builds, the PostgreSQL build and
 # the builds on users' own data; a build that only serves a pytest assertion skips them (half of a build's time).
-DBT_TESTS = {"all": [], "data": ["test_type:unit"], "none": ["resource_type:test"]}
+DBT_TESTS = {"all": [], "data": ["test_type:unit"], "none": ["resource_type:test", "test_type:unit"]}
 
 
 def run_build(raw: Path, root: Path, as_of: dt.date = END_DATE, dbt_tests: str = "none", exclude=(),

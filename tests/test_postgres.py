@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import math
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -252,3 +253,18 @@ def test_bad_files_fail_clearly_and_roll_back(tmp_path, conn, prefix):
 
     with pytest.raises(ValueError, match="unknown raw table"):
         load_raw(tmp_path, schema_prefix=prefix, tables=["shop.nope"], conn=conn)
+
+
+def test_every_relation_name_fits_a_postgres_identifier():
+    """PostgreSQL cuts identifiers at 63 bytes and dbt refuses longer relation names: a unit test named longer than
+    that builds on DuckDB and errors on PostgreSQL. Every model, seed, snapshot and unit test name fits."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    names = {p.stem for folder in ("models", "seeds") for p in (root / folder).rglob("*")
+             if p.suffix in (".sql", ".csv")}
+    for path in (root / "models").rglob("*.yml"):
+        doc = yaml.safe_load(path.read_text()) or {}
+        names |= {t["name"] for t in doc.get("unit_tests") or []}
+    too_long = sorted(n for n in names if len(n.encode()) > 63)
+    assert too_long == [], too_long

@@ -75,7 +75,7 @@ def emptied(demo_raw, built, tmp_path_factory):
     good_sha = sha256(pub / STABLE)
     work = root / "build"
     code = cli.main(["build", "--as-of", str(END_DATE), "--raw", str(raw), "--work-dir", str(work),
-                     "--publish-dir", str(pub), "--exclude", "resource_type:test"])
+                     "--publish-dir", str(pub), "--exclude", "resource_type:test", "test_type:unit"])
     result = json.loads((work / "logs" / "last_run.json").read_text())
     prepared = root / "prepared"  # the work folder as the build left it, for the publish-only tests to copy
     shutil.copytree(work, prepared, ignore=shutil.ignore_patterns("target", "*.lock"))

@@ -133,7 +133,7 @@ def test_staging_model_dropping_a_row_fails_the_build(demo_raw, tmp_path, monkey
 def test_cli_exit_codes(demo_raw, tmp_path):
     ok = cli.main(["build", "--as-of", str(END_DATE), "--raw", str(demo_raw), "--work-dir", str(tmp_path / "b"),
                    "--publish-dir", str(tmp_path / "p"), "--select", "+stg_crm__accounts", "--exclude",
-                   "resource_type:test"])
+                   "resource_type:test", "test_type:unit"])
     assert ok == 0
     assert cli.main(["build", "--as-of", "30/06/2026", "--raw", str(demo_raw)]) == 2
     assert cli.main(["build", "--as-of", str(END_DATE), "--raw", str(tmp_path / "missing"),
@@ -240,7 +240,7 @@ def test_demo_build_is_fresh_as_of_its_end_date_and_has_no_warnings(built):
 def test_cli_prints_a_summary_and_writes_the_json_result_to_a_file(small_raw, tmp_path):
     out = run_cli("build", "--as-of", str(END_DATE), "--raw", str(small_raw), "--work-dir", str(tmp_path / "b"),
                   "--publish-dir", str(tmp_path / "p"), "--select", "+stg_crm__accounts", "--exclude",
-                  "resource_type:test")
+                  "resource_type:test", "test_type:unit")
     assert out.returncode == 0, out.stderr
     result = json.loads((tmp_path / "b" / "logs" / "last_run.json").read_text())
     assert result["success"] and result["as_of_date"] == str(END_DATE)
@@ -275,7 +275,8 @@ def test_cli_failure_speaks_once_and_json_goes_to_stdout_only_when_asked(small_r
         model.write_text(model.read_text().rstrip() + "\nwhere no_such_column_in_orders = 1\n")
     out = run_cli("build", "--as-of", str(END_DATE), "--raw", str(raw), "--work-dir", str(tmp_path / "b"),
                   "--publish-dir", str(tmp_path / "p"), "--select", "+stg_shop__orders", "--exclude",
-                  "resource_type:test", "--vars", '{"raw_format": "parquet"}', "--json", project=project)
+                  "resource_type:test", "test_type:unit", "--vars", '{"raw_format": "parquet"}', "--json",
+                  project=project)
     assert out.returncode == 1, out.stderr
     printed = json.loads(out.stdout)
     assert printed == json.loads((tmp_path / "b" / "logs" / "last_run.json").read_text())
@@ -320,7 +321,8 @@ def test_freshness_of_csv_raw_files_is_judged_against_the_as_of_date(small_raw, 
 
     work = tmp_path / "fail"
     code = cli.main(["build", "--as-of", str(later), "--raw", str(small_raw), "--work-dir", str(work / "b"),
-                     "--publish-dir", str(work / "p"), "--select", "+dq_freshness", "--exclude", "resource_type:test",
+                     "--publish-dir", str(work / "p"), "--select", "+dq_freshness", "--exclude",
+                     "resource_type:test", "test_type:unit",
                      "--vars", json.dumps(csv), "--fail-on-stale"])
     assert code == 1
     result = json.loads((work / "b" / "logs" / "last_run.json").read_text())

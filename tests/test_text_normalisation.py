@@ -272,7 +272,7 @@ def build_golden_contacts(tmp: Path, target: str, extra_vars: dict) -> None:
     """dbt build of the golden contacts and what they depend on (seeds, staging, identity), nothing else."""
     from dbt.cli.main import dbtRunner
 
-    args = ["build", "--select", "+int_contacts", "--exclude", "resource_type:test",
+    args = ["build", "--select", "+int_contacts", "--exclude", "resource_type:test", "test_type:unit",
             "--indirect-selection", "cautious", "--vars", json.dumps({"as_of_date": AS_OF, **extra_vars}),
             "--target", target, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
             "--target-path", str(tmp / f"target_{target}"), "--log-path", str(tmp / "logs"), "--quiet"]

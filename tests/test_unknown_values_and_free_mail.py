@@ -52,7 +52,7 @@ def leads(tmp_path_factory) -> dict[str, dict]:
         (raw / folder).mkdir(parents=True, exist_ok=True)
         (raw / folder / f"{name}.csv").write_text(text, encoding="utf-8")
     settings = runner.BuildSettings(as_of=AS_OF, raw_path=raw, work_dir=root / "build", publish_dir=root / "publish",
-                                    select=["+lead_scores"], exclude=["resource_type:test"])
+                                    select=["+lead_scores"], exclude=["resource_type:test", "test_type:unit"])
     res = runner.build(settings)
     assert res.success, res.error
     con = duckdb.connect(str(Path(root / "build" / "customer_scoring.duckdb")), read_only=True)
