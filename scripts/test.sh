@@ -22,7 +22,7 @@ fi
 
 echo "== pytest" >&2
 set +e
-python -m pytest -q -p no:cacheprovider "$@"
+python -m pytest -q -p no:cacheprovider --durations=25 "$@"
 rc=$?
 set -e
 echo "test suite finished in $(( $(date +%s) - start )) s (exit $rc)" >&2
