@@ -24,7 +24,7 @@ renamed as (
         -- numerics (in the order's currency)
         source.quantity,
         cast(source.unit_price as decimal(18, 4)) as unit_price,
-        coalesce(cast(source.discount as decimal(9, 4)), 0) as discount_rate,
+        cast(coalesce(source.discount, 0) as decimal(9, 4)) as discount_rate,
 
         -- timestamps
         source._loaded_at as loaded_at,
