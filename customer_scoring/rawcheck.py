@@ -60,7 +60,10 @@ class TableInfo:
     header: list[str] = field(default_factory=list)  # CSV: the header line's names
     delimiter: str = ","  # CSV: the delimiter found
     duplicates: dict[str, list[int]] = field(default_factory=dict)  # a name given twice -> its positions
+    unread: list[str] = field(default_factory=list)  # other files of the table that the chosen one hides
     malformed: list[tuple[int, str]] = field(default_factory=list)  # CSV: (line, fault) quarantined as malformed_line
+    # CSV: (line, following lines) of a quote opened and never closed: every later line was read into that one field
+    swallowed: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -94,8 +97,10 @@ def _duckdb_tables(raw: Path, user_vars: dict) -> list[TableInfo]:
                     continue
                 path = raw / t.schema / f"{ident}{suffix}"
                 if path.is_file():
-                    info.location, info.fmt = str(path), fmt
-                    break
+                    if info.location:
+                        info.unread.append(str(path))
+                    else:
+                        info.location, info.fmt = str(path), fmt
             if info.location:
                 declared = _declared(user_vars, t)
                 encoding = declared.get("encoding")
@@ -110,7 +115,7 @@ def _duckdb_tables(raw: Path, user_vars: dict) -> list[TableInfo]:
                         names = [(n, "VARCHAR") for n in info.header]
                         info.duplicates = _duplicates(info.header)
                         if not info.duplicates:
-                            info.malformed = _malformed_lines(con, info, encoding, declared)
+                            info.malformed, info.swallowed = _malformed_lines(con, info, encoding, declared)
                     else:
                         reader = _reader(info, encoding, declared)
                         names = [(r[0], r[1]) for r in con.execute(f"describe select * from {reader}").fetchall()]
@@ -180,12 +185,22 @@ def _parquet_top_level(con, path: str) -> list[str]:
     return top
 
 
-def _malformed_lines(con, info: TableInfo, encoding: str | None, declared: dict) -> list[tuple[int, str]]:
-    """(line number, DuckDB's error type) of each line staging quarantines as malformed_line."""
+def _malformed_lines(con, info: TableInfo, encoding: str | None,
+                     declared: dict) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
+    """(line number, DuckDB's error type) of each line staging quarantines as malformed_line; and (line number, count
+    of the non-empty lines after it) of each quote opened on a line and never closed, which reads every later line of
+    the file into that field."""
     con.execute("drop table if exists temp.main.cs_rejects; drop table if exists temp.main.cs_rejects_scans")
     con.execute(f"select count(*) from {_reader(info, encoding, declared, rejects='cs_rejects')}").fetchall()
-    return con.execute("select line, arg_min(error_type, coalesce(column_idx, 0)) from temp.main.cs_rejects "
-                       "group by line order by line").fetchall()
+    malformed = con.execute("select line, arg_min(error_type, coalesce(column_idx, 0)) from temp.main.cs_rejects "
+                            "group by line order by line").fetchall()
+    swallowed = []
+    for line, text in con.execute("select distinct line, csv_line from temp.main.cs_rejects "
+                                  "where error_type = 'UNQUOTED VALUE' order by line").fetchall():
+        following = sum(1 for part in (text or "").replace("\r\n", "\n").split("\n")[1:] if part.strip())
+        if following:
+            swallowed.append((int(line), following))
+    return malformed, swallowed
 
 
 def _reader(info: TableInfo, encoding: str | None, declared: dict, rejects: str = "cs_rows_rejects") -> str:
@@ -280,6 +295,17 @@ def check(raw_path: Path | None, target: str = "duckdb", user_vars: dict | None 
                                   f"{', '.join(map(str, pos))}, names compared without case and surrounding spaces): "
                                   f"only one can be read; remove or rename the others")
             continue
+        if info.unread:
+            # A user editing the CSV next to a Parquet file of the same table would otherwise change nothing.
+            res.notes.append(f"{t.qualified}: read {info.location}; not read: {', '.join(info.unread)} (one file per "
+                             f"table: .parquet, then .csv, .csv.gz, .tsv; var raw_format csv reads the CSV)")
+        for line, following in info.swallowed:
+            # Which of the later lines are rows cannot be known once a quote runs to the end of the file: reading on
+            # would quarantine them all as one line (rows lost while the table reconciles), so the build stops.
+            res.errors.append(f"{t.qualified}: line {line} of {info.location} opens a quoted field that is never "
+                              f"closed, so the {following} line{'s' * (following > 1)} after it would be read as "
+                              f"part of that field and lost; close the quote on line {line} (or double a quote that "
+                              f"is part of the text: \"\")")
         if info.malformed:
             shown = ", ".join(f"line {n} {MALFORMED_TEXT.get(e, e.lower())}" for n, e in info.malformed[:5])
             more = f" and {len(info.malformed) - 5} more" if len(info.malformed) > 5 else ""

@@ -135,6 +135,39 @@ def test_the_preflight_check_names_the_malformed_lines_and_reads_the_rest(tmp_pa
     assert declared.as_dict()["malformed_lines"] == {"shop.orders": 3}
 
 
+def test_a_file_hidden_by_another_of_the_same_table_is_named(tmp_path):
+    """orders.parquet next to orders.csv: the Parquet file is read; editing the CSV would change nothing, so the
+    pre-flight says which file was read and which was not."""
+    raw = minimal_raw(tmp_path)
+    csv_path = raw / "shop" / "orders.csv"
+    parquet_path = raw / "shop" / "orders.parquet"
+    duckdb.connect().execute(f"copy (select * from read_csv('{csv_path}', all_varchar = true)) to '{parquet_path}'")
+    notes = rawcheck.check(raw, "duckdb", {}).notes
+    assert (f"shop.orders: read {parquet_path}; not read: {csv_path} (one file per table: .parquet, then .csv, "
+            f".csv.gz, .tsv; var raw_format csv reads the CSV)") in notes
+    assert not [n for n in rawcheck.check(raw, "duckdb", {"raw_format": "csv"}).notes if "not read" in n]
+
+
+def test_a_quote_never_closed_stops_the_build_naming_the_line_and_the_lines_it_would_swallow(tmp_path):
+    """A quote opened on line 7 and never closed reads every later line into one field: quarantined as one malformed
+    line, the four good orders after it would be lost while the table still reconciles. The build stops instead."""
+    raw = minimal_raw(tmp_path)
+    path = write(raw / "shop" / "orders.csv", (
+        "order_id,contact_id,ordered_at,total_amount\n"
+        "O1,C1,2026-05-01,10.00\nO2,C1,2026-05-02,11.00\nO3,C2,2026-05-03,12.00\nO4,C2,2026-05-04,13.00\n"
+        "O9,C1\n"                                   # line 6: too few fields, quarantined
+        'O10,"C2,2026-05-01,10.00\n'                # line 7: a quote never closed
+        "O5,C5,2026-05-05,120.00\nO6,C6,2026-05-06,20.00\nO7,C1,2026-06-01,30.00\nO8,C2,2026-06-20,40.00\n"))
+    found = rawcheck.check(raw, "duckdb", {})
+    assert found.errors == [
+        f"shop.orders: line 7 of {path} opens a quoted field that is never closed, so the 4 lines after it would be "
+        f"read as part of that field and lost; close the quote on line 7 (or double a quote that is part of the "
+        f'text: "")']
+    res = runner.build(runner.BuildSettings(as_of=AS_OF, raw_path=raw, work_dir=tmp_path / "build",
+                                            publish_dir=tmp_path / "publish"))
+    assert not res.success and res.steps[-1].name == "preflight" and "line 7" in res.error
+
+
 # --- one build: malformed lines, domains and typed Parquet on DuckDB ------------------------------------------------
 
 def typed_parquet(raw: Path) -> None:
