@@ -331,8 +331,7 @@ def publish_duckdb(work_db: Path, publish_dir: Path, run_id: str, as_of: dt.date
             _fsync_dir(versions)
             stray = _move_stray_wal(publish_dir, run_id)
             if stray:
-                log.warning("%s", stray)
-                warnings.append(stray)
+                warnings.append(stray)  # the caller logs the publication's warnings, once
             link_tmp.unlink(missing_ok=True)
             os.symlink(f"{VERSIONS_DIR}/{version.name}", link_tmp)
             os.replace(link_tmp, stable)  # the publication: atomic, a regular file of the old layout included

@@ -192,8 +192,9 @@ def _exclusive_lock(path: Path, wait: float | None = None):
                 waited = time.monotonic() - started
                 if wait is None or (wait >= 0 and waited >= wait):
                     after = f" after waiting {waited:.0f}s" if wait is not None else ""
-                    raise LockHeld(f"another build (pid {holder}) holds {path}{after}; wait for it to finish, or pass "
-                                   f"--wait to queue behind it") from exc
+                    advice = ("wait for it to finish, or pass --wait to queue behind it" if wait is None else
+                              "wait for it to finish, or pass a longer --wait (no value: as long as it takes)")
+                    raise LockHeld(f"another build (pid {holder}) holds {path}{after}; {advice}") from exc
                 if not said:
                     log.info("waiting for the build holding %s (pid %s)%s", path, holder,
                              f", at most {wait:g}s" if wait >= 0 else "")
