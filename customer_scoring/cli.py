@@ -215,7 +215,8 @@ def summarize(publication: Path) -> str:
                                  "round(avg(lead_score), 1) from marts.lead_scores group by 1 "
                                  "order by min(lead_score) desc").fetchall():
                 lines.append(f"  {r[0] or '-':<8} {r[1]:>8,} leads, {r[2]:,} MQL, average score {r[3]}")
-        lines += ["", f"Open it read-only from any tool: duckdb -readonly {publication}"]
+        lines += ["", f"Open it read-only from any tool: duckdb -readonly {publication} (DuckDB's own CLI), or in "
+                      f"Python duckdb.connect('{publication}', read_only=True)"]
         return "\n".join(lines)
     finally:
         con.close()
@@ -280,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
 
     d = sub.add_parser("demo", help="generate demo data, build, summarise")
     _add_build_args(d)
-    d.add_argument("--contacts", type=int, default=5000)
+    d.add_argument("--contacts", type=int, default=5000, help="generated contacts (default 5000)")
     d.add_argument("--seed", type=int, default=42)
     d.set_defaults(func=cmd_demo)
 
