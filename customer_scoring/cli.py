@@ -85,6 +85,13 @@ def _add_publish_args(p: argparse.ArgumentParser) -> None:
                    help="PostgreSQL publication: longest wait for a lock held by a reader, per try (default 10)")
     p.add_argument("--pg-lock-tries", type=int, default=3, metavar="N",
                    help="PostgreSQL publication: tries before giving up with the sessions in the way named (default 3)")
+    p.add_argument("--refit", default="auto", choices=["auto", "always", "never"],
+                   help="predictive models: auto (default) refits a target when its saved model is missing or older "
+                        "than the cut-off spacing, always refits, never scores with the saved models (README "
+                        "'Predictive scores')")
+    p.add_argument("--model-dir", help="where fitted models are saved and read (default <work dir>/models)")
+    p.add_argument("--predict", action=argparse.BooleanOptionalAction, default=True,
+                   help="run the predict step between the dbt steps (default); --no-predict leaves predictions null")
 
 
 def _publish_settings(a) -> dict:
@@ -102,7 +109,8 @@ def _settings(a) -> runner.BuildSettings:
     return runner.BuildSettings(
         as_of=runner.parse_date(a.as_of), target=a.target, select=a.select, exclude=a.exclude, raw_path=Path(a.raw),
         work_dir=Path(a.work_dir), publish_dir=Path(a.publish_dir), publish_parquet=a.parquet,
-        threads=a.threads, fail_on_stale=a.fail_on_stale, extra_vars=extra, **_publish_settings(a),
+        threads=a.threads, fail_on_stale=a.fail_on_stale, extra_vars=extra, refit=a.refit,
+        model_dir=Path(a.model_dir) if a.model_dir else None, predict=a.predict, **_publish_settings(a),
     )
 
 

@@ -25,6 +25,9 @@ from pathlib import Path
 log = logging.getLogger("customer_scoring")
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
+# dbt selector of what reads the predict step's output: built after it.
+PREDICTION_READERS = "source:predict+"
+REFIT_RULES = ("auto", "always", "never")
 PUBLICATION_FILE = "customer_scoring.duckdb"
 
 # Exit codes of `customer-scoring build` and `publish` (README "Exit codes"); an interruption exits 128 + the signal
@@ -105,6 +108,12 @@ class BuildSettings:
     pg_lock_tries: int = 3
     # The work folder's lock: None fails at once when another build holds it; seconds to wait (negative: forever).
     wait: float | None = None
+    # Predictive scoring: the predict step between the two dbt steps (False: one dbt step, predictions null), the
+    # refit rule (always, auto, never: score with the saved models) and where fitted models are kept
+    # (default <work dir>/models).
+    predict: bool = True
+    refit: str = "auto"
+    model_dir: Path | None = None
 
     @property
     def work_db(self) -> Path:
@@ -425,23 +434,31 @@ def build(settings: BuildSettings) -> BuildResult:
             raise BuildError("the configuration (seeds) is not valid:\n  " + "\n  ".join(fails[:10]))
         return f"{len(getattr(res.result, 'results', None) or [])} nodes"
 
-    def dbt_build():
+    def dbt_build(stage: str = "all"):
+        # stage "all": the whole project in one invocation (a partial build, or predictions off). With predictions,
+        # "features" builds everything that does not read the predict step's relations (source predict: staging,
+        # facts, training examples) and "scores" builds what does (criteria, scoring, marts, model_* marts), with the
+        # predict step in between.
         args = ["build", "--exclude", "resource_type:seed", "int_scoring__config_errors"]
+        if stage == "features":
+            args.append(PREDICTION_READERS)
         if settings.select:
             # Partial builds run only the tests whose every parent is built, not those that would read a missing
             # relation.
             args += ["--select", *settings.select, "--indirect-selection", "cautious"]
+        elif stage == "scores":
+            args += ["--select", PREDICTION_READERS]
         if settings.exclude:
             args[2:2] = settings.exclude
-        progress = _Progress("dbt build")
+        progress = _Progress("dbt build" if stage == "all" else f"dbt build ({stage})")
         res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"), callbacks=[progress])
         results = getattr(res.result, "results", None) or []
         # Relations this run built: the checks read only these (never a table left over from an earlier build).
-        parsed["built"] = {
+        parsed.setdefault("built", {}).update({
             r.node.name: (r.node.schema, r.node.alias or r.node.name)
             for r in results
             if getattr(r, "node", None) is not None and r.node.resource_type == "model" and _status(r) == "success"
-        }
+        })
         if not res.success:
             fails = _failures(res)
             result.failures = fails
@@ -451,6 +468,9 @@ def build(settings: BuildSettings) -> BuildResult:
             more = f"\n  ... and {len(fails) - 10} more (see failures in the JSON result)" if len(fails) > 10 else ""
             raise BuildError(f"dbt build failed on {len(fails)} node(s):\n  {shown}{more}")
         return f"{len(results)} nodes"
+
+    def predict_step():
+        return _predict(settings, result, project, parsed.get("manifest"), parsed.get("built", {}))
 
     def checks():
         return _checks(settings, result, parsed.get("built", {}))
@@ -464,11 +484,46 @@ def build(settings: BuildSettings) -> BuildResult:
         ("preflight", preflight),
         ("parse", parse),
         ("config", validate_config),
-        ("dbt build", dbt_build),
+        *((("dbt build", dbt_build),) if settings.select or not settings.predict else (
+            ("dbt build", lambda: dbt_build("features")),
+            ("predict", predict_step),
+            ("dbt build (scores)", lambda: dbt_build("scores")),
+        )),
         ("checks", checks),
         ("publish", publication),
     ]
     return _locked_run(settings, result, signals, lambda: all(step(name, fn) for name, fn in steps))
+
+
+def _predict(settings: BuildSettings, result: BuildResult, project: Path, manifest, built: dict) -> str:
+    """The predict step: training examples -> customer_scoring.predict -> source `predict` relations."""
+    from customer_scoring import predict, predict_io
+
+    if settings.refit not in REFIT_RULES:
+        raise BuildError(f"--refit must be one of {', '.join(REFIT_RULES)}, got {settings.refit!r}")
+    relation = built.get("int_customer__training_examples")
+    if relation is None:
+        raise BuildError("int_customer__training_examples was not built: the predict step has nothing to learn from")
+    dbt_vars = predict_io.project_vars(project, settings.extra_vars)
+    examples = predict_io.read_frame(settings, relation, "cutoff_date, contact_id")
+    model_dir = Path(settings.model_dir or settings.work_dir / "models").resolve()
+    try:
+        run = predict.predict_customers(
+            examples, horizon_days=int(dbt_vars["prediction_horizon_days"]),
+            min_examples=int(dbt_vars["prediction_min_examples"]),
+            min_positives=int(dbt_vars["prediction_min_positives"]),
+            refit=settings.refit, registry_dir=model_dir, as_of=settings.as_of,
+        )
+    except predict.PredictError as exc:
+        raise BuildError(str(exc)) from exc
+    for message in run.messages:
+        log.info("predict: %s", message)
+    frames = {name: getattr(run, name) for name in predict_io.TABLES}
+    written = predict_io.write_frames(settings, manifest, frames)
+    status = frames["prediction_status"]
+    counts = status["status"].value_counts().to_dict() if len(status) else {}
+    return (f"{len(examples):,} training rows; " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items()))
+            + f"; {written.get('prediction_scores', 0):,} predictions")
 
 
 def _locked_run(settings: BuildSettings, result: BuildResult, signals: "_Signals", body) -> BuildResult:

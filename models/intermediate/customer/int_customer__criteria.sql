@@ -30,6 +30,12 @@ demographics as (
 
 ),
 
+predictions as (
+
+    select * from {{ ref('int_customer__predictions') }}
+
+),
+
 wide as (
 
     select
@@ -62,7 +68,12 @@ wide as (
         {% endif %}
         demographics.age_band_fit,
         demographics.gender_fit,
-        demographics.location_fit
+        demographics.location_fit,
+        predictions.p_purchase,
+        predictions.expected_orders,
+        predictions.expected_revenue,
+        predictions.p_alive,
+        predictions.churn_risk
     from facts
     inner join rfm
         on facts.contact_id = rfm.contact_id
@@ -72,6 +83,8 @@ wide as (
     {% endif %}
     left join demographics
         on facts.contact_id = demographics.contact_id
+    left join predictions
+        on facts.contact_id = predictions.contact_id
 
 ),
 

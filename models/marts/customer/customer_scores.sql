@@ -1,7 +1,8 @@
 -- Scored customers as of the as-of date: one row per customer (a golden contact with at least one completed order
--- on or before it): RFM, value, risk and satisfaction criteria, the score, tier and action of the three shipped
--- profiles (acquire, develop, retain), and the primary profile's score, tier, action and top factors (var
--- customer_primary_profile). Every profile, shipped or added, is also in customer_profile_scores.
+-- on or before it): RFM, value, risk and satisfaction criteria, the predictions of the fitted models over the
+-- horizon (int_customer__predictions), the score, tier and action of the four shipped profiles (acquire, develop,
+-- retain, predict), and the primary profile's score, tier, action and top factors (var customer_primary_profile).
+-- Every profile, shipped or added, is also in customer_profile_scores.
 {%- set primary = var('customer_primary_profile') %}
 
 with
@@ -44,11 +45,17 @@ scores as (
 
 ),
 
+predictions as (
+
+    select * from {{ ref('int_customer__predictions') }}
+
+),
+
 pivoted as (
 
     select
         entity_id,
-        {% for p in ['acquire', 'develop', 'retain'] %}
+        {% for p in ['acquire', 'develop', 'retain', 'predict'] %}
             max(case when profile = '{{ p }}' then score end) as score_{{ p }},
             max(case when profile = '{{ p }}' then tier end) as tier_{{ p }},
         {% endfor %}
@@ -119,8 +126,22 @@ final as (
         cast(demographics.age_band_fit as double precision) as age_band_fit,
         cast(demographics.location_fit as double precision) as location_fit,
 
+        -- predictions over var prediction_horizon_days (null when not fitted: model_status says why)
+        predictions.p_purchase,
+        predictions.expected_orders,
+        predictions.expected_revenue,
+        predictions.p_alive,
+        predictions.churn_risk,
+        predictions.p_campaign_response,
+        predictions.p_purchase_model,
+        predictions.expected_orders_model,
+        predictions.expected_revenue_model,
+        predictions.p_alive_model,
+        predictions.churn_risk_model,
+        predictions.p_campaign_response_model,
+
         -- scores per shipped profile
-        {% for p in ['acquire', 'develop', 'retain'] %}
+        {% for p in ['acquire', 'develop', 'retain', 'predict'] %}
             cast(pivoted.score_{{ p }} as decimal(18, 2)) as score_{{ p }},
             cast(pivoted.tier_{{ p }} as {{ dbt.type_string() }}) as tier_{{ p }},
         {% endfor %}
@@ -143,6 +164,8 @@ final as (
         left join satisfaction
             on facts.contact_id = satisfaction.contact_id
     {% endif %}
+    left join predictions
+        on facts.contact_id = predictions.contact_id
     left join pivoted
         on facts.contact_id = pivoted.entity_id
 
