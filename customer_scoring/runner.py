@@ -512,13 +512,16 @@ def _predict(settings: BuildSettings, result: BuildResult, project: Path, manife
             examples, horizon_days=int(dbt_vars["prediction_horizon_days"]),
             min_examples=int(dbt_vars["prediction_min_examples"]),
             min_positives=int(dbt_vars["prediction_min_positives"]),
+            cutoff_spacing_days=int(dbt_vars["prediction_cutoff_spacing_days"]),
             refit=settings.refit, registry_dir=model_dir, as_of=settings.as_of,
         )
-    except predict.PredictError as exc:
-        raise BuildError(str(exc)) from exc
-    for message in run.messages:
+    except predict.PredictionError as exc:
+        raise BuildError(f"predict: {exc}") from exc
+    for message in run.log:
         log.info("predict: %s", message)
     frames = {name: getattr(run, name) for name in predict_io.TABLES}
+    # the registry's as_of_date is the date the model was trained as of; every table's as_of_date is this build's
+    frames["model_registry"] = frames["model_registry"].rename(columns={"as_of_date": "trained_as_of"})
     written = predict_io.write_frames(settings, manifest, frames)
     status = frames["prediction_status"]
     counts = status["status"].value_counts().to_dict() if len(status) else {}

@@ -1,0 +1,165 @@
+"""Predictive scoring end to end: the runner's predict step between the dbt steps, the predictions in the marts, the
+evaluation marts, a saved model scoring without a refit, and the minimum-data rule.
+
+The judge of the predictions is the future the models never saw: the session's holdout build (as of END_DATE - 182
+days) predicts purchases over its horizon (180 days), and the session's full build (as of END_DATE) says who did buy.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import duckdb
+import numpy as np
+import pytest
+
+from conftest import END_DATE, HOLDOUT_DAYS, LATER_BUYERS, attach_builds, run_build, work_db
+from customer_scoring import predict_io, runner
+from customer_scoring.generate import generate_demo_data
+
+TARGETS = {"p_purchase", "expected_orders", "expected_revenue", "p_alive", "churn_risk"}
+
+
+def _auc(score: np.ndarray, label: np.ndarray) -> float:
+    """Mann-Whitney AUC, ties counted half (independent of the code under test)."""
+    pos, neg = score[label == 1], score[label == 0]
+    greater = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return float(greater / (len(pos) * len(neg)))
+
+
+@pytest.fixture(scope="module")
+def later_window(holdout_build, built):
+    """The holdout build's customers with their predictions, RFM scores and whether they bought within the horizon
+    after the holdout date (from the full build)."""
+    past, now = work_db(holdout_build), work_db(built)
+    con = attach_builds(past, now)
+    start = END_DATE - dt.timedelta(days=HOLDOUT_DAYS)
+    rows = con.execute(f"""
+        select s.contact_id, cast(s.p_purchase as double), s.r_score + s.f_score + s.m_score,
+               case when s.contact_id in ({LATER_BUYERS}) then 1 else 0 end
+        from past.marts.customer_scores as s
+    """, [start, END_DATE]).fetchall()
+    con.close()
+    return rows
+
+
+def test_the_holdout_builds_purchase_model_beats_rfm_and_a_constant_on_the_window_it_never_saw(later_window):
+    p = np.array([r[1] for r in later_window], dtype=float)
+    rfm = np.array([r[2] for r in later_window], dtype=float)
+    y = np.array([r[3] for r in later_window], dtype=int)
+    assert len(y) > 300 and 0 < y.sum() < len(y)
+    assert not np.isnan(p).any(), "every customer of the holdout build has a purchase probability"
+    auc_model, auc_rfm = _auc(p, y), _auc(rfm, y)
+    assert auc_model > auc_rfm, (auc_model, auc_rfm)
+    # the constant's Brier: the best constant for this window is its own base rate (an upper bound on what a
+    # constant fitted on the past could do)
+    brier_model = float(np.mean((p - y) ** 2))
+    brier_constant = float(np.mean((y.mean() - y) ** 2))
+    assert brier_model < brier_constant, (brier_model, brier_constant)
+    # calibrated on the window it never saw: the mean probability is close to the observed rate
+    assert abs(p.mean() - y.mean()) < 0.08, (p.mean(), y.mean())
+
+
+def test_model_evaluation_shows_the_chosen_model_beside_its_baselines(pub):
+    rows = pub.execute("""
+        select target, model_name, is_baseline, is_chosen, examples, positives, auc, brier, mae
+        from marts.model_evaluation
+    """).fetchall()
+    by_target: dict[str, list] = {}
+    for r in rows:
+        by_target.setdefault(r[0], []).append(r)
+    assert {"p_purchase", "churn_risk", "expected_orders", "expected_revenue"} <= by_target.keys()
+    purchase = by_target["p_purchase"]
+    names = {r[1] for r in purchase if r[2]}
+    assert {"constant", "recency", "rfm_score"} <= names, names
+    chosen = [r for r in purchase if r[3]]
+    assert len(chosen) == 1, chosen
+    rfm = next(r for r in purchase if r[1] == "rfm_score")
+    constant = next(r for r in purchase if r[1] == "constant")
+    assert chosen[0][6] > rfm[6], (chosen[0], rfm)
+    assert chosen[0][7] < constant[7], (chosen[0], constant)
+    # regressions carry MAE, classifications AUC
+    assert all(r[8] is not None and r[6] is None for r in by_target["expected_orders"])
+
+
+def test_model_calibration_bins_of_the_chosen_purchase_model_are_close_to_what_was_observed(pub):
+    rows = pub.execute("""
+        select c.bin, c.examples, cast(c.mean_predicted as double), cast(c.observed_rate as double)
+        from marts.model_calibration as c
+        inner join marts.model_evaluation as e
+            on c.target = e.target and c.model_name = e.model_name and c.cutoff_date = e.cutoff_date
+        where c.target = 'p_purchase' and e.is_chosen
+        order by c.bin
+    """).fetchall()
+    assert len(rows) == 10
+    n = sum(r[1] for r in rows)
+    # expected calibration error (bins weighted by size) within 0.06; no bin off by more than 0.2
+    ece = sum(r[1] * abs(r[2] - r[3]) for r in rows) / n
+    assert ece < 0.06, rows
+    assert max(abs(r[2] - r[3]) for r in rows) < 0.2, rows
+
+
+def test_predictions_reach_the_marts_with_their_model_and_the_predict_profile(pub):
+    status = dict(pub.execute("select target, status from marts.model_status").fetchall())
+    assert set(status) >= TARGETS
+    assert status["p_purchase"] == "fitted" and status["p_alive"] in ("fitted", "horizon_free")
+    row = pub.execute("""
+        select count(*), count(p_purchase), count(p_purchase_model), count(expected_revenue), count(p_alive),
+               count(churn_risk), sum(case when completed_orders_total >= 2 then 1 else 0 end),
+               min(p_purchase), max(p_purchase)
+        from marts.customer_scores
+    """).fetchone()
+    customers, purchase, model, revenue, alive, churn, repeat, low, high = row
+    assert customers == purchase == model == revenue == alive > 0
+    assert churn == repeat, "churn risk is for repeat customers only"
+    assert 0 <= low < high <= 1
+    # every model named in the marts is in the registry
+    ids = {r[0] for r in pub.execute("select distinct p_purchase_model from marts.customer_scores").fetchall()}
+    registry = {r[0] for r in pub.execute("select model_id from marts.model_registry").fetchall()}
+    assert ids <= registry
+    # the 'predict' profile weighs the predictions: its factors name them
+    factors = {r[0] for r in pub.execute(
+        "select distinct factor from marts.customer_score_factors where profile = 'predict'").fetchall()}
+    assert {"p_purchase", "expected_revenue"} <= factors, factors
+
+
+def test_a_saved_model_scores_the_same_rows_without_refitting(built, tmp_path):
+    """--refit never: the predict step loads the saved models and gives the same predictions (on a copy of the
+    work database, so the session's build is untouched)."""
+    root = tmp_path / "copy"
+    (root / "build").mkdir(parents=True)
+    shutil.copy(work_db(built), root / "build" / "customer_scoring.duckdb")
+    saved = work_db(built).parent / "models"
+    settings = runner.BuildSettings(as_of=END_DATE, work_dir=root / "build", publish_dir=root / "publish",
+                                    refit="never", model_dir=saved)
+    before = sorted(predict_io.read_frame(settings, ("predict", "prediction_scores"), "entity_id, target")
+                    .itertuples(index=False))
+    parsed = runner.invoke_dbt(["parse"], runner.project_dir(), settings)
+    assert parsed.success
+    manifest = parsed.result
+    relation = ("intermediate", "int_customer__training_examples")
+    result = runner.BuildResult(run_id="t", as_of=END_DATE, steps=[], success=False)
+    detail = runner._predict(settings, result, runner.project_dir(), manifest, {"int_customer__training_examples":
+                                                                                relation})
+    assert "saved model" in detail, detail
+    after = sorted(predict_io.read_frame(settings, ("predict", "prediction_scores"), "entity_id, target")
+                   .itertuples(index=False))
+    assert after == before
+    status = predict_io.read_frame(settings, ("predict", "prediction_status"), "target")
+    assert set(status.loc[status.target == "p_purchase", "status"]) == {"saved_model"}
+
+
+def test_below_the_minimum_data_the_targets_are_not_fitted_and_the_build_stays_green(tmp_path):
+    raw = tmp_path / "raw"
+    generate_demo_data(raw, contacts=80, seed=3, end_date=END_DATE)
+    res = run_build(raw, tmp_path, extra_vars={"prediction_min_examples": 500})
+    assert res.success, res.error
+    con = duckdb.connect(str(res.publication), read_only=True)
+    status = {t: (s, m) for t, s, m in con.execute("select target, status, message from marts.model_status")}
+    scored = con.execute("select count(*), count(score_predict), count(primary_score) from marts.customer_scores")
+    customers, predict_scores, primary = scored.fetchone()
+    con.close()
+    assert status["p_purchase"][0] in ("not_fitted", "horizon_free"), status
+    assert "500 needed" in status["p_purchase"][1], status
+    # the rule-based scores still build, the predict profile included (recency carries it)
+    assert customers > 0 and predict_scores == customers == primary
