@@ -64,8 +64,8 @@ outcomes as (
         on
             followed.as_of_contact_id = orders.contact_id
             and orders.is_completed
-            and orders.ordered_on > followed.cutoff_date
-            and orders.ordered_on <= followed.label_window_end
+            and followed.cutoff_date < orders.ordered_on
+            and followed.label_window_end >= orders.ordered_on
     where followed.is_labelled
     group by followed.cutoff_date, followed.contact_id
 
