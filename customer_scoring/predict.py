@@ -116,6 +116,7 @@ __all__ = [
     "regression_metrics",
     "top_decile_lift",
     "calibration_bins",
+    "customer_groups",
 ]
 
 
@@ -680,6 +681,13 @@ def _fit_rows(data: _Data, rows: np.ndarray, max_fit_rows: int) -> np.ndarray:
     return rows[keep[inverse]]
 
 
+def customer_groups(contact_ids) -> np.ndarray:
+    """The backtest group (0..3) of each contact_id: a fixed 64-bit hash of the text (pandas' hash_pandas_object)
+    modulo 4. Group 3 is the validation customers; see ``_Run.split``."""
+    ids = pd.Series(np.asarray(contact_ids, dtype=object)).astype(str)
+    return (pd.util.hash_pandas_object(ids, index=False).to_numpy() % np.uint64(4)).astype(int)
+
+
 class _Run:
     def __init__(self, data: _Data, horizon_days: int, as_of: dt.date, min_examples: int, min_positives: int,
                  seed: int, refit: str, registry_dir: Path, spacing: int, max_fit_rows: int):
@@ -705,7 +713,7 @@ class _Run:
         self.cutoff = f["cutoff_date"].to_numpy()
         # Customer groups of the backtest, from a fixed hash of contact_id: 0-1 training, 2 calibration (binary) or
         # training (regression), 3 validation. A customer is in one group at every cut-off.
-        self.group = (pd.util.hash_pandas_object(f["contact_id"], index=False).to_numpy() % np.uint64(4)).astype(int)
+        self.group = customer_groups(f["contact_id"])
         self.orders_total = _to_float(f, "completed_orders_total")
 
     # ---- horizon-free features at every cut-off ---------------------------------------------------------------

@@ -196,8 +196,10 @@ def test_chosen_purchase_model_beats_baselines_on_held_out_cutoff(fitted, exampl
     assert bool(ev.loc["constant", "is_baseline"]) and ev.loc["constant", "auc"] == pytest.approx(0.5)
     assert set(ev.index) == {"constant", "recency", "rfm_score", "horizon_free", "logistic_regression",
                              "hist_gradient_boosting"}
-    # The evaluation counts are the validation cut-off's customers.
+    # The evaluation counts are the validation customers (group 3, never in a fit) at the latest labelled cut-off.
     val = examples[examples["cutoff_date"] == latest]
+    val = val[predict.customer_groups(val["contact_id"]) == 3]
+    assert 0.2 < len(val) / (examples["cutoff_date"] == latest).sum() < 0.3
     assert c["examples"] == len(val) and c["positives"] == int(val["label_purchase"].sum())
     assert pd.isna(ev.loc["recency", "brier"])
     status, message = _status(result, "p_purchase")
@@ -237,6 +239,7 @@ def test_scores_registry_and_p_alive(fitted, examples):
     churn = scores[scores["target"] == "churn_risk"]
     assert sorted(churn["entity_id"]) == sorted(scoring.loc[scoring["completed_orders_total"] >= 2, "contact_id"])
     latest = examples[examples["cutoff_date"] == AS_OF - dt.timedelta(days=HORIZON)]
+    latest = latest[predict.customer_groups(latest["contact_id"]) == 3]
     ev = _eval(result, "churn_risk")
     assert (ev["examples"] == int((latest["completed_orders_total"] >= 2).sum())).all()
     assert (ev["positives"] == int(latest["label_churn"].sum())).all()
@@ -332,7 +335,7 @@ def test_below_minimum_nothing_is_scored(tmp_path):
 def test_too_few_positives_in_validation_falls_back_to_horizon_free(tmp_path):
     ex = build_examples(simulate_transactions(1500, seed=4))
     latest = ex[ex["cutoff_date"] == AS_OF - dt.timedelta(days=HORIZON)]
-    buyers = int(latest["label_purchase"].sum())
+    buyers = int(latest.loc[predict.customer_groups(latest["contact_id"]) == 3, "label_purchase"].sum())
     result = run(ex, tmp_path, min_examples=100, min_positives=buyers + 1)
     status, message = _status(result, "p_purchase")
     assert status == "horizon_free"
