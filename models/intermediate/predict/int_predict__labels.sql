@@ -79,21 +79,24 @@ final as (
         followed.contact_id,
         followed.as_of_contact_id,
 
-        -- labels (null when the window is not over on the as-of date)
-        case
-            when followed.is_labelled
-                then cast(case when coalesce(outcomes.window_orders, 0) > 0 then 1 else 0 end as {{ dbt.type_int() }})
-        end as label_purchase,
-        case
-            when followed.is_labelled then cast(coalesce(outcomes.window_orders, 0) as {{ dbt.type_int() }})
-        end as label_orders,
-        case
-            when followed.is_labelled then cast(coalesce(outcomes.window_revenue, 0) as decimal(18, 2))
-        end as label_revenue,
-        case
-            when followed.is_labelled and followed.completed_orders_total >= 2
-                then cast(case when coalesce(outcomes.window_orders, 0) > 0 then 0 else 1 end as {{ dbt.type_int() }})
-        end as label_churn
+        -- labels (null when the window is not over on the as-of date; cast outside the case, which would drop the
+        -- scale of a decimal on PostgreSQL)
+        cast(
+            case when followed.is_labelled then case when coalesce(outcomes.window_orders, 0) > 0 then 1 else 0 end end
+            as {{ dbt.type_int() }}
+        ) as label_purchase,
+        cast(
+            case when followed.is_labelled then coalesce(outcomes.window_orders, 0) end as {{ dbt.type_int() }}
+        ) as label_orders,
+        cast(
+            case when followed.is_labelled then coalesce(outcomes.window_revenue, 0) end as decimal(18, 2)
+        ) as label_revenue,
+        cast(
+            case
+                when followed.is_labelled and followed.completed_orders_total >= 2
+                    then case when coalesce(outcomes.window_orders, 0) > 0 then 0 else 1 end
+            end as {{ dbt.type_int() }}
+        ) as label_churn
 
     from followed
     left join outcomes
