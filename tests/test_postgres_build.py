@@ -124,3 +124,25 @@ def test_enrichment_coverage_is_identical_on_postgres(pg, pg_built, pub):
     post = [tuple(str(v) if v is not None else None for v in r) for r in fetch_pg(pg, sql)]
     duck = [tuple(str(v) if v is not None else None for v in r) for r in duck]
     assert duck and sorted(post) == sorted(duck), first_differences(duck, post)
+
+
+# --- predictive scoring: the training examples are the same on both engines ---------------------------------------
+
+def test_training_examples_are_identical_on_postgres(pg, pg_built, built):
+    """int_customer__training_examples: every cut-off, feature and label, to the cent and the scale (as text)."""
+    import duckdb
+
+    from conftest import work_db
+
+    duck_con = duckdb.connect(str(work_db(built)), read_only=True)
+    columns = [r[0] for r in duck_con.execute(
+        "select column_name from information_schema.columns where table_schema = 'intermediate' "
+        "and table_name = 'int_customer__training_examples' order by ordinal_position").fetchall()]
+    select = ", ".join(f"cast({c} as varchar(60))" for c in columns)
+    duck = fetch_duck(duck_con, f"select {select} from intermediate.int_customer__training_examples")
+    duck_con.close()
+    schema = fetch_pg(pg, "select table_schema from information_schema.tables "
+                          "where table_name = 'int_customer__training_examples'")[0][0]
+    post = fetch_pg(pg, f"select {select} from {schema}.int_customer__training_examples")
+    assert len(columns) == 38 and duck, "no training examples to compare"
+    assert post == duck, first_differences(duck, post)

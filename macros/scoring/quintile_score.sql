@@ -15,26 +15,32 @@
         boundary is split the same way every time (equal values can score differently).
     - Exact on every engine: the score is computed with integer comparisons, no division. With d = 2p - (n + 1)
       (twice the offset of the position from the centre of the ranking; p the middle position of the tie), the
-      distance from the middle score is 2 when 5|d| - (n - 1) > 2(n - 1), 1 when it is > 0, else 0. -#}
-{% macro quintile_score(value, higher_is_better, tie_breaker, decimals=2) -%}
-    {{ return(adapter.dispatch('quintile_score', 'customer_scoring')(value, higher_is_better, tie_breaker, decimals)) }}
+      distance from the middle score is 2 when 5|d| - (n - 1) > 2(n - 1), 1 when it is > 0, else 0.
+    - partition_by: optional list of columns; the quintiles are then computed within each of their groups (the
+      training examples score each cut-off's customers among themselves). None: among all rows. -#}
+{% macro quintile_score(value, higher_is_better, tie_breaker, decimals=2, partition_by=none) -%}
+    {{ return(adapter.dispatch('quintile_score', 'customer_scoring')(
+        value, higher_is_better, tie_breaker, decimals, partition_by
+    )) }}
 {%- endmacro %}
 
-{% macro default__quintile_score(value, higher_is_better, tie_breaker, decimals) -%}
+{% macro default__quintile_score(value, higher_is_better, tie_breaker, decimals, partition_by=none) -%}
     {%- set direction = 'asc' if higher_is_better else 'desc' -%}
     {%- set rule = var('rfm_tie_rule', 'share') -%}
     {%- if rule not in ('split', 'share') -%}
         {{ exceptions.raise_compiler_error("var rfm_tie_rule must be 'share' or 'split', got '" ~ rule ~ "'") }}
     {%- endif -%}
     {%- set rounded = 'round(cast(' ~ value ~ ' as decimal(38, 6)), ' ~ decimals ~ ')' -%}
-    {%- set n = 'count(*) over ()' -%}
+    {%- set groups = (partition_by or []) | join(', ') -%}
+    {%- set over_groups = 'partition by ' ~ groups ~ ' ' if groups else '' -%}
+    {%- set n = 'count(*) over (' ~ over_groups | trim ~ ')' -%}
     {%- if rule == 'share' -%}
         {#- twice the middle position of the tie: first position (rank) + last position (rank + tie size - 1) -#}
-        {%- set twice_position = '(2 * rank() over (order by ' ~ rounded ~ ' ' ~ direction ~ ') + count(*) over ('
-            ~ 'partition by ' ~ rounded ~ ') - 1)' -%}
+        {%- set twice_position = '(2 * rank() over (' ~ over_groups ~ 'order by ' ~ rounded ~ ' ' ~ direction
+            ~ ') + count(*) over (partition by ' ~ (groups ~ ', ' if groups else '') ~ rounded ~ ') - 1)' -%}
     {%- else -%}
-        {%- set twice_position = '(2 * row_number() over (order by ' ~ rounded ~ ' ' ~ direction ~ ', '
-            ~ tie_breaker ~ ' asc))' -%}
+        {%- set twice_position = '(2 * row_number() over (' ~ over_groups ~ 'order by ' ~ rounded ~ ' '
+            ~ direction ~ ', ' ~ tie_breaker ~ ' asc))' -%}
     {%- endif -%}
     {%- set d = '(' ~ twice_position ~ ' - ' ~ n ~ ' - 1)' -%}
     {%- set above_middle = '(5 * abs(' ~ d ~ ') - (' ~ n ~ ' - 1))' -%}

@@ -49,3 +49,30 @@
 {% macro spark__days_between(start_date, end_date) -%}
     datediff(cast({{ end_date }} as date), cast({{ start_date }} as date))
 {%- endmacro %}
+
+{#- The date `days` days before the date expression `date_expr` (a column or any date expression): the exclusive
+    start of a look-back window ending on that date, for models that read many as-of dates at once (one per row).
+    With the build's one as-of date, as_of_date_minus(n) gives the same date as a literal. -#}
+{% macro date_minus_days(date_expr, days) -%}
+    {{ return(adapter.dispatch('date_minus_days', 'customer_scoring')(date_expr, days)) }}
+{%- endmacro %}
+
+{% macro default__date_minus_days(date_expr, days) -%}
+    (cast({{ date_expr }} as date) - {{ days | int }})
+{%- endmacro %}
+
+{% macro spark__date_minus_days(date_expr, days) -%}
+    date_sub(cast({{ date_expr }} as date), {{ days | int }})
+{%- endmacro %}
+
+{#- The as-of date of a formula shared by the production models (one as-of date: `as_of` is none, and the constant
+    literals of as_of_date() and as_of_date_minus() keep their plan cheap) and the training examples (`as_of` names
+    the column holding each row's cut-off date). window_start(as_of, n) is the exclusive start of the n-day window
+    ending on it. -#}
+{% macro as_of_expr(as_of=none) -%}
+    {%- if as_of is none -%}{{ as_of_date() }}{%- else -%}{{ as_of }}{%- endif -%}
+{%- endmacro %}
+
+{% macro window_start(as_of, days) -%}
+    {%- if as_of is none -%}{{ as_of_date_minus(days) }}{%- else -%}{{ date_minus_days(as_of, days) }}{%- endif -%}
+{%- endmacro %}

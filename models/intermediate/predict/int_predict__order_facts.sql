@@ -1,0 +1,79 @@
+-- The purchase facts of every customer as of every cut-off: one row per cut-off and customer (golden contact of that
+-- cut-off with a completed order on or before it), the rows and columns int_customer__order_facts has in a build as
+-- of that cut-off (same macro, customer_order_facts_ctes, with the cut-off as the as-of date of each row). Orders are
+-- int_predict__orders; order lines and products are the versions current at each cut-off (macro pit_versions, the
+-- keys and version order of their staging models). Only lines of completed orders are read, which are clean at that
+-- cut-off, so the line checks of int_order_items__validated hold by construction.
+with
+
+cutoffs as (
+
+    select * from {{ ref('int_predict__cutoffs') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('int_predict__orders') }}
+
+),
+
+staged_lines as (
+
+    select * from {{ ref('stg_shop__order_items') }}
+
+),
+
+staged_products as (
+
+    select * from {{ ref('stg_shop__products') }}
+
+),
+
+line_versions as (
+
+    {{ pit_versions('staged_lines', ['order_id', 'line_number'], 'loaded_at desc, product_id, quantity, unit_price') }}
+
+),
+
+product_versions as (
+
+    {{ pit_versions(
+        'staged_products', ['product_id'], 'loaded_at desc, updated_at desc nulls last, product_name, list_price'
+    ) }}
+
+),
+
+order_lines as (
+
+    select
+        cutoffs.cutoff_date,
+        line_versions.order_id,
+        line_versions.line_number,
+        line_versions.product_id,
+        line_versions.discount_rate,
+        cast(
+            round(line_versions.quantity * line_versions.unit_price * (1 - line_versions.discount_rate), 2)
+            as decimal(18, 2)
+        ) as line_amount_local
+    from cutoffs
+    inner join line_versions
+        on {{ pit_is_current('line_versions', 'cutoffs') }}
+
+),
+
+products as (
+
+    select
+        cutoffs.cutoff_date,
+        product_versions.product_id,
+        product_versions.category
+    from cutoffs
+    inner join product_versions
+        on {{ pit_is_current('product_versions', 'cutoffs') }}
+
+),
+
+{{ customer_order_facts_ctes('orders', 'order_lines', 'products', keys=['cutoff_date'], as_of='cutoff_date') }}
+
+select * from final
