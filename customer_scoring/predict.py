@@ -1174,6 +1174,12 @@ def predict_customers(examples: pd.DataFrame, *, horizon_days: int, as_of: dt.da
     calibration = calibration.sort_values(["_o", "model_name", "bin"], kind="mergesort")
     status = status.sort_values(["_o"], kind="mergesort")
     registry = _frame(run.registry, REGISTRY_COLUMNS).sort_values("model_id", kind="mergesort")
+    for f, cols in ((evaluation, ("examples", "positives")), (calibration, ("bin", "examples")),
+                    (status, ("examples", "positives"))):
+        for c in cols:
+            f[c] = f[c].astype("Int64")
+    for c in ("is_baseline", "is_chosen"):
+        evaluation[c] = evaluation[c].astype(bool)
     return PredictionRun(scores, evaluation[EVALUATION_COLUMNS].reset_index(drop=True),
                          calibration[CALIBRATION_COLUMNS].reset_index(drop=True),
                          status[STATUS_COLUMNS].reset_index(drop=True), registry.reset_index(drop=True), run.log)
