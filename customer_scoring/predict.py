@@ -316,10 +316,12 @@ class _Data:
 
 def _to_float(frame: pd.DataFrame, column: str) -> np.ndarray:
     s = frame[column]
-    if s.dtype == bool or str(s.dtype) == "boolean":
-        return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiub":
+        return s.to_numpy(dtype=float)
     try:
-        return pd.to_numeric(s, errors="raise").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        if s.dtype == object or not pd.api.types.is_numeric_dtype(s.dtype):
+            s = pd.to_numeric(s, errors="raise")
+        return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError) as exc:
         raise PredictionError(f"{column}: not numeric ({exc}); every column that is not a key or label is a feature "
                               "and must hold numbers or nulls") from None
@@ -334,20 +336,27 @@ def _prepare(examples: pd.DataFrame, as_of: dt.date, horizon_days: int) -> _Data
     clash = [c for c in BTYD_FEATURES if c in examples.columns]
     if clash:
         raise PredictionError(f"examples: columns {', '.join(clash)} are computed here and must not be given")
-    frame = examples.copy()
+    # Keys and labels in a small frame of our own; the features go straight into one float matrix (no copy of the
+    # caller's frame).
     try:
-        frame["cutoff_date"] = pd.to_datetime(frame["cutoff_date"], errors="raise").dt.date
+        day = pd.to_datetime(examples["cutoff_date"], errors="raise")
     except (TypeError, ValueError) as exc:
         raise PredictionError(f"cutoff_date: not dates ({exc})") from None
-    if frame["cutoff_date"].isna().any() or frame["contact_id"].isna().any():
+    if day.isna().any() or examples["contact_id"].isna().any():
         raise PredictionError("cutoff_date, contact_id: null keys")
-    frame["contact_id"] = frame["contact_id"].astype(str)
+    cutoff_day = ((day.dt.normalize() - pd.Timestamp("1970-01-01")).dt.days).to_numpy(dtype=np.int64)
+    keys = pd.DataFrame({"cutoff_day": cutoff_day, "contact_id": examples["contact_id"].astype(str).to_numpy()})
     for col in ("is_scoring_row", "is_labelled"):
-        if frame[col].isna().any():
+        if examples[col].isna().any():
             raise PredictionError(f"{col}: null values")
-        frame[col] = frame[col].astype(bool)
-    frame = frame.sort_values(["cutoff_date", "contact_id"], kind="mergesort").reset_index(drop=True)
-    dup = frame.duplicated(["cutoff_date", "contact_id"])
+        keys[col] = examples[col].astype(bool).to_numpy()
+    order = keys.sort_values(["cutoff_day", "contact_id"], kind="mergesort").index.to_numpy()
+    frame = keys.iloc[order].reset_index(drop=True)
+    uniq_days, inverse = np.unique(frame["cutoff_day"].to_numpy(), return_inverse=True)
+    epoch = dt.date(1970, 1, 1)
+    dates = np.array([epoch + dt.timedelta(days=int(d)) for d in uniq_days], dtype=object)
+    frame.insert(0, "cutoff_date", dates[inverse])
+    dup = frame.duplicated(["cutoff_day", "contact_id"])
     if dup.any():
         row = frame.loc[dup.idxmax()]
         raise PredictionError(f"examples: {int(dup.sum())} duplicate (cutoff_date, contact_id) rows (first "
@@ -366,15 +375,15 @@ def _prepare(examples: pd.DataFrame, as_of: dt.date, horizon_days: int) -> _Data
                               f"{horizon_days}-day window ends after the as-of date {as_of} (is horizon_days the "
                               "prediction_horizon_days the examples were built with?)")
     for col in LABEL_COLUMNS:
-        frame[col] = _to_float(frame, col)
-    features = [c for c in frame.columns if c not in KEY_COLUMNS and not c.startswith("label_")]
+        frame[col] = _to_float(examples, col)[order]
+    features = [c for c in examples.columns if c not in KEY_COLUMNS and not c.startswith("label_")]
     X = np.empty((len(frame), len(features) + len(BTYD_FEATURES)), dtype=float)
     for j, col in enumerate(features):
-        X[:, j] = _to_float(frame, col)
+        X[:, j] = _to_float(examples, col)[order]
     X[:, len(features):] = np.nan
-    cutoffs = sorted(set(frame.loc[labelled, "cutoff_date"]))
+    cutoffs = sorted(set(dates[np.unique(inverse[labelled])])) if labelled.any() else []
     id_hash = pd.util.hash_pandas_object(frame["contact_id"], index=False).to_numpy()
-    cutoff_day = (pd.to_datetime(frame["cutoff_date"]) - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=np.int64)
+    cutoff_day = frame["cutoff_day"].to_numpy()
     return _Data(frame, features + list(BTYD_FEATURES), X, scoring, labelled, cutoffs, id_hash, cutoff_day)
 
 
@@ -630,7 +639,7 @@ def _data_hash(data: "_Data", rows: np.ndarray, columns: list[str], settings: di
     h.update(np.ascontiguousarray(data.id_hash[rows]).tobytes())
     for col in columns:
         values = (data.X[rows, data.features.index(col)] if col in data.features
-                  else _to_float(data.frame[[col]].iloc[rows], col))
+                  else data.frame[col].to_numpy(dtype=float)[rows])
         h.update(np.ascontiguousarray(values, dtype=float).tobytes())
     return h.hexdigest()[:12]
 
@@ -745,7 +754,7 @@ class _Run:
         # Customer groups of the backtest, from a fixed hash of contact_id: 0-1 training, 2 calibration (binary) or
         # training (regression), 3 validation. A customer is in one group at every cut-off.
         self.group = _groups(data.id_hash)
-        self.orders_total = _to_float(f, "completed_orders_total")
+        self.orders_total = data.X[:, data.features.index("completed_orders_total")]
 
     # ---- horizon-free features at every cut-off ---------------------------------------------------------------
     def horizon_free(self, cutoffs: list[dt.date]) -> None:
