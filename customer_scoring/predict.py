@@ -195,7 +195,7 @@ HYPER_PARAMETERS = {
                     "preprocessing": "asinh, median imputation + missing indicators, standardisation",
                     "prediction": "clipped to [0, the largest training label]"},
     "ridge": {"alpha": 1.0, "solver": "cholesky", "preprocessing": "asinh, median imputation + missing indicators, standardisation"},
-    "hist_gradient_boosting": {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 50,
+    "hist_gradient_boosting": {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 15, "min_samples_leaf": 100,
                                "l2_regularization": 1.0, "early_stopping": False},
 }
 
@@ -345,22 +345,23 @@ def _prepare(examples: pd.DataFrame, as_of: dt.date, horizon_days: int) -> _Data
     if day.isna().any() or examples["contact_id"].isna().any():
         raise PredictionError("cutoff_date, contact_id: null keys")
     cutoff_day = ((day.dt.normalize() - pd.Timestamp("1970-01-01")).dt.days).to_numpy(dtype=np.int64)
-    keys = pd.DataFrame({"cutoff_day": cutoff_day, "contact_id": examples["contact_id"].astype(str).to_numpy()})
+    ids = examples["contact_id"].astype(str).to_numpy(dtype=object)
+    codes, uniq_ids = pd.factorize(ids, sort=True)
+    order = np.lexsort((codes, cutoff_day))
+    codes, cutoff_day = codes[order], cutoff_day[order]
+    dup = np.flatnonzero((codes[1:] == codes[:-1]) & (cutoff_day[1:] == cutoff_day[:-1]))
+    uniq_days, inverse = np.unique(cutoff_day, return_inverse=True)
+    epoch = dt.date(1970, 1, 1)
+    dates = np.array([epoch + dt.timedelta(days=int(d)) for d in uniq_days], dtype=object)
+    if dup.size:
+        raise PredictionError(f"examples: {dup.size} duplicate (cutoff_date, contact_id) rows (first "
+                              f"{dates[inverse[dup[0]]]}, {ids[order[dup[0]]]})")
+    frame = pd.DataFrame({"cutoff_date": pd.Series(dates[inverse], dtype=object),
+                          "contact_id": pd.Series(ids[order], dtype=object)})
     for col in ("is_scoring_row", "is_labelled"):
         if examples[col].isna().any():
             raise PredictionError(f"{col}: null values")
-        keys[col] = examples[col].astype(bool).to_numpy()
-    order = keys.sort_values(["cutoff_day", "contact_id"], kind="mergesort").index.to_numpy()
-    frame = keys.iloc[order].reset_index(drop=True)
-    uniq_days, inverse = np.unique(frame["cutoff_day"].to_numpy(), return_inverse=True)
-    epoch = dt.date(1970, 1, 1)
-    dates = np.array([epoch + dt.timedelta(days=int(d)) for d in uniq_days], dtype=object)
-    frame.insert(0, "cutoff_date", dates[inverse])
-    dup = frame.duplicated(["cutoff_day", "contact_id"])
-    if dup.any():
-        row = frame.loc[dup.idxmax()]
-        raise PredictionError(f"examples: {int(dup.sum())} duplicate (cutoff_date, contact_id) rows (first "
-                              f"{row['cutoff_date']}, {row['contact_id']})")
+        frame[col] = examples[col].astype(bool).to_numpy()[order]
     scoring = frame["is_scoring_row"].to_numpy()
     labelled = frame["is_labelled"].to_numpy()
     if (scoring & labelled).any():
@@ -382,8 +383,7 @@ def _prepare(examples: pd.DataFrame, as_of: dt.date, horizon_days: int) -> _Data
         X[:, j] = _to_float(examples, col)[order]
     X[:, len(features):] = np.nan
     cutoffs = sorted(set(dates[np.unique(inverse[labelled])])) if labelled.any() else []
-    id_hash = pd.util.hash_pandas_object(frame["contact_id"], index=False).to_numpy()
-    cutoff_day = frame["cutoff_day"].to_numpy()
+    id_hash = pd.util.hash_pandas_object(pd.Series(uniq_ids, dtype=object).astype(str), index=False).to_numpy()[codes]
     return _Data(frame, features + list(BTYD_FEATURES), X, scoring, labelled, cutoffs, id_hash, cutoff_day)
 
 
@@ -545,11 +545,14 @@ class _Model:
     clip_max: float | None = None
     loss: str | None = None
 
-    def raw(self, X: np.ndarray) -> np.ndarray:
-        out = np.empty(X.shape[0])
-        step = 200_000  # bounded temporaries when scoring a million rows
-        for i in range(0, X.shape[0], step):
-            chunk = X[i:i + step]
+    def raw(self, X: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Predictions for X[rows] (every row when rows is None), in chunks of 100,000 rows (bounded temporaries
+        when scoring a million customers)."""
+        n = X.shape[0] if rows is None else rows.shape[0]
+        out = np.empty(n)
+        step = 100_000
+        for i in range(0, n, step):
+            chunk = X[i:i + step] if rows is None else X[rows[i:i + step]]
             if self.task == "binary":
                 out[i:i + step] = self.estimator.predict_proba(chunk)[:, 1]
             else:
@@ -558,8 +561,8 @@ class _Model:
             out = np.clip(out, 0.0 if self.loss == "poisson" else -np.inf, self.clip_max)
         return out
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        raw = self.raw(X)
+    def predict(self, X: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        raw = self.raw(X, rows)
         if self.task == "binary" and self.calibration is not None:
             return _apply_sigmoid(self.calibration, raw)
         return raw
@@ -908,7 +911,7 @@ class _Run:
             raise PredictionError(f"{spec.name}: saved model {meta['model_id']} cannot be loaded "
                                   f"({type(exc).__name__}: {exc})") from None
         model: _Model = artifact["model"]
-        values = model.predict(self.d.X[scoring]) if scoring.size else np.empty(0)
+        values = model.predict(self.d.X, scoring) if scoring.size else np.empty(0)
         self.add_scores(spec.name, scoring, values, meta["model_id"])
         self.evaluation.extend(_restore_dates(r, "cutoff_date") for r in meta["evaluation"])
         self.calibration.extend(_restore_dates(r, "cutoff_date") for r in meta["calibration"])
@@ -980,8 +983,8 @@ class _Run:
         for kind in _candidates(spec.task, nonnegative):
             model = _fit(kind, spec.task, X[fit_rows], y[fit_rows], self.seed)
             if calib.size:
-                model.calibration = _fit_sigmoid(model.raw(X[calib]), y[calib])
-            pred = model.predict(X[valid])
+                model.calibration = _fit_sigmoid(model.raw(X, calib), y[calib])
+            pred = model.predict(X, valid)
             results.append((model, pred, _selection_loss(spec.task, model.loss, y[valid], pred)))
         best = min(range(len(results)), key=lambda i: (results[i][2], i))
         base_rows = self.baselines(spec, rows, y_all, cutoffs)
@@ -1019,7 +1022,7 @@ class _Run:
             latest = rows[(self.cutoff[rows] == cutoffs[-1]) & (self.group[rows] == 3)]
             helper_rows = _fit_rows(self.d, earlier, self.max_fit_rows)
             helper = _fit(chosen.kind, spec.task, X[helper_rows], y[helper_rows], self.seed)
-            model.calibration = _fit_sigmoid(helper.raw(X[latest]), y[latest])
+            model.calibration = _fit_sigmoid(helper.raw(X, latest), y[latest])
             calib_note = (f"sigmoid calibration fitted on {latest.size} held-out customers at {cutoffs[-1]}, scored "
                           "by the same kind trained on the other customers at the earlier cut-offs")
         settings = {"target": spec.name, "kind": chosen.kind, "horizon_days": self.h, "as_of": self.as_of,
@@ -1059,7 +1062,7 @@ class _Run:
                 "calibration": [r for r in self.calibration if r["target"] == spec.name]}
         path = _save(self.registry_dir, model_id, {"model": model}, meta)
         self.registry.append(_registry_row(meta, path))
-        values = model.predict(X[scoring]) if scoring.size else np.empty(0)
+        values = model.predict(X, scoring) if scoring.size else np.empty(0)
         self.add_scores(spec.name, scoring, values, model_id)
         v = chosen_eval
         quality = (f"AUC {v['auc']:.3f}, Brier {v['brier']:.4f}" if spec.task == "binary" and v["auc"] is not None
