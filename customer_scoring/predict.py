@@ -60,14 +60,24 @@ order of a fixed hash of contact_id (the same customers at every cut-off) until 
 scoring use every row. Rows are sorted by (cutoff_date, contact_id) before every fit, every estimator has a fixed
 seed, so the same input gives byte-identical probabilities.
 
+Evaluation (prediction_evaluation), on the validation rows: examples, positives (label > 0), base_rate (positives /
+examples), auc (binary), brier and log_loss (binary probabilities; null for the rank-only recency and RFM-score
+baselines), top_decile_lift (mean label in the top 10% by score / mean label, ties at the edge averaged), mae
+(regressions), predicted_total and actual_total (for a probability: the expected against the observed number of
+positives). Baselines (is_baseline): constant (the training rows' mean label), recency (binary; lower recency = higher
+purchase score, higher = higher churn score), rfm_score (binary; r_score + f_score + m_score), horizon_free (BG/NBD).
+prediction_calibration: 10 equal-count bins of the prediction (``calibration_bins``) for each candidate and the
+horizon-free model. model_registry.sample_rows: the rows the saved model was fitted on.
+
 Minimum data (``min_examples``, ``min_positives``): nothing is scored when the as-of date has fewer customers than
 ``min_examples`` ("412 customers with history, 500 needed"). A target's discriminative model needs at least two
 labelled cut-offs, and ``min_examples`` examples and ``min_positives`` positives (and, for a binary target, as many
 negatives) in its training rows and in its validation rows (the held-out quarter of the customers at the latest
-labelled cut-off, so about 4 x min_examples customers are needed there); otherwise it is not fitted and the target is served
-by the horizon-free model (status ``horizon_free``, the reason in one line) when that model is available, else has no
-score (status ``not_fitted``). The horizon-free model needs ``min_positives`` customers with a repeat purchase day at
-the as-of date and a converged fit (and the Gamma-Gamma as many with a positive mean spend, for revenue).
+labelled cut-off, so about 4 x min_examples customers are needed there); otherwise it is not fitted and the target
+is served by the horizon-free model (status ``horizon_free``, the reason in one line) when that model is available,
+else has no score (status ``not_fitted``). The horizon-free model needs ``min_positives`` customers with a repeat
+purchase day at the as-of date and a converged fit (and the Gamma-Gamma as many with a positive mean spend, for
+revenue).
 
 Registry: each fitted model is saved in ``registry_dir/<model_id>/`` (``model.joblib``: the estimator and its
 calibration; ``model.json``: target, kind, horizon, as-of date, cut-offs, features, hyper-parameters, metrics, the
@@ -194,7 +204,8 @@ HYPER_PARAMETERS = {
     "poisson_glm": {"alpha": 1e-4, "max_iter": 100, "solver": "newton-cholesky",
                     "preprocessing": "asinh, median imputation + missing indicators, standardisation",
                     "prediction": "clipped to [0, the largest training label]"},
-    "ridge": {"alpha": 1.0, "solver": "cholesky", "preprocessing": "asinh, median imputation + missing indicators, standardisation"},
+    "ridge": {"alpha": 1.0, "solver": "cholesky",
+              "preprocessing": "asinh, median imputation + missing indicators, standardisation"},
     "hist_gradient_boosting": {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 15, "min_samples_leaf": 100,
                                "l2_regularization": 1.0, "early_stopping": False},
 }
@@ -819,7 +830,8 @@ class _Run:
     def check(self, spec: TargetSpec, rows: np.ndarray, y_all: np.ndarray) -> str | None:
         cutoffs = sorted(set(self.cutoff[rows]))
         if not cutoffs:
-            return (f"no labelled cut-off: the {self.h}-day horizon reaches back to {self.as_of - dt.timedelta(days=self.h)}"
+            back = self.as_of - dt.timedelta(days=self.h)
+            return (f"no labelled cut-off: the {self.h}-day horizon reaches back to {back}"
                     f", and no labelled cut-off on or before it has {spec.examples}; the history is shorter than the "
                     "horizon plus one cut-off")
         if len(cutoffs) < 2:
@@ -828,7 +840,8 @@ class _Run:
         sp = self.split(spec, rows, cutoffs)
         train, valid, valid_cutoff = sp["train"], sp["valid"], sp["valid_cutoff"]
         for where, part, window in (("in the training cut-offs", train, "in the training windows"),
-                                    (f"held out at the validation cut-off {valid_cutoff}", valid, "in the validation window")):
+                                    (f"held out at the validation cut-off {valid_cutoff}", valid,
+                                     "in the validation window")):
             y = y_all[part]
             if part.size < self.min_examples:
                 return f"{part.size} {spec.examples} {where}, {self.min_examples} needed"
@@ -1006,7 +1019,8 @@ class _Run:
         self.log.append(f"{spec.name}: chose {chosen.kind} by validation {self.selection['criterion']} at "
                         f"{valid_cutoff} on {valid.size} held-out customers ({others}); trained on "
                         f"{len(train_cutoffs)} cut-off(s), {fit_rows.size} of {train.size} rows"
-                        + (f", calibrated (sigmoid) on {calib.size} other customers at {calib_cutoff}" if calib_cutoff else
+                        + (f", calibrated (sigmoid) on {calib.size} other customers at {calib_cutoff}"
+                           if calib_cutoff else
                            (", not calibrated (only 2 labelled cut-offs)" if spec.task == "binary" else "")))
         return chosen, eval_rows
 
