@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import run_build
 from customer_scoring import rawcheck, runner
 from customer_scoring.contract import BY_NAME
 
@@ -204,9 +205,9 @@ def faults_build(tmp_path_factory):
     raw = minimal_raw(root)
     write(raw / "shop" / "orders.csv", ORDERS)
     typed_parquet(raw)
-    res = runner.build(runner.BuildSettings(
-        as_of=AS_OF, raw_path=raw, work_dir=root / "build", publish_dir=root / "publish",
-        select=["+dq_reconciliation", "+dq_repairs", "+quarantine"]))
+    # The data tests of these models run on the faulty input (the unit tests run in the session's demo build).
+    res = run_build(raw, root, as_of=AS_OF, select=["+dq_reconciliation", "+dq_repairs", "+quarantine"],
+                    dbt_tests="data")
     assert res.success, res.error
     con = duckdb.connect(str(root / "build" / "customer_scoring.duckdb"), read_only=True)
     yield con

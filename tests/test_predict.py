@@ -4,6 +4,7 @@ spine of cut-offs the way int_customer__training_examples does. Pure Python."""
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 import math
 import shutil
@@ -352,6 +353,10 @@ def test_horizon_longer_than_history_is_served_by_the_horizon_free_model(tmp_pat
     horizon = HISTORY_DAYS + 10
     ex = build_examples(simulate_transactions(800, seed=5), horizon=horizon)
     assert not ex["is_labelled"].any()
+    # As a warehouse client returns them: decimals as Decimal objects, dates as timestamps, nullable integers.
+    ex["btyd_mean_spend"] = [None if pd.isna(v) else decimal.Decimal(f"{v:.2f}") for v in ex["btyd_mean_spend"]]
+    ex["cutoff_date"] = pd.to_datetime(ex["cutoff_date"])
+    ex["btyd_x"] = ex["btyd_x"].astype("Int64")
     result = run(ex, tmp_path, horizon_days=horizon)
     for target in ("p_purchase", "churn_risk", "expected_orders", "expected_revenue"):
         status, message = _status(result, target)
@@ -361,6 +366,14 @@ def test_horizon_longer_than_history_is_served_by_the_horizon_free_model(tmp_pat
     assert len(result.prediction_evaluation) == 0
     s = result.prediction_scores
     assert s.groupby("target").size()["p_purchase"] == int(ex["is_scoring_row"].sum())
+    # Served by the BG/NBD fitted on the as-of date's customers: its P(purchase in the horizon), the model id of
+    # the horizon-free fit.
+    scoring = ex[ex["is_scoring_row"]].sort_values("contact_id")
+    x, t_x, T = (scoring[c].astype(float) for c in ("btyd_x", "btyd_t_x", "btyd_t"))
+    want = btyd.p_purchase(btyd.fit_bgnbd(x, t_x, T), horizon, x, t_x, T)
+    got = s[s["target"] == "p_purchase"].sort_values("entity_id")
+    np.testing.assert_allclose(got["value"].to_numpy(), want, rtol=1e-12)
+    assert got["model_id"].str.startswith("p_alive.horizon_free.").all()
 
 
 def test_invalid_input_is_named():

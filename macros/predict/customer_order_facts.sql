@@ -168,6 +168,8 @@ combined as (
 
 ),
 
+-- Quotients are rounded through decimal(38, 10) (round_decimal): DuckDB divides decimals in double precision, so a
+-- half cent (3681.45 / 18 = 204.525) would round down there and up on PostgreSQL.
 final as (
 
     select
@@ -181,10 +183,10 @@ final as (
 
         -- value criteria
         cast(
-            round(frequency_orders * 365.25 / greatest(least(tenure_days, {{ lookback_days }}), 30), 4)
+            {{ round_decimal('frequency_orders * 365.25 / greatest(least(tenure_days, ' ~ lookback_days ~ '), 30)', 4) }}
             as decimal(18, 4)
         ) as orders_per_year,
-        cast(round(monetary_net / nullif(frequency_orders, 0), 2) as decimal(18, 2)) as avg_basket,
+        cast({{ round_decimal('monetary_net / nullif(frequency_orders, 0)', 2) }} as decimal(18, 2)) as avg_basket,
         cast({{ round_decimal('mean_gap_days', 4) }} as decimal(18, 4)) as mean_gap_days,
         cast(
             case
@@ -197,7 +199,8 @@ final as (
         cast(spend_recent as decimal(18, 2)) as spend_recent,
         cast(spend_previous as decimal(18, 2)) as spend_previous,
         cast(
-            round((spend_recent - spend_previous) / nullif(spend_recent + spend_previous, 0), 4) as decimal(18, 4)
+            {{ round_decimal('(spend_recent - spend_previous) / nullif(spend_recent + spend_previous, 0)', 4) }}
+            as decimal(18, 4)
         ) as spend_trend,
         cast(tenure_days as {{ dbt.type_int() }}) as tenure_days,
         cast(category_breadth as {{ dbt.type_int() }}) as category_breadth,
@@ -208,11 +211,13 @@ final as (
         cast(cancelled_orders as {{ dbt.type_int() }}) as cancelled_orders,
         cast(refunded_amount as decimal(18, 2)) as refunded_amount,
         cast(
-            round(cast(refunded_orders + cancelled_orders as decimal(18, 4)) / nullif(orders_placed, 0), 4)
+            {{ round_decimal('cast(refunded_orders + cancelled_orders as decimal(18, 4)) / nullif(orders_placed, 0)', 4) }}
             as decimal(18, 4)
         ) as refund_cancel_rate,
         cast({{ round_decimal('recency_days / nullif(mean_gap_days, 0)', 4) }} as decimal(18, 4)) as overdue_ratio,
-        cast(round(discounted_amount_local / nullif(line_amount_local, 0), 4) as decimal(18, 4)) as discount_dependency,
+        cast(
+            {{ round_decimal('discounted_amount_local / nullif(line_amount_local, 0)', 4) }} as decimal(18, 4)
+        ) as discount_dependency,
 
         -- history
         cast(completed_orders_total as {{ dbt.type_int() }}) as completed_orders_total,
