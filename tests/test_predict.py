@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-import math
 import shutil
 
 import numpy as np

@@ -49,6 +49,11 @@ def dump_tables(db: Path) -> dict[str, str]:
     return out
 
 
+def build_db(res: runner.BuildResult) -> Path:
+    """The work database of a build, published or not (a partial build publishes nothing)."""
+    return res.dbt_log.parent.parent / "customer_scoring.duckdb"
+
+
 def test_build_publishes_every_public_table(built):
     assert built.publication.name == "customer_scoring.duckdb"
     names = [s.name for s in built.steps]
@@ -65,20 +70,27 @@ def test_build_publishes_every_public_table(built):
     assert not any(n.startswith(("staging.", "intermediate.")) for n in names), "private layers must not be published"
 
 
-def test_same_input_and_as_of_give_identical_marts(demo_raw, built, tmp_path):
-    again = run_build(demo_raw, tmp_path)
-    assert again.success, again.error
-    first, second = dump_tables(built.publication), dump_tables(again.publication)
-    assert first and first == second
+@pytest.fixture(scope="module")
+def end_date_work(tmp_path_factory) -> Path:
+    """One work folder for this module's builds as of END_DATE without vars (generated Parquet files, read by the
+    default raw_format auto): the first one parses the project, the later ones reuse that parse (dbt's partial
+    parsing needs the same vars and database path). Each build publishes to its own folder; the tests read
+    publications, results and relations their build rebuilt, never what an earlier build left in the database."""
+    return tmp_path_factory.mktemp("end_date_work")
 
 
-def test_reader_keeps_old_publication_and_never_blocks_a_build(demo_raw, tmp_path):
-    first = run_build(demo_raw, tmp_path, as_of=END_DATE - dt.timedelta(days=30))
-    assert first.success, first.error
+@pytest.fixture(scope="module")
+def republished(demo_raw, holdout_build, end_date_work, tmp_path_factory):
+    """The demo data built and published as of END_DATE over a copy of the holdout build's publication (as of
+    END_DATE - HOLDOUT_DAYS), while a reader holds that older publication open from before the build to after it.
+    Yields (root, build result, what the reader printed before the build, what it printed after)."""
+    root = tmp_path_factory.mktemp("republished")
+    shutil.copytree(holdout_build.publication.parent, root / "publish", symlinks=True)
+    assert published_as_of(root / "publish" / "customer_scoring.duckdb") == holdout_build.as_of
     reader = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import duckdb, sys
-            con = duckdb.connect({str(first.publication)!r}, read_only=True)
+            con = duckdb.connect({str(root / "publish" / "customer_scoring.duckdb")!r}, read_only=True)
             print(con.execute("select as_of_date from meta.publication").fetchone()[0], flush=True)
             sys.stdin.readline()  # hold the file open until the build below is done
             print(con.execute("select as_of_date from meta.publication").fetchone()[0], flush=True)
@@ -87,33 +99,46 @@ def test_reader_keeps_old_publication_and_never_blocks_a_build(demo_raw, tmp_pat
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     try:
-        assert reader.stdout.readline().strip() == str(END_DATE - dt.timedelta(days=30))
-        second = run_build(demo_raw, tmp_path, as_of=END_DATE)  # the reader holds the old file open all along
-        assert second.success, second.error
-        out, _ = reader.communicate("go\n", timeout=60)
+        before = reader.stdout.readline().strip()  # the reader has the old file open before the build starts
+        res = run_build(demo_raw, root, as_of=END_DATE, work_dir=end_date_work)
+        after, _ = reader.communicate("go\n", timeout=60)
     finally:
         reader.kill()
-    held_as_of, held_rows = out.split()
-    assert held_as_of == str(END_DATE - dt.timedelta(days=30)), "an open reader must keep its complete snapshot"
+    return root, res, before, after
+
+
+def test_same_input_and_as_of_give_identical_marts(built, republished):
+    _, again, _, _ = republished
+    assert again.success, again.error
+    first, second = dump_tables(built.publication), dump_tables(again.publication)
+    assert first and first == second
+
+
+def test_reader_keeps_old_publication_and_never_blocks_a_build(holdout_build, republished):
+    _, second, before, after = republished
+    old = holdout_build.as_of
+    assert old < END_DATE and before == str(old)
+    assert second.success, second.error  # the reader held the old file open all along
+    held_as_of, held_rows = after.split()
+    assert held_as_of == str(old), "an open reader must keep its complete snapshot"
     assert int(held_rows) > 0
     assert published_as_of(second.publication) == END_DATE, "a new reader sees the new publication"
 
 
-def test_failed_build_leaves_last_publication_untouched(demo_raw, tmp_path):
-    good = run_build(demo_raw, tmp_path)
+def test_failed_build_leaves_last_publication_untouched(demo_raw, republished, end_date_work, tmp_path):
+    root, good, _, _ = republished
     assert good.success, good.error
     before = sha256(good.publication)
     broken = tmp_path / "broken_raw"
-    import shutil
     shutil.copytree(demo_raw, broken)
     (broken / "shop" / "orders.parquet").write_bytes(b"this is not parquet")
-    bad = run_build(broken, tmp_path, as_of=END_DATE - dt.timedelta(days=1))
+    bad = run_build(broken, root, as_of=END_DATE - dt.timedelta(days=1), work_dir=end_date_work)
     assert not bad.success
     # Caught by the raw pre-flight check, or by dbt reading the file: either way the table is named.
     assert not bad.steps[-1].success and ("shop/orders.parquet" in bad.error or "stg_shop__orders" in bad.error)
     assert sha256(good.publication) == before
     assert published_as_of(good.publication) == END_DATE
-    assert not list((tmp_path / "publish").glob(".*.tmp")), "no temporary file left behind"
+    assert not list((root / "publish").glob(".*.tmp")), "no temporary file left behind"
 
 
 def test_staging_model_dropping_a_row_fails_the_build(demo_raw, tmp_path, monkeypatch):
@@ -130,8 +155,8 @@ def test_staging_model_dropping_a_row_fails_the_build(demo_raw, tmp_path, monkey
     assert not (tmp_path / "publish" / "customer_scoring.duckdb").exists()
 
 
-def test_cli_exit_codes(demo_raw, tmp_path):
-    ok = cli.main(["build", "--as-of", str(END_DATE), "--raw", str(demo_raw), "--work-dir", str(tmp_path / "b"),
+def test_cli_exit_codes(demo_raw, end_date_work, tmp_path):
+    ok = cli.main(["build", "--as-of", str(END_DATE), "--raw", str(demo_raw), "--work-dir", str(end_date_work),
                    "--publish-dir", str(tmp_path / "p"), "--select", "+stg_crm__accounts", "--exclude",
                    "resource_type:test", "test_type:unit"])
     assert ok == 0
@@ -174,23 +199,6 @@ def test_optional_tables_switched_off_keep_the_build_green(tmp_path):
     assert customers[0] > 0 and customers[1] == 0, "without surveys, customers are scored with no NPS"
 
 
-def test_raw_csv_files_build_like_parquet(tmp_path):
-    """--csv demo files, read with raw_format csv, give the same accounting as the Parquet files."""
-    from customer_scoring.generate import generate_demo_data
-
-    raw = tmp_path / "raw"
-    generate_demo_data(raw, contacts=300, seed=5, end_date=END_DATE, csv=True)
-    sql = "select source_table, raw_rows, kept_rows, quarantined_rows, merged_rows from audit.dq_reconciliation"
-    counts = []
-    for fmt in ("parquet", "csv"):
-        res = run_build(raw, tmp_path / fmt, extra_vars={"raw_format": fmt})
-        assert res.success, res.error
-        con = duckdb.connect(str(res.publication), read_only=True)
-        counts.append(sorted(con.execute(sql).fetchall()))
-        con.close()
-    assert counts[0] == counts[1]
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # What the runner says: the result file, stdout, stderr; freshness against the as-of date; audit warnings
 # ---------------------------------------------------------------------------------------------------------------
@@ -212,6 +220,33 @@ def small_raw(tmp_path_factory) -> Path:
     raw = tmp_path_factory.mktemp("small_raw")
     generate_demo_data(raw, contacts=300, seed=11, end_date=END_DATE, csv=True)
     return raw
+
+
+@pytest.fixture(scope="module")
+def small_csv_build(small_raw, tmp_path_factory) -> runner.BuildResult:
+    """small_raw's CSV files read with raw_format csv as of END_DATE: the freshness and reconciliation models and what
+    they read (a partial build: read from its work database)."""
+    res = run_build(small_raw, tmp_path_factory.mktemp("small_csv"), select=["+dq_freshness", "+dq_reconciliation"],
+                    extra_vars={"raw_format": "csv"})
+    assert res.success, res.error
+    return res
+
+
+def test_raw_csv_files_build_like_parquet(small_raw, small_csv_build, end_date_work, tmp_path):
+    """--csv demo files, read with raw_format csv, give the same accounting as the Parquet files."""
+    parquet = run_build(small_raw, tmp_path, select=["+dq_reconciliation"], work_dir=end_date_work)
+    assert parquet.success, parquet.error
+    # raw_format auto reads the Parquet file of every table, the CSV one with raw_format csv
+    assert len(parquet.inputs["tables"]) == len(small_csv_build.inputs["tables"]) == 13
+    assert all(path.endswith(".parquet") for path in parquet.inputs["tables"].values()), parquet.inputs["tables"]
+    assert all(path.endswith(".csv") for path in small_csv_build.inputs["tables"].values())
+    sql = "select source_table, raw_rows, kept_rows, quarantined_rows, merged_rows from audit.dq_reconciliation"
+    counts = []
+    for res in (parquet, small_csv_build):
+        with duckdb.connect(str(build_db(res)), read_only=True) as con:
+            counts.append(sorted(con.execute(sql).fetchall()))
+    assert len(counts[0]) == 13 and sum(r[1] for r in counts[0]) > 0
+    assert counts[0] == counts[1]
 
 
 def test_demo_build_is_fresh_as_of_its_end_date_and_has_no_warnings(built):
@@ -237,12 +272,15 @@ def test_demo_build_is_fresh_as_of_its_end_date_and_has_no_warnings(built):
     assert later == 0, "as of the last load day nothing was loaded later"
 
 
-def test_cli_prints_a_summary_and_writes_the_json_result_to_a_file(small_raw, tmp_path):
-    out = run_cli("build", "--as-of", str(END_DATE), "--raw", str(small_raw), "--work-dir", str(tmp_path / "b"),
+def test_cli_prints_a_summary_and_writes_the_json_result_to_a_file(small_raw, end_date_work, tmp_path):
+    work = end_date_work  # shared with this module's other builds as of END_DATE: dbt reuses their parse
+    log = work / "logs" / "dbt.log"
+    logged = log.stat().st_size if log.exists() else 0
+    out = run_cli("build", "--as-of", str(END_DATE), "--raw", str(small_raw), "--work-dir", str(work),
                   "--publish-dir", str(tmp_path / "p"), "--select", "+stg_crm__accounts", "--exclude",
                   "resource_type:test", "test_type:unit")
     assert out.returncode == 0, out.stderr
-    result = json.loads((tmp_path / "b" / "logs" / "last_run.json").read_text())
+    result = json.loads((work / "logs" / "last_run.json").read_text())
     assert result["success"] and result["as_of_date"] == str(END_DATE)
     assert result["warnings"] == [] and "warnings" in result
     with pytest.raises(json.JSONDecodeError):
@@ -251,10 +289,10 @@ def test_cli_prints_a_summary_and_writes_the_json_result_to_a_file(small_raw, tm
     assert out.stdout.splitlines()[0] == f"build {result['run_id']} as of {END_DATE}: ok, publish: skipped: this " \
                                          f"selection rebuilt none of the {len(result['public_relations'])} public " \
                                          "relations; the previous publication, if any, stays"
-    assert out.stdout.splitlines()[-1] == f"  result: {tmp_path / 'b' / 'logs' / 'last_run.json'}; " \
-                                          f"dbt log: {tmp_path / 'b' / 'logs' / 'dbt.log'}"
+    assert out.stdout.splitlines()[-1] == f"  result: {work / 'logs' / 'last_run.json'}; " \
+                                          f"dbt log: {log}"
     assert "Running with dbt" not in out.stdout + out.stderr, "dbt's own console lines stay in its log file"
-    assert (tmp_path / "b" / "logs" / "dbt.log").stat().st_size > 0, "dbt's file log is kept"
+    assert log.stat().st_size > logged, "dbt's file log is kept"
     lines = out.stderr.splitlines()
     assert lines and all(DATED_LINE.match(line) for line in lines), lines
     assert any(re.search(r"step dbt build +ok in", line) for line in lines)
@@ -296,14 +334,13 @@ def test_cli_failure_speaks_once_and_json_goes_to_stdout_only_when_asked(small_r
     assert not (tmp_path / "p" / "customer_scoring.duckdb").exists()
 
 
-def test_freshness_of_csv_raw_files_is_judged_against_the_as_of_date(small_raw, tmp_path):
+def test_freshness_of_csv_raw_files_is_judged_against_the_as_of_date(small_raw, small_csv_build, tmp_path):
     """CSV raw files (text columns, where `dbt source freshness` cannot compare): the newest row of shop.orders was
     loaded on END_DATE, so it is fresh as of END_DATE, and stale (error_after 7 days) as of 10 days later: a warning
     without --fail-on-stale, a failed build (exit 1, nothing published, the table named) with it."""
     csv = {"raw_format": "csv"}
     later = END_DATE + dt.timedelta(days=10)
-    same_day = run_build(small_raw, tmp_path / "same_day", select=["+dq_freshness"], extra_vars=csv)
-    assert same_day.success, same_day.error
+    same_day = small_csv_build
     assert same_day.freshness["shop.orders"]["status"] == "fresh"
     assert same_day.freshness["shop.orders"]["days_since_load"] == 0
     assert same_day.freshness["shop.orders"]["newest_loaded_at"].startswith(f"{END_DATE} 23:59:59")
@@ -319,20 +356,22 @@ def test_freshness_of_csv_raw_files_is_judged_against_the_as_of_date(small_raw, 
     assert len(stale_lines) == 1 and "shop.orders (10 days, error after 7)" in stale_lines[0]
     assert "shop.products" not in stale_lines[0]
 
-    work = tmp_path / "fail"
-    code = cli.main(["build", "--as-of", str(later), "--raw", str(small_raw), "--work-dir", str(work / "b"),
-                     "--publish-dir", str(work / "p"), "--select", "+dq_freshness", "--exclude",
+    # The same build with --fail-on-stale, in the same work folder: same vars, so dbt's partial parsing applies.
+    work = tmp_path / "ten_days"
+    code = cli.main(["build", "--as-of", str(later), "--raw", str(small_raw), "--work-dir", str(work / "build"),
+                     "--publish-dir", str(work / "publish"), "--select", "+dq_freshness", "--exclude",
                      "resource_type:test", "test_type:unit",
                      "--vars", json.dumps(csv), "--fail-on-stale"])
     assert code == 1
-    result = json.loads((work / "b" / "logs" / "last_run.json").read_text())
+    result = json.loads((work / "build" / "logs" / "last_run.json").read_text())
+    assert result["run_id"] != ten_days.run_id
     assert [s["name"] for s in result["steps"]][-1] == "checks"
     assert result["error"].startswith(f"checks: stale raw tables as of {later} (--fail-on-stale): ")
     assert "shop.orders (10 days, error after 7)" in result["error"]
-    assert not (work / "p" / "customer_scoring.duckdb").exists()
+    assert not (work / "publish" / "customer_scoring.duckdb").exists()
 
 
-def test_rows_loaded_after_the_as_of_date_warn(small_raw, tmp_path):
+def test_rows_loaded_after_the_as_of_date_warn(small_raw, end_date_work, tmp_path):
     """A snapshot export extracted the day after the as-of date (every contact and order has _loaded_at END_DATE + 1
     day): the build passes but sees no contact and no order; dq_reconciliation says so with the fix, the runner lists
     those warnings and the empty customer and lead marts."""
@@ -347,7 +386,7 @@ def test_rows_loaded_after_the_as_of_date_warn(small_raw, tmp_path):
         tbl = tbl.set_column(i, tbl.schema.field(i), pa.array([extracted] * tbl.num_rows, tbl.schema.field(i).type))
         pq.write_table(tbl, path)
         counts[name.replace("/", ".")] = tbl.num_rows
-    res = run_build(raw, tmp_path)
+    res = run_build(raw, tmp_path, work_dir=end_date_work)
     assert res.success, res.error
     con = duckdb.connect(str(res.publication), read_only=True)
     try:
