@@ -71,11 +71,13 @@ horizon-free model. model_registry.sample_rows: the rows the saved model was fit
 
 Minimum data (``min_examples``, ``min_positives``): nothing is scored when the as-of date has fewer customers than
 ``min_examples`` ("412 customers with history, 500 needed"). A target's discriminative model needs at least two
-labelled cut-offs, and ``min_examples`` examples and ``min_positives`` positives (and, for a binary target, as many
-negatives) in its training rows and in its validation rows (the held-out quarter of the customers at the latest
-labelled cut-off, so about 4 x min_examples customers are needed there); otherwise it is not fitted and the target
-is served by the horizon-free model (status ``horizon_free``, the reason in one line) when that model is available,
-else has no score (status ``not_fitted``). The horizon-free model needs ``min_positives`` customers with a repeat
+labelled cut-offs, ``min_examples`` examples and ``min_positives`` positives (and, for a binary target, as many
+negatives) in its training rows, and ``min_positives`` positives (and negatives) in its validation rows (the held-out
+quarter of the customers at the latest labelled cut-off: a judge needs both outcomes, not a training set's size);
+otherwise it is not fitted and the target is served by the horizon-free model (status ``horizon_free``, the reason
+in one line) when that model is available, else has no score (status ``not_fitted``). The horizon-free model is
+also a candidate: when its validation loss is below every fitted candidate's, it serves the target (status
+``horizon_free``, the losses in the message). The horizon-free model needs ``min_positives`` customers with a repeat
 purchase day at the as-of date and a converged fit (and the Gamma-Gamma as many with a positive mean spend, for
 revenue).
 
@@ -843,7 +845,7 @@ class _Run:
                                     (f"held out at the validation cut-off {valid_cutoff}", valid,
                                      "in the validation window")):
             y = y_all[part]
-            if part.size < self.min_examples:
+            if part is train and part.size < self.min_examples:
                 return f"{part.size} {spec.examples} {where}, {self.min_examples} needed"
             pos = int((y > 0).sum())
             if pos < self.min_positives:
@@ -887,6 +889,9 @@ class _Run:
             self.fallback(spec, reason, scoring, rows, y_all)
             return
         chosen, eval_rows = self.backtest(spec, rows, y_all, cutoffs)
+        if chosen is None:  # the horizon-free model won the validation: eval_rows is the reason
+            self.fallback(spec, eval_rows, scoring, rows, y_all)
+            return
         self.final(spec, chosen, rows, y_all, cutoffs, scoring, eval_rows)
 
     def saved_choice(self, spec: TargetSpec):
@@ -985,7 +990,9 @@ class _Run:
         self.evaluation.extend(out)
         return out
 
-    def backtest(self, spec: TargetSpec, rows, y_all, cutoffs) -> tuple[_Model, list[dict]]:
+    def backtest(self, spec: TargetSpec, rows, y_all, cutoffs) -> tuple[_Model | None, list[dict] | str]:
+        """Fit the candidates on the backtest split and judge them with the baselines. Returns the chosen model and
+        its evaluation rows, or (None, the reason) when the horizon-free model beat every candidate."""
         sp = self.split(spec, rows, cutoffs)
         train, calib, valid = sp["train"], sp["calib"], sp["valid"]
         train_cutoffs, calib_cutoff, valid_cutoff = sp["train_cutoffs"], sp["calib_cutoff"], sp["valid_cutoff"]
@@ -1000,14 +1007,27 @@ class _Run:
             pred = model.predict(X, valid)
             results.append((model, pred, _selection_loss(spec.task, model.loss, y[valid], pred)))
         best = min(range(len(results)), key=lambda i: (results[i][2], i))
+        # The horizon-free model competes too, judged on the same rows by the same loss: a fitted model that does
+        # not beat it adds nothing.
+        hf = self.hf_prediction(spec, valid)
+        hf_loss = (_selection_loss(spec.task, results[best][0].loss, y[valid], hf)
+                   if valid.size and np.isfinite(hf).all() else None)
+        hf_wins = hf_loss is not None and hf_loss < results[best][2]
         base_rows = self.baselines(spec, rows, y_all, cutoffs)
         eval_rows = []
         for i, (model, pred, loss) in enumerate(results):
             row = self.eval_row(spec, model.kind, None, False, valid_cutoff, self.metrics(spec, y[valid], pred))
-            row["is_chosen"] = i == best
+            row["is_chosen"] = i == best and not hf_wins
             eval_rows.append(row)
             self.evaluation.append(row)
             self.calibration.extend(self.calib_rows(spec, model.kind, None, valid_cutoff, y[valid], pred))
+        if hf_wins:
+            others = ", ".join(f"{m.kind} {loss:.4f}" for m, _, loss in results)
+            self.log.append(f"{spec.name}: the horizon-free model has the lowest validation "
+                            f"{_selection_name(spec.task, results[best][0].loss)} at {valid_cutoff} on {valid.size} "
+                            f"held-out customers ({hf_loss:.4f}; {others})")
+            return None, (f"the horizon-free model beat the fitted models at the validation cut-off {valid_cutoff} "
+                          f"({_selection_name(spec.task, results[best][0].loss)} {hf_loss:.4f}; {others})")
         chosen = results[best][0]
         self.selection = {
             "criterion": _selection_name(spec.task, chosen.loss),

@@ -23,16 +23,22 @@ HISTORY_DAYS = 1100
 THREADS = 1  # two cores shared by several test runs: one OpenMP thread avoids spin-waiting
 
 
-def simulate_transactions(n: int, seed: int, history_days: int = HISTORY_DAYS) -> pd.DataFrame:
+def simulate_transactions(n: int, seed: int, history_days: int = HISTORY_DAYS, csat_effect: bool = True) -> pd.DataFrame:
     """One order per purchase day. Customer i is acquired on a day uniform in [0, history_days); lambda ~ Gamma(r,
     rate alpha) per day, p ~ Beta(a, b): after each repeat purchase the customer drops out with probability p.
-    Order value ~ Gamma(p_gg, rate nu), nu ~ Gamma(q, rate gamma). Columns contact_id, day (day 0 = AS_OF -
-    history_days), amount."""
+    Order value ~ Gamma(p_gg, rate nu), nu ~ Gamma(q, rate gamma). Beyond BG/NBD, as on real data: a satisfaction
+    score 1-5 (csat) per customer scales the dropout probability by (6 - csat)^2 / 9 and
+    the purchase rate by (csat / 3)^2 (a one-order customer's history says nothing of either), so a fitted model that reads it can
+    beat the horizon-free model, which cannot (csat_effect=False: pure BG/NBD). Columns contact_id, day (day 0 = AS_OF - history_days), amount, csat."""
     rng = np.random.default_rng(seed)
     first = rng.integers(0, history_days, n).astype(float)
     lam = rng.gamma(TRUTH.r, 1.0 / TRUTH.alpha, n)
     drop = rng.beta(TRUTH.a, TRUTH.b, n)
     nu = rng.gamma(TRUTH_GG.q, 1.0 / TRUTH_GG.gamma, n)
+    csat = rng.integers(1, 6, n)
+    if csat_effect:
+        drop = np.clip(drop * (6 - csat) ** 2 / 9, 0.0, 0.95)
+        lam = lam * (csat / 3) ** 2
     ids, days = [np.arange(n)], [first]
     t = first.copy()
     active = np.ones(n, dtype=bool)
@@ -51,7 +57,8 @@ def simulate_transactions(n: int, seed: int, history_days: int = HISTORY_DAYS) -
     tx = pd.DataFrame({"cid": cid, "day": day}).drop_duplicates().sort_values(["cid", "day"], kind="mergesort")
     tx["amount"] = np.round(rng.gamma(TRUTH_GG.p, 1.0 / nu[tx["cid"].to_numpy()]), 2)
     tx["contact_id"] = "c" + tx["cid"].astype(str).str.zfill(6)
-    return tx[["contact_id", "day", "amount"]].reset_index(drop=True)
+    tx["csat"] = csat[tx["cid"].to_numpy()]
+    return tx[["contact_id", "day", "amount", "csat"]].reset_index(drop=True)
 
 
 def _quintile(values: pd.Series) -> pd.Series:
@@ -101,6 +108,7 @@ def build_examples(tx: pd.DataFrame, horizon: int = HORIZON, n_cutoffs: int = 6,
         e["last_gap_days"] = f["last_gap"]
         e["gap_trend"] = (e["last_gap_days"] / e["mean_gap_days"]).round(4)
         e["latest_nps"] = np.nan  # surveys switched off: an all-null feature
+        e["csat_weighted"] = g["csat"].first()
         e["btyd_x"] = f["n"] - 1
         e["btyd_t_x"] = f["last"] - f["first"]
         e["btyd_t"] = D - f["first"]
@@ -386,3 +394,21 @@ def test_invalid_input_is_named():
     bad = ex.assign(segment="gold")
     with pytest.raises(predict.PredictionError, match=r"^segment: not numeric"):
         run(bad, "/nonexistent")
+
+
+def test_the_horizon_free_model_serves_a_target_when_it_beats_the_fitted_ones(tmp_path):
+    """On pure BG/NBD customers (no effect the history does not show) the true model family wins the validation:
+    the fitted candidates add nothing, so the horizon-free model scores the target, flagged chosen."""
+    examples = build_examples(simulate_transactions(5000, seed=1, csat_effect=False))
+    result = run(examples, tmp_path)
+    status, message = _status(result, "p_purchase")
+    assert status == "horizon_free", message
+    assert message.startswith("the horizon-free model beat the fitted models at the validation cut-off 2026-01-01 "
+                              "(log loss "), message
+    ev = result.prediction_evaluation
+    chosen = ev[(ev.target == "p_purchase") & ev.is_chosen]
+    assert list(chosen.model_name) == ["horizon_free"]
+    fitted = ev[(ev.target == "p_purchase") & ~ev.is_baseline]
+    assert (fitted.log_loss > chosen.log_loss.iloc[0]).all()
+    scores = result.prediction_scores
+    assert scores[scores.target == "p_purchase"].model_id.str.contains("horizon_free").all()
