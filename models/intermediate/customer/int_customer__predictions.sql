@@ -20,12 +20,12 @@ scores as (
 customer_scores as (
 
     select
-        entity_id as contact_id,
         {% for t in ['p_purchase', 'expected_orders', 'expected_revenue', 'p_alive', 'churn_risk',
                      'p_campaign_response'] %}
             max(case when target = '{{ t }}' then value end) as {{ t }},
-            max(case when target = '{{ t }}' then model_id end) as {{ t }}_model{{ ',' if not loop.last }}
+            max(case when target = '{{ t }}' then model_id end) as {{ t }}_model,
         {% endfor %}
+        entity_id as contact_id
     from scores
     where entity_type = 'customer'
     group by entity_id
