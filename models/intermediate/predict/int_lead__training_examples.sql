@@ -74,9 +74,10 @@ followed as (
 
 ),
 
+-- one row per lead and cut-off with a conversion in the window (several orders or deals count once)
 conversions as (
 
-    select
+    select distinct
         followed.cutoff_date,
         followed.contact_id
     from followed
