@@ -138,20 +138,7 @@ aged as (
         contacts.birth_date,
         contacts.is_country_given,
         -- whole years, one more on each birthday
-        case
-            when contacts.birth_date is not null and contacts.birth_date <= contacts.cutoff_date
-                then cast(
-                    extract(year from contacts.cutoff_date) - extract(year from contacts.birth_date)
-                    - case
-                        when
-                            extract(month from contacts.birth_date) * 100 + extract(day from contacts.birth_date)
-                            > extract(month from contacts.cutoff_date) * 100 + extract(day from contacts.cutoff_date)
-                            then 1
-                        else 0
-                    end
-                    as {{ dbt.type_int() }}
-                )
-        end as age_years
+        {{ age_years_expr('contacts.birth_date', as_of='contacts.cutoff_date') }} as age_years
     from contacts
     inner join leads
         on
