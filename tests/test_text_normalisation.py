@@ -146,28 +146,47 @@ order by code_point
 """
 
 
-def compile_sql(sql: str, target: str, tmp: Path) -> str:
+def compile_sql(sql: str, target: str, tmp: Path, dbt_vars: dict | None = None) -> str:
     """The SQL that dbt compiles from an inline query for a target of profiles.yml."""
     from dbt.cli.main import dbtRunner
 
+    from customer_scoring.runner import _release_duckdb
+
     args = ["compile", "--inline", sql, "--target", target, "--project-dir", str(PROJECT),
             "--profiles-dir", str(PROJECT), "--target-path", str(tmp / f"target_{target}"),
-            "--log-path", str(tmp / "logs"), "--quiet"]
+            "--log-path", str(tmp / "logs"), "--vars", json.dumps(dbt_vars or {}), "--quiet"]
     res = dbtRunner().invoke(args)
+    _release_duckdb()  # dbt-duckdb keeps the file open in-process
     assert res.success, f"dbt compile on {target} failed: {res.exception}"
     return res.result.results[0].node.compiled_code
 
 
 @pytest.fixture(scope="module")
-def compiled(tmp_path_factory) -> dict[str, dict[str, str]]:
+def duckdb_dbt(tmp_path_factory):
+    """A folder, a raw folder (the NBSP contacts below) and a database for this module's dbt invocations on DuckDB:
+    the inline compile and the golden-contact build share the target folder, the vars and the environment, so the
+    second reuses the first one's parse (dbt's partial parsing)."""
+    tmp = tmp_path_factory.mktemp("duckdb_dbt")
+    raw = tmp / "raw"
+    write_nbsp_contacts(raw)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CS_RAW_PATH", str(raw))
+    mp.setenv("CS_DUCKDB_PATH", str(tmp / "golden.duckdb"))
+    yield tmp
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def compiled(duckdb_dbt, tmp_path_factory) -> dict[str, dict[str, str]]:
     """The two queries compiled per target (one dbt invocation per target: an inline query cannot hold both)."""
     tmp = tmp_path_factory.mktemp("text_sql")
     both = CASES_SQL + "\n-- __SPLIT__\n" + CODE_POINTS_SQL
     out: dict[str, dict[str, str]] = {}
-    for target in ("lint", "postgres"):
+    for target in ("duckdb", "postgres"):
         if target == "postgres" and not postgres_available():
             continue
-        parts = compile_sql(both, target, tmp).split("-- __SPLIT__")
+        parts = (compile_sql(both, target, duckdb_dbt, {"as_of_date": AS_OF}) if target == "duckdb"
+                 else compile_sql(both, target, tmp)).split("-- __SPLIT__")
         out[target] = {"cases": parts[0], "code_points": parts[1]}
     return out
 
@@ -202,7 +221,7 @@ def run_postgres(conn, sql: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def duck_cases(compiled) -> list[tuple]:
-    return run_duckdb(compiled["lint"]["cases"])
+    return run_duckdb(compiled["duckdb"]["cases"])
 
 
 def test_macros_give_the_expected_values_on_duckdb(duck_cases):
@@ -231,7 +250,7 @@ def test_macros_give_the_same_values_on_postgres(compiled, duck_cases, pg):
 
 @pytest.mark.postgres
 def test_every_code_point_is_cleaned_alike_on_both_engines(compiled, pg):
-    duck = run_duckdb(compiled["lint"]["code_points"])
+    duck = run_duckdb(compiled["duckdb"]["code_points"])
     post = run_postgres(pg, compiled["postgres"]["code_points"])
     assert len(duck) == len(post) > 190_000
     differ = [(hex(d[0]), d, p) for d, p in zip(duck, post, strict=True) if d != p]
@@ -285,14 +304,9 @@ def build_golden_contacts(tmp: Path, target: str, extra_vars: dict) -> None:
 
 
 @pytest.mark.slow
-def test_nbsp_duplicate_is_one_golden_contact_on_duckdb(tmp_path, monkeypatch):
-    raw = tmp_path / "raw"
-    write_nbsp_contacts(raw)
-    db = tmp_path / "golden.duckdb"
-    monkeypatch.setenv("CS_RAW_PATH", str(raw))
-    monkeypatch.setenv("CS_DUCKDB_PATH", str(db))
-    build_golden_contacts(tmp_path, "duckdb", {})
-    with duckdb.connect(str(db), read_only=True) as con:
+def test_nbsp_duplicate_is_one_golden_contact_on_duckdb(duckdb_dbt):
+    build_golden_contacts(duckdb_dbt, "duckdb", {})
+    with duckdb.connect(str(duckdb_dbt / "golden.duckdb"), read_only=True) as con:
         rows = con.execute("select contact_id, email, merged_record_count from intermediate.int_contacts").fetchall()
     assert rows == [("C1", "jean@example.com", 2)]
 

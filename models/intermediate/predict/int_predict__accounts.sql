@@ -1,0 +1,147 @@
+-- Golden accounts with their firmographics as of every cut-off: one row per cut-off and golden account, the rows and
+-- columns int_accounts__enriched has in a build as of that cut-off. The survival rule of int_accounts (each attribute
+-- from the most recently updated record of the group, the master's as fallback) runs on the account versions current
+-- at the cut-off (int_predict__account_identity); the enrichment rows are the firmographics versions current then
+-- (macro pit_versions, the key and version order of stg_enrichment__firmographics); CRM and enrichment are combined
+-- by the production formula (macro accounts_enriched_ctes).
+with
+
+cutoffs as (
+
+    select * from {{ ref('int_predict__cutoffs') }}
+
+),
+
+account_versions as (
+
+    select * from {{ ref('int_predict__account_identity') }}
+
+),
+
+employee_bands as (
+
+    select * from {{ ref('employee_bands') }}
+
+),
+
+revenue_bands as (
+
+    select * from {{ ref('revenue_bands') }}
+
+),
+
+{% if var('enable_enrichment', true) %}
+    staged_firmographics as (
+
+        select * from {{ ref('stg_enrichment__firmographics') }}
+
+    ),
+
+    firmographic_versions as (
+
+        {{ pit_versions('staged_firmographics', ['domain'], 'loaded_at desc, domain_raw, industry, employee_range') }}
+
+    ),
+
+    firmographics as (
+
+        select
+            cutoffs.cutoff_date,
+            firmographic_versions.domain,
+            firmographic_versions.industry,
+            firmographic_versions.employee_range,
+            firmographic_versions.revenue_range,
+            firmographic_versions.marketing_budget,
+            firmographic_versions.technologies,
+            firmographic_versions.loaded_at
+        from cutoffs
+        inner join firmographic_versions
+            on {{ pit_is_current('firmographic_versions', 'cutoffs') }}
+
+    ),
+{% else %}
+    firmographics as (
+
+        select
+            cast(null as date) as cutoff_date,
+            cast(null as {{ dbt.type_string() }}) as domain,
+            cast(null as {{ dbt.type_string() }}) as industry,
+            cast(null as {{ dbt.type_string() }}) as employee_range,
+            cast(null as {{ dbt.type_string() }}) as revenue_range,
+            cast(null as decimal(18, 2)) as marketing_budget,
+            cast(null as {{ dbt.type_string() }}) as technologies,
+            cast(null as timestamp) as loaded_at
+        where false
+
+    ),
+{% endif %}
+
+-- int_accounts per cut-off
+members as (
+
+    select
+        *,
+        row_number() over (
+            partition by cutoff_date, master_account_id
+            order by updated_at desc nulls last, loaded_at desc, account_id asc
+        ) as recency_rank
+    from account_versions
+
+),
+
+group_sizes as (
+
+    select
+        cutoff_date,
+        master_account_id,
+        count(*) as merged_record_count,
+        min(created_at) as first_created_at,
+        max(updated_at) as last_updated_at
+    from members
+    group by cutoff_date, master_account_id
+
+),
+
+latest as (
+
+    select * from members
+    where recency_rank = 1
+
+),
+
+master as (
+
+    select * from members
+    where account_id = master_account_id
+
+),
+
+accounts as (
+
+    select
+        master.cutoff_date,
+        master.account_id,
+        master.domain,
+        coalesce(latest.account_name, master.account_name) as account_name,
+        coalesce(latest.industry, master.industry) as industry,
+        coalesce(latest.employee_count, master.employee_count) as employee_count,
+        coalesce(latest.annual_revenue, master.annual_revenue) as annual_revenue,
+        coalesce(latest.country_code, master.country_code) as country_code,
+        group_sizes.merged_record_count,
+        group_sizes.first_created_at as created_at,
+        group_sizes.last_updated_at as updated_at
+    from master
+    inner join latest
+        on
+            master.cutoff_date = latest.cutoff_date
+            and master.master_account_id = latest.master_account_id
+    inner join group_sizes
+        on
+            master.cutoff_date = group_sizes.cutoff_date
+            and master.master_account_id = group_sizes.master_account_id
+
+),
+
+{{ accounts_enriched_ctes('accounts', 'employee_bands', 'revenue_bands', 'firmographics', keys=['cutoff_date']) }}
+
+select * from final

@@ -1,0 +1,181 @@
+-- Profile of every lead and its fit to the ideal profiles as of every cut-off: one row per cut-off and lead (a golden
+-- contact of the cut-off without a completed order on or before it: not in int_predict__order_facts), the rows and
+-- columns int_lead__fit_inputs has in a build as of that cut-off. The fit formula is the production one (macro
+-- lead_fit_inputs_ctes), fed with the golden contacts, accounts, company domains, job roles and enrichment rows of the
+-- cut-off (int_predict__contacts, int_predict__accounts, int_predict__company_domains, int_predict__job_roles, the
+-- firmographics versions current then). The demographics are int_customer__profile's (age in whole years on the
+-- cut-off date, its band and the fits of the band and of the country), computed for the leads of each cut-off.
+{%- set demographic_attributes = [('age_band', 'age_band'), ('country_code', 'country_code')] %}
+
+with
+
+cutoffs as (
+
+    select * from {{ ref('int_predict__cutoffs') }}
+
+),
+
+contacts as (
+
+    select * from {{ ref('int_predict__contacts') }}
+
+),
+
+customers as (
+
+    select
+        cutoff_date,
+        contact_id
+    from {{ ref('int_predict__order_facts') }}
+
+),
+
+company_domains as (
+
+    select * from {{ ref('int_predict__company_domains') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('int_predict__accounts') }}
+
+),
+
+account_versions as (
+
+    select * from {{ ref('int_predict__account_identity') }}
+
+),
+
+roles as (
+
+    select * from {{ ref('int_predict__job_roles') }}
+
+),
+
+age_bands as (
+
+    select * from {{ ref('age_bands') }}
+
+),
+
+customer_icp as (
+
+    select * from {{ ref('ideal_customer_profile') }}
+
+),
+
+icp as (
+
+    select * from {{ ref('ideal_company_profile') }}
+
+),
+
+{% if var('enable_enrichment', true) %}
+    staged_firmographics as (
+
+        select * from {{ ref('stg_enrichment__firmographics') }}
+
+    ),
+
+    firmographic_versions as (
+
+        {{ pit_versions('staged_firmographics', ['domain'], 'loaded_at desc, domain_raw, industry, employee_range') }}
+
+    ),
+
+    firmographics as (
+
+        select
+            cutoffs.cutoff_date,
+            firmographic_versions.domain,
+            firmographic_versions.industry,
+            firmographic_versions.employee_range,
+            firmographic_versions.revenue_range
+        from cutoffs
+        inner join firmographic_versions
+            on {{ pit_is_current('firmographic_versions', 'cutoffs') }}
+
+    ),
+{% endif %}
+
+-- the leads of each cut-off (int_contacts__lifecycle population 'lead')
+leads as (
+
+    select
+        contacts.cutoff_date,
+        contacts.contact_id,
+        contacts.account_id
+    from contacts
+    left join customers
+        on
+            contacts.cutoff_date = customers.cutoff_date
+            and contacts.contact_id = customers.contact_id
+    where customers.contact_id is null
+
+),
+
+-- a country was written on at least one current record of the golden account (recognised or not)
+account_countries_given as (
+
+    select
+        cutoff_date,
+        master_account_id as account_id,
+        max(case when country_raw is not null then 1 else 0 end) = 1 as is_country_given
+    from account_versions
+    group by cutoff_date, master_account_id
+
+),
+
+-- int_customer__profile of the leads, per cut-off
+aged as (
+
+    select
+        contacts.cutoff_date,
+        contacts.contact_id,
+        contacts.country_code,
+        contacts.birth_date,
+        contacts.is_country_given,
+        -- whole years, one more on each birthday
+        {{ age_years_expr('contacts.birth_date', as_of='contacts.cutoff_date') }} as age_years
+    from contacts
+    inner join leads
+        on
+            contacts.cutoff_date = leads.cutoff_date
+            and contacts.contact_id = leads.contact_id
+
+),
+
+banded as (
+
+    select
+        aged.*,
+        age_bands.age_band
+    from aged
+    left join age_bands
+        on aged.age_years between age_bands.min_age and age_bands.max_age
+
+),
+
+demographics as (
+
+    select
+        banded.cutoff_date,
+        banded.contact_id,
+        banded.age_band,
+        banded.country_code is null and banded.is_country_given as is_country_unknown,
+        {{ profile_fit('age_band', 'banded.age_band', 'banded.birth_date is not null') }} as age_band_fit,
+        {{ profile_fit('country_code', 'banded.country_code', 'banded.is_country_given') }} as location_fit
+    from banded
+    {{ profile_fit_joins('customer_icp', 'banded', demographic_attributes) }}
+
+),
+
+{{ lead_fit_inputs_ctes(
+    'leads', 'contacts', 'company_domains', 'accounts', 'account_countries_given',
+    'firmographics' if var('enable_enrichment', true) else none, 'roles', 'demographics', 'icp',
+    keys=['cutoff_date']
+) }}
+
+select * from final
