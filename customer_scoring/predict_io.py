@@ -77,6 +77,18 @@ def read_frame(settings, relation: tuple[str, str], order_by: str) -> pd.DataFra
     return frame
 
 
+def combine(runs: list):
+    """One PredictionRun-like object from several (customers, leads, campaign response): each table concatenated,
+    logs in order."""
+    from types import SimpleNamespace
+
+    tables = {}
+    for name in TABLES:
+        frames = [getattr(r, name) for r in runs if len(getattr(r, name))]
+        tables[name] = (pd.concat(frames, ignore_index=True) if frames else getattr(runs[0], name).iloc[:0])
+    return SimpleNamespace(**tables, log=[line for r in runs for line in r.log])
+
+
 def rounded(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its floats rounded the way the project stores them (see the module docstring)."""
     out = frame.copy()

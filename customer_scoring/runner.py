@@ -28,6 +28,12 @@ PUBLISHED_SCHEMAS = ("marts", "audit")
 # dbt selector of what reads the predict step's output: built after it.
 PREDICTION_READERS = "source:predict+"
 REFIT_RULES = ("auto", "always", "never")
+# The training examples the predict step reads, and the function of customer_scoring.predict that learns from each.
+TRAINING_EXAMPLES = {
+    "int_customer__training_examples": "predict_customers",
+    "int_lead__training_examples": "predict_leads",
+    "int_campaign__training_examples": "predict_campaign_response",
+}
 PUBLICATION_FILE = "customer_scoring.duckdb"
 
 # Exit codes of `customer-scoring build` and `publish` (README "Exit codes"); an interruption exits 128 + the signal
@@ -501,22 +507,27 @@ def _predict(settings: BuildSettings, result: BuildResult, project: Path, manife
 
     if settings.refit not in REFIT_RULES:
         raise BuildError(f"--refit must be one of {', '.join(REFIT_RULES)}, got {settings.refit!r}")
-    relation = built.get("int_customer__training_examples")
-    if relation is None:
-        raise BuildError("int_customer__training_examples was not built: the predict step has nothing to learn from")
+    missing = [m for m in TRAINING_EXAMPLES if m not in built]
+    if missing:
+        raise BuildError(f"{', '.join(missing)} not built: the predict step has nothing to learn from")
     dbt_vars = predict_io.project_vars(project, settings.extra_vars)
-    examples = predict_io.read_frame(settings, relation, "cutoff_date, contact_id")
     model_dir = Path(settings.model_dir or settings.work_dir / "models").resolve()
-    try:
-        run = predict.predict_customers(
-            examples, horizon_days=int(dbt_vars["prediction_horizon_days"]),
-            min_examples=int(dbt_vars["prediction_min_examples"]),
-            min_positives=int(dbt_vars["prediction_min_positives"]),
-            cutoff_spacing_days=int(dbt_vars["prediction_cutoff_spacing_days"]),
-            refit=settings.refit, registry_dir=model_dir, as_of=settings.as_of,
-        )
-    except predict.PredictionError as exc:
-        raise BuildError(f"predict: {exc}") from exc
+    common = dict(
+        horizon_days=int(dbt_vars["prediction_horizon_days"]),
+        min_examples=int(dbt_vars["prediction_min_examples"]),
+        min_positives=int(dbt_vars["prediction_min_positives"]),
+        cutoff_spacing_days=int(dbt_vars["prediction_cutoff_spacing_days"]),
+        refit=settings.refit, registry_dir=model_dir, as_of=settings.as_of,
+    )
+    runs, rows = [], 0
+    for model_name, function in TRAINING_EXAMPLES.items():
+        examples = predict_io.read_frame(settings, built[model_name], "cutoff_date, contact_id")
+        rows += len(examples)
+        try:
+            runs.append(getattr(predict, function)(examples, **common))
+        except predict.PredictionError as exc:
+            raise BuildError(f"predict: {exc}") from exc
+    run = predict_io.combine(runs)
     for message in run.log:
         log.info("predict: %s", message)
     frames = {name: getattr(run, name) for name in predict_io.TABLES}
@@ -525,7 +536,7 @@ def _predict(settings: BuildSettings, result: BuildResult, project: Path, manife
     written = predict_io.write_frames(settings, manifest, frames)
     status = frames["prediction_status"]
     counts = status["status"].value_counts().to_dict() if len(status) else {}
-    return (f"{len(examples):,} training rows; " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items()))
+    return (f"{rows:,} training rows; " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items()))
             + f"; {written.get('prediction_scores', 0):,} predictions")
 
 

@@ -34,7 +34,10 @@
                        'seniority_fit', 'age_band_fit', 'location_fit'],
             'text': [],
         },
-        'lead': {'number': ['fit_score', 'engagement_score', 'high_intent_events_30d'], 'text': ['lead_stage']},
+        'lead': {
+            'number': ['fit_score', 'engagement_score', 'high_intent_events_30d', 'p_convert', 'p_campaign_response'],
+            'text': ['lead_stage'],
+        },
         'account': {
             'number': ['industry_fit', 'employee_band_fit', 'revenue_band_fit', 'country_fit', 'engaged_contacts',
                        'functions_engaged', 'seniorities_engaged', 'best_lead_score', 'avg_lead_score',
@@ -51,7 +54,7 @@
                    'orders_per_year', 'avg_basket', 'gap_cv', 'spend_trend', 'tenure_days', 'category_breadth',
                    'refund_cancel_rate', 'overdue_ratio', 'discount_dependency', 'latest_nps', 'csat_weighted',
                    'review_rating_weighted', 'age_band_fit', 'gender_fit', 'location_fit', 'p_purchase',
-                   'expected_orders', 'expected_revenue', 'p_alive', 'churn_risk'],
+                   'expected_orders', 'expected_revenue', 'p_alive', 'churn_risk', 'p_campaign_response'],
         'text': ['nps_class'],
     }) }}
 {%- endmacro %}

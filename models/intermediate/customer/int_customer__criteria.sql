@@ -73,7 +73,8 @@ wide as (
         predictions.expected_orders,
         predictions.expected_revenue,
         predictions.p_alive,
-        predictions.churn_risk
+        predictions.churn_risk,
+        predictions.p_campaign_response
     from facts
     inner join rfm
         on facts.contact_id = rfm.contact_id

@@ -27,7 +27,8 @@ customer_scores as (
         {% endfor %}
         entity_id as contact_id
     from scores
-    where entity_type = 'customer'
+    -- customer targets, and the campaign response scored for every golden contact
+    where entity_type in ('customer', 'contact')
     group by entity_id
 
 ),

@@ -31,6 +31,12 @@ activity as (
 
 ),
 
+predictions as (
+
+    select * from {{ ref('int_lead__predictions') }}
+
+),
+
 inputs as (
 
     select
@@ -38,12 +44,16 @@ inputs as (
         fit.fit_score,
         engagement.engagement_score,
         engagement.high_intent_events as high_intent_events_30d,
+        predictions.p_convert,
+        predictions.p_campaign_response,
         lifecycle.lead_stage
     from lifecycle
     left join fit
         on lifecycle.contact_id = fit.contact_id
     left join engagement
         on lifecycle.contact_id = engagement.contact_id
+    left join predictions
+        on lifecycle.contact_id = predictions.contact_id
 
 ),
 

@@ -1,6 +1,7 @@
 -- Scored leads as of the as-of date: one row per lead (a golden contact without a completed order on or before
 -- it). Fit (firmographics and role for B2B leads, demographics for B2C leads) and its grade A-D, behavioural
--- engagement with exponential decay and its level 1-4, the lead score 0-100 of the primary lead profile with tier,
+-- engagement with exponential decay and its level 1-4, the predicted probabilities of converting within the
+-- horizon and of answering the next campaign, the lead score 0-100 of the primary lead profile with tier,
 -- action and top factors, the fit x engagement matrix cell, and the MQL flag with the rule that set it.
 with
 
@@ -31,6 +32,12 @@ engagement as (
 mql as (
 
     select * from {{ ref('int_lead__mql') }}
+
+),
+
+predictions as (
+
+    select * from {{ ref('int_lead__predictions') }}
 
 ),
 
@@ -70,6 +77,12 @@ final as (
         cast(summary.high_intent_events_30d as {{ dbt.type_int() }}) as high_intent_events_30d,
         cast(engagement.days_since_last_positive as {{ dbt.type_int() }}) as days_since_last_positive_event,
 
+        -- predictions over var prediction_horizon_days (null when not fitted: model_status says why)
+        predictions.p_convert,
+        predictions.p_campaign_response,
+        predictions.p_convert_model,
+        predictions.p_campaign_response_model,
+
         -- lead score
         cast(summary.lead_score as decimal(18, 2)) as lead_score,
         cast(summary.tier as {{ dbt.type_string() }}) as tier,
@@ -88,6 +101,8 @@ final as (
         on summary.contact_id = engagement.contact_id
     left join mql
         on summary.contact_id = mql.contact_id
+    left join predictions
+        on summary.contact_id = predictions.contact_id
 
 )
 

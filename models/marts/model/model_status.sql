@@ -3,7 +3,8 @@
 -- 'horizon_free' (no labelled history long enough for a fitted model: the BG/NBD model serves it), 'not_fitted'
 -- (below the minimum data: its predictions are null, message says how much data there is and how much is needed) or
 -- 'not_run' (no predict step ran for this as-of date: a plain `dbt build`; the runner makes predictions).
-{%- set targets = ['p_purchase', 'expected_orders', 'expected_revenue', 'p_alive', 'churn_risk'] %}
+{%- set targets = ['p_purchase', 'expected_orders', 'expected_revenue', 'p_alive', 'churn_risk', 'p_convert',
+                   'p_campaign_response'] %}
 
 with
 
