@@ -68,6 +68,22 @@ def holdout_build(demo_raw, tmp_path_factory) -> runner.BuildResult:
     return res
 
 
+@pytest.fixture(scope="session")
+def partial_work(tmp_path_factory):
+    """partial_work(as_of): a work folder shared across modules by partial builds of generated data (no vars) as of
+    one date, e.g. the backtests' builds of their own data sets: a later build reuses the parse of an earlier one
+    (dbt's partial parsing, about 10 s). Such a test reads only relations its own build rebuilt, and closes its
+    connections to the database before its module ends."""
+    folders: dict[dt.date, Path] = {}
+
+    def folder(as_of: dt.date) -> Path:
+        if as_of not in folders:
+            folders[as_of] = tmp_path_factory.mktemp(f"partial_{as_of:%Y%m%d}")
+        return folders[as_of]
+
+    return folder
+
+
 def work_db(res: runner.BuildResult) -> Path:
     """The private work database of a build made by run_build (root/build next to root/publish)."""
     return res.publication.parent.parent / "build" / "customer_scoring.duckdb"

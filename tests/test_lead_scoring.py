@@ -30,19 +30,20 @@ LEVELS = (4, 3, 2, 1)
 
 
 @pytest.fixture(scope="module")
-def backtest(tmp_path_factory) -> duckdb.DuckDBPyConnection:
+def backtest(tmp_path_factory, partial_work) -> duckdb.DuckDBPyConnection:
     """One row per lead of the earlier build (marts.lead_scores) with `converted`."""
     root = tmp_path_factory.mktemp("lead_backtest")
     raw = root / "raw"
     generate_demo_data(raw, contacts=BACKTEST_CONTACTS, seed=11, end_date=END_DATE)
     as_of = END_DATE - dt.timedelta(days=HOLDOUT_DAYS)
-    past = run_build(raw, root / "past", as_of=as_of, select=["+lead_scores"])
+    past = run_build(raw, root / "past", as_of=as_of, select=["+lead_scores"], work_dir=partial_work(as_of))
     assert past.success, past.error
-    now = run_build(raw, root / "now", select=["+int_orders", "+int_opportunities"])
+    now = run_build(raw, root / "now", select=["+int_orders", "+int_opportunities"], work_dir=partial_work(END_DATE))
     assert now.success, now.error
-    # Partial builds publish nothing: both are read from their work databases.
-    past_db = root / "past" / "build" / "customer_scoring.duckdb"
-    con = attach_builds(past_db, root / "now" / "build" / "customer_scoring.duckdb")
+    # Partial builds publish nothing: both are read from their work databases (shared folders: only relations these
+    # builds rebuilt are read, and the connection is closed at the end of the module).
+    past_db = partial_work(as_of) / "customer_scoring.duckdb"
+    con = attach_builds(past_db, partial_work(END_DATE) / "customer_scoring.duckdb")
     con.execute(f"attach '{past_db}' as past_work (read_only)")
     # Leads are followed to their golden contact of the END_DATE build (a later record may merge into them).
     con.execute("""

@@ -36,18 +36,19 @@ def auc(scores: pd.Series, labels: pd.Series) -> float:
     return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def _retail_builds(tmp_path_factory):
+def _retail_builds(tmp_path_factory, partial_work):
     """The retail shape built as of the holdout date (scores) and as of END_DATE (what happened next): only the
-    models the evidence reads, without publication."""
+    models the evidence reads, without publication, in the folders shared by such partial builds (conftest)."""
     root = tmp_path_factory.mktemp("retail")
     raw = root / "raw"
     generate_demo_data(raw, contacts=RETAIL_CONTACTS, seed=7, end_date=END_DATE, shape="retail")
     history = ["+int_orders", "+int_contacts__identity"]
-    past = run_build(raw, root / "past", as_of=END_DATE - dt.timedelta(days=HOLDOUT_DAYS),
+    as_of = END_DATE - dt.timedelta(days=HOLDOUT_DAYS)
+    past = run_build(raw, root / "past", as_of=as_of, work_dir=partial_work(as_of),
                      select=["+int_customer__profile_scores", "+int_customer__score_contributions"])
-    now = run_build(raw, root / "now", select=history)
+    now = run_build(raw, root / "now", select=history, work_dir=partial_work(END_DATE))
     assert past.success and now.success, past.error or now.error
-    return root / "past" / "build" / "customer_scoring.duckdb", root / "now" / "build" / "customer_scoring.duckdb"
+    return partial_work(as_of) / "customer_scoring.duckdb", partial_work(END_DATE) / "customer_scoring.duckdb"
 
 
 @pytest.fixture(scope="module", params=SHAPES)
@@ -55,7 +56,7 @@ def evidence(request, tmp_path_factory):
     if request.param == "demo":
         past_db, now_db = work_db(request.getfixturevalue("holdout_build")), work_db(request.getfixturevalue("built"))
     else:
-        past_db, now_db = _retail_builds(tmp_path_factory)
+        past_db, now_db = _retail_builds(tmp_path_factory, request.getfixturevalue("partial_work"))
     con = attach_builds(past_db, now_db)
     try:
         since = END_DATE - dt.timedelta(days=HOLDOUT_DAYS)
