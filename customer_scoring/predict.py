@@ -131,6 +131,11 @@ __all__ = [
     "PredictionRun",
     "PredictionError",
     "predict_customers",
+    "predict_leads",
+    "predict_campaign_response",
+    "LEAD_TARGETS",
+    "CAMPAIGN_TARGETS",
+    "LEAD_STAGES",
     "classification_metrics",
     "regression_metrics",
     "top_decile_lift",
@@ -154,8 +159,9 @@ class TargetSpec:
     probability in [0, 1]), 'count' (expected completed orders, >= 0) or 'amount' (expected net revenue, money).
     population: 'all' (every customer with history) or 'repeat' (completed_orders_total >= 2 at the cut-off).
     examples / positives / negatives: how the minimum-data messages name the examples and the two outcomes.
-    horizon_free: the BG/NBD feature that serves the target when no discriminative model is fitted, and ``invert``
-    when the target is its complement (churn = no purchase)."""
+    horizon_free: the BG/NBD feature that serves the target when no discriminative model is fitted (None: the
+    target has no horizon-free model, as leads and campaign response), and ``invert`` when the target is its
+    complement (churn = no purchase)."""
 
     name: str
     label: str
@@ -164,7 +170,7 @@ class TargetSpec:
     examples: str
     positives: str
     negatives: str
-    horizon_free: str
+    horizon_free: str | None = None
     invert: bool = False
 
 
@@ -186,6 +192,56 @@ LABEL_COLUMNS = tuple(t.label for t in TARGETS)
 REQUIRED_COLUMNS = KEY_COLUMNS + BTYD_COLUMNS + BASELINE_COLUMNS + LABEL_COLUMNS
 # Added to the features: the horizon-free model's outputs at each row's own cut-off.
 BTYD_FEATURES = ("bgnbd_p_alive", "bgnbd_p_purchase", "bgnbd_expected_orders", "bgnbd_expected_revenue")
+
+# Lead conversion (int_lead__training_examples) and campaign response (int_campaign__training_examples).
+LEAD_STAGES = ("opportunity", "sql", "mql", "lead", "subscriber")  # most advanced first: the lead_stage baseline
+LEAD_TARGETS: tuple[TargetSpec, ...] = (
+    TargetSpec("p_convert", "label_convert", "binary", "all", "leads", "converted leads",
+               "leads without a conversion"),
+)
+CAMPAIGN_TARGETS: tuple[TargetSpec, ...] = (
+    TargetSpec("p_campaign_response", "label_response", "binary", "all", "contacts sent a campaign",
+               "responding contacts", "contacts without a response"),
+)
+LEAD_REQUIRED_COLUMNS = KEY_COLUMNS + ("engagement_score", "lead_stage", "label_convert")
+CAMPAIGN_REQUIRED_COLUMNS = KEY_COLUMNS + ("engagement_score", "campaign_sends", "campaign_responses",
+                                           "label_response")
+# Columns of the campaign examples that describe the labelled send, not the contact at the cut-off: never features.
+CAMPAIGN_NON_FEATURES = ("next_campaign_id", "next_sent_on")
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """What differs between the three entry points; the split, fits, calibration, evaluation, minimum data and
+    registry are shared.
+
+    entity_type: prediction_scores.entity_type. entities: how the minimum-data message names the scoring rows ("412
+    customers with history, 500 needed"). held_out: how the log names the validation rows. targets, required (input
+    columns), non_features (columns that are neither features nor labels: kept out of the fit), categorical (text
+    features one-hot encoded in a fixed category order), horizon_free (the BG/NBD features, the horizon-free model
+    and p_alive: customers only), baselines (the rank-only baselines next to the constant), no_fallback (why a
+    target that is not fitted has no score, when there is no horizon-free model)."""
+
+    entity_type: str
+    entities: str
+    held_out: str
+    targets: tuple[TargetSpec, ...]
+    required: tuple[str, ...]
+    non_features: tuple[str, ...] = ()
+    categorical: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    horizon_free: bool = False
+    baselines: tuple[str, ...] = ()
+    no_fallback: str = ""
+
+
+_CUSTOMERS = _Problem("customer", "customers with history", "customers", TARGETS, REQUIRED_COLUMNS,
+                      horizon_free=True, baselines=("recency", "rfm_score"))
+_LEADS = _Problem("lead", "leads", "leads", LEAD_TARGETS, LEAD_REQUIRED_COLUMNS,
+                  categorical=(("lead_stage", LEAD_STAGES),), baselines=("engagement_score", "lead_stage"),
+                  no_fallback="not scored (a lead has no purchase history for a horizon-free model)")
+_CAMPAIGNS = _Problem("contact", "contacts", "contacts", CAMPAIGN_TARGETS, CAMPAIGN_REQUIRED_COLUMNS,
+                      non_features=CAMPAIGN_NON_FEATURES, baselines=("past_response_rate", "engagement_score"),
+                      no_fallback="not scored (campaign response has no horizon-free model)")
 
 SCORE_COLUMNS = ["entity_type", "entity_id", "target", "value", "model_id"]
 EVALUATION_COLUMNS = ["target", "model_name", "model_id", "is_baseline", "is_chosen", "cutoff_date", "examples",
@@ -318,13 +374,16 @@ def _log_loss(y, p) -> float:
 @dataclass
 class _Data:
     frame: pd.DataFrame          # sorted by (cutoff_date, contact_id), index 0..n-1, cutoff_date as datetime.date
-    features: list[str]          # input features + BTYD_FEATURES, in this order
+    features: list[str]          # input features (+ BTYD_FEATURES for customers), in this order
     X: np.ndarray                # (n, len(features)) float64, filled by _horizon_free_features for BTYD_FEATURES
     scoring: np.ndarray          # bool (n,)
     labelled: np.ndarray         # bool (n,)
     labelled_cutoffs: list[dt.date]
     id_hash: np.ndarray          # uint64 (n,): pandas' fixed hash of contact_id
     cutoff_day: np.ndarray       # int64 (n,): cutoff_date as days since 1970-01-01
+    n_inputs: int = 0            # features[:n_inputs] come from the examples (one-hot columns included)
+    codes: dict = field(default_factory=dict)  # categorical column -> int64 (n,): index in its order, -1 unseen/null
+    notes: list = field(default_factory=list)  # log lines of the input (unseen categories)
 
 
 def _to_float(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -340,13 +399,32 @@ def _to_float(frame: pd.DataFrame, column: str) -> np.ndarray:
                               "and must hold numbers or nulls") from None
 
 
-def _prepare(examples: pd.DataFrame, as_of: dt.date, horizon_days: int) -> _Data:
+def _category_codes(examples: pd.DataFrame, column: str, categories: tuple[str, ...]) -> tuple[np.ndarray, str | None]:
+    """Index of each row's value in ``categories`` (compared trimmed and lower-cased), -1 for a null or a value
+    outside them; and a log line naming the values outside them (None when there is none)."""
+    s = examples[column]
+    text = s.astype(object).where(s.notna(), None)
+    norm = pd.Series([None if v is None else str(v).strip().lower() for v in text], dtype=object)
+    codes = norm.map({c: i for i, c in enumerate(categories)}).fillna(-1).to_numpy(dtype=np.int64)
+    unseen = norm[(codes == -1) & norm.notna().to_numpy()]
+    if unseen.empty:
+        return codes, None
+    counts = unseen.value_counts().sort_index()
+    named = ", ".join(f"{v!r} {n}" for v, n in list(counts.items())[:5]) + (", ..." if len(counts) > 5 else "")
+    return codes, (f"{column}: {unseen.size} rows with a value outside {', '.join(categories)} ({named}): all their "
+                   f"{column}_* columns are 0, as for a null {column}")
+
+
+def _prepare(examples: pd.DataFrame, as_of: dt.date, horizon_days: int, problem: _Problem = _CUSTOMERS) -> _Data:
     if not isinstance(examples, pd.DataFrame):
         raise PredictionError(f"examples: expected a pandas DataFrame, got {type(examples).__name__}")
-    missing = [c for c in REQUIRED_COLUMNS if c not in examples.columns]
+    missing = [c for c in problem.required if c not in examples.columns]
     if missing:
         raise PredictionError(f"examples: missing columns {', '.join(missing)}")
-    clash = [c for c in BTYD_FEATURES if c in examples.columns]
+    categorical = dict(problem.categorical)
+    generated = [f"{c}_{v}" for c, values in problem.categorical for v in values]
+    generated += list(BTYD_FEATURES) if problem.horizon_free else []
+    clash = [c for c in generated if c in examples.columns]
     if clash:
         raise PredictionError(f"examples: columns {', '.join(clash)} are computed here and must not be given")
     # Keys and labels in a small frame of our own; the features go straight into one float matrix (no copy of the
@@ -388,16 +466,35 @@ def _prepare(examples: pd.DataFrame, as_of: dt.date, horizon_days: int) -> _Data
         raise PredictionError(f"is_labelled: rows at {frame.loc[np.flatnonzero(late)[0], 'cutoff_date']}, whose "
                               f"{horizon_days}-day window ends after the as-of date {as_of} (is horizon_days the "
                               "prediction_horizon_days the examples were built with?)")
-    for col in LABEL_COLUMNS:
+    for col in (t.label for t in problem.targets):
         frame[col] = _to_float(examples, col)[order]
-    features = [c for c in examples.columns if c not in KEY_COLUMNS and not c.startswith("label_")]
-    X = np.empty((len(frame), len(features) + len(BTYD_FEATURES)), dtype=float)
-    for j, col in enumerate(features):
-        X[:, j] = _to_float(examples, col)[order]
+    inputs = [c for c in examples.columns
+              if c not in KEY_COLUMNS and not c.startswith("label_") and c not in problem.non_features]
+    # A categorical column becomes one 0/1 column per category, in the fixed order; a null or unseen value is 0 in
+    # all of them.
+    features = [f for c in inputs for f in ([f"{c}_{v}" for v in categorical[c]] if c in categorical else [c])]
+    extra = list(BTYD_FEATURES) if problem.horizon_free else []
+    X = np.empty((len(frame), len(features) + len(extra)), dtype=float)
+    category_codes, notes = {}, []
+    j = 0
+    for col in inputs:
+        if col in categorical:
+            col_codes, note = _category_codes(examples, col, categorical[col])
+            col_codes = col_codes[order]
+            for k in range(len(categorical[col])):
+                X[:, j] = col_codes == k
+                j += 1
+            category_codes[col] = col_codes
+            if note:
+                notes.append(note)
+        else:
+            X[:, j] = _to_float(examples, col)[order]
+            j += 1
     X[:, len(features):] = np.nan
     cutoffs = sorted(set(dates[np.unique(inverse[labelled])])) if labelled.any() else []
     id_hash = pd.util.hash_pandas_object(pd.Series(uniq_ids, dtype=object).astype(str), index=False).to_numpy()[codes]
-    return _Data(frame, features + list(BTYD_FEATURES), X, scoring, labelled, cutoffs, id_hash, cutoff_day)
+    return _Data(frame, features + extra, X, scoring, labelled, cutoffs, id_hash, cutoff_day, len(features),
+                 category_codes, notes)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -746,8 +843,10 @@ def _groups(id_hash: np.ndarray) -> np.ndarray:
 
 class _Run:
     def __init__(self, data: _Data, horizon_days: int, as_of: dt.date, min_examples: int, min_positives: int,
-                 seed: int, refit: str, registry_dir: Path, spacing: int, max_fit_rows: int):
+                 seed: int, refit: str, registry_dir: Path, spacing: int, max_fit_rows: int,
+                 problem: _Problem = _CUSTOMERS):
         self.d = data
+        self.p = problem
         self.h = horizon_days
         self.as_of = as_of
         self.min_examples = min_examples
@@ -757,7 +856,7 @@ class _Run:
         self.registry_dir = registry_dir
         self.spacing = spacing
         self.max_fit_rows = max_fit_rows
-        self.log: list[str] = []
+        self.log: list[str] = list(data.notes)
         self.scores: list[pd.DataFrame] = []
         self.evaluation: list[dict] = []
         self.calibration: list[dict] = []
@@ -770,11 +869,10 @@ class _Run:
         # Customer groups of the backtest, from a fixed hash of contact_id: 0-1 training, 2 calibration (binary) or
         # training (regression), 3 validation. A customer is in one group at every cut-off.
         self.group = _groups(data.id_hash)
-        self.orders_total = data.X[:, data.features.index("completed_orders_total")]
 
     # ---- horizon-free features at every cut-off ---------------------------------------------------------------
     def horizon_free(self, cutoffs: list[dt.date]) -> None:
-        n_in = len(self.d.features) - len(BTYD_FEATURES)
+        n_in = self.d.n_inputs
         for c in cutoffs:
             rows = np.flatnonzero(self.cutoff == c)
             if rows.size == 0:
@@ -821,7 +919,7 @@ class _Run:
     # ---- per target -------------------------------------------------------------------------------------------
     def population(self, spec: TargetSpec) -> np.ndarray:
         if spec.population == "repeat":
-            return self.orders_total >= 2
+            return self.d.X[:, self.d.features.index("completed_orders_total")] >= 2
         return np.ones(self.cutoff.shape[0], dtype=bool)
 
     def labelled_rows(self, spec: TargetSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -954,14 +1052,42 @@ class _Run:
                 for b in calibration_bins(y, pred)]
 
     def hf_prediction(self, spec: TargetSpec, rows: np.ndarray) -> np.ndarray:
+        """The horizon-free model's prediction of the target for the rows; NaN when the target has none."""
+        if spec.horizon_free is None:
+            return np.full(rows.shape[0], np.nan)
         j = self.d.features.index(spec.horizon_free)
         v = self.d.X[rows, j]
         return 1.0 - v if spec.invert else v
 
+    def baseline_score(self, name: str, spec: TargetSpec, rows: np.ndarray) -> np.ndarray:
+        """A rank-only baseline's score of the rows (higher = more likely); NaN rows are left out of its metrics.
+        recency: lower recency_days first (the opposite for churn); rfm_score: r_score + f_score + m_score (lower
+        first for churn); engagement_score as it is; lead_stage: opportunity 4 > sql 3 > mql 2 > lead 1 > subscriber
+        0 > a null or unknown stage -1; past_response_rate: campaign_responses / campaign_sends, 0 without a send."""
+        def col(c):
+            return self.d.X[rows, self.d.features.index(c)]
+
+        sign = 1.0 if spec.invert else -1.0  # purchase: lower recency = higher score; churn: the opposite
+        if name == "recency":
+            return sign * col("recency_days")
+        if name == "rfm_score":
+            return -sign * (col("r_score") + col("f_score") + col("m_score"))
+        if name == "engagement_score":
+            return col("engagement_score")
+        if name == "lead_stage":
+            code = self.d.codes["lead_stage"][rows]
+            return np.where(code >= 0, len(LEAD_STAGES) - 1 - code, -1).astype(float)
+        if name == "past_response_rate":
+            sends, responses = col("campaign_sends"), col("campaign_responses")
+            with np.errstate(all="ignore"):
+                rate = np.where(sends > 0, responses / sends, 0.0)
+            return np.where(np.isfinite(rate), rate, 0.0)
+        raise ValueError(name)
+
     def baselines(self, spec: TargetSpec, rows, y_all, cutoffs) -> list[dict]:
-        """Baseline rows on the validation rows (the latest labelled cut-off, customer group 3): constant (the mean
-        label of the other customers at the earlier labelled cut-offs),
-        recency alone and the RFM score (rank-only, binary targets), the horizon-free model."""
+        """Baseline rows on the validation rows (the latest labelled cut-off, group 3): constant (the mean label of
+        the other groups at the earlier labelled cut-offs), the problem's rank-only baselines (binary targets; see
+        ``baseline_score``) and, for customers, the horizon-free model."""
         if not cutoffs:
             return []
         valid_cutoff = cutoffs[-1]
@@ -974,11 +1100,8 @@ class _Run:
             out.append(self.eval_row(spec, "constant", None, True, valid_cutoff,
                                      self.metrics(spec, y, np.full(y.shape, const))))
         if spec.task == "binary":
-            sign = 1.0 if spec.invert else -1.0  # purchase: lower recency = higher score; churn: the opposite
-            col = self.d.features.index
-            recency = self.d.X[valid, col("recency_days")]
-            rfm = sum(self.d.X[valid, col(c)] for c in ("r_score", "f_score", "m_score"))
-            for name, score in (("recency", sign * recency), ("rfm_score", -sign * rfm)):
+            for name in self.p.baselines:
+                score = self.baseline_score(name, spec, valid)
                 ok = np.isfinite(score)
                 out.append(self.eval_row(spec, name, None, True, valid_cutoff,
                                          self.metrics(spec, y[ok], score[ok], probability=False)))
@@ -1025,7 +1148,7 @@ class _Run:
             others = ", ".join(f"{m.kind} {loss:.4f}" for m, _, loss in results)
             self.log.append(f"{spec.name}: the horizon-free model has the lowest validation "
                             f"{_selection_name(spec.task, results[best][0].loss)} at {valid_cutoff} on {valid.size} "
-                            f"held-out customers ({hf_loss:.4f}; {others})")
+                            f"held-out {self.p.held_out} ({hf_loss:.4f}; {others})")
             return None, (f"the horizon-free model beat the fitted models at the validation cut-off {valid_cutoff} "
                           f"({_selection_name(spec.task, results[best][0].loss)} {hf_loss:.4f}; {others})")
         chosen = results[best][0]
@@ -1037,7 +1160,7 @@ class _Run:
             "fit_rows": int(fit_rows.size), "baselines": base_rows, "chosen_evaluation": eval_rows[best]}
         others = ", ".join(f"{m.kind} {loss:.4f}" for m, _, loss in results)
         self.log.append(f"{spec.name}: chose {chosen.kind} by validation {self.selection['criterion']} at "
-                        f"{valid_cutoff} on {valid.size} held-out customers ({others}); trained on "
+                        f"{valid_cutoff} on {valid.size} held-out {self.p.held_out} ({others}); trained on "
                         f"{len(train_cutoffs)} cut-off(s), {fit_rows.size} of {train.size} rows"
                         + (f", calibrated (sigmoid) on {calib.size} other customers at {calib_cutoff}"
                            if calib_cutoff else
@@ -1057,12 +1180,12 @@ class _Run:
             helper_rows = _fit_rows(self.d, earlier, self.max_fit_rows)
             helper = _fit(chosen.kind, spec.task, X[helper_rows], y[helper_rows], self.seed)
             model.calibration = _fit_sigmoid(helper.raw(X, latest), y[latest])
-            calib_note = (f"sigmoid calibration fitted on {latest.size} held-out customers at {cutoffs[-1]}, scored "
-                          "by the same kind trained on the other customers at the earlier cut-offs")
+            calib_note = (f"sigmoid calibration fitted on {latest.size} held-out {self.p.held_out} at {cutoffs[-1]}, "
+                          f"scored by the same kind trained on the other {self.p.held_out} at the earlier cut-offs")
         settings = {"target": spec.name, "kind": chosen.kind, "horizon_days": self.h, "as_of": self.as_of,
                     "seed": self.seed, "max_fit_rows": self.max_fit_rows, "features": self.d.features,
                     "hyper_parameters": HYPER_PARAMETERS[chosen.kind]}
-        cols = [spec.label] + self.d.features[:-len(BTYD_FEATURES)]
+        cols = [spec.label] + self.d.features[:self.d.n_inputs]
         model_id = f"{spec.name}.{chosen.kind}.{self.as_of}.{_data_hash(self.d, rows, cols, settings)}"
         chosen_eval = dict(self.selection["chosen_evaluation"])
         for r in eval_rows:
@@ -1107,6 +1230,10 @@ class _Run:
         self.add_status(spec.name, "fitted", msg, model_id, int(rows.size), int((y[rows] > 0).sum()))
 
     def fallback(self, spec: TargetSpec, reason: str, scoring, rows, y_all) -> None:
+        if spec.horizon_free is None:
+            self.add_status(spec.name, "not_fitted", f"{reason}; {self.p.no_fallback}", None, int(rows.size),
+                            int((y_all[rows] > 0).sum()))
+            return
         hf = self.hf_by_cutoff.get(self.as_of)
         hf_reason = None if hf is None else (hf.revenue_reason if spec.task == "amount" else hf.reason)
         if hf is None:
@@ -1142,7 +1269,7 @@ class _Run:
     def add_scores(self, target: str, rows: np.ndarray, values: np.ndarray, model_id: str) -> None:
         ok = np.isfinite(values)
         self.scores.append(pd.DataFrame({
-            "entity_type": "customer", "entity_id": self.d.frame["contact_id"].to_numpy()[rows][ok],
+            "entity_type": self.p.entity_type, "entity_id": self.d.frame["contact_id"].to_numpy()[rows][ok],
             "target": target, "value": values[ok].astype(float), "model_id": model_id}))
 
     def add_status(self, target, status, message, model_id, examples, positives) -> None:
@@ -1150,8 +1277,11 @@ class _Run:
                             "examples": examples, "positives": positives})
         self.log.append(f"{target}: {status}: {message}")
 
+    def target_names(self) -> list[str]:
+        return [t.name for t in self.p.targets] + (["p_alive"] if self.p.horizon_free else [])
+
     def not_fitted_all(self, message: str) -> None:
-        for name in [t.name for t in TARGETS] + ["p_alive"]:
+        for name in self.target_names():
             self.add_status(name, "not_fitted", message, None, None, None)
 
 
@@ -1187,6 +1317,45 @@ def predict_customers(examples: pd.DataFrame, *, horizon_days: int, as_of: dt.da
     Returns a PredictionRun. Raises PredictionError (one line) on bad input, and with refit='never' when a target
     has no usable saved model.
     """
+    return _predict(_CUSTOMERS, examples, horizon_days=horizon_days, as_of=as_of, registry_dir=registry_dir,
+                    min_examples=min_examples, min_positives=min_positives, seed=seed, refit=refit,
+                    cutoff_spacing_days=cutoff_spacing_days, max_fit_rows=max_fit_rows, n_threads=n_threads)
+
+
+def predict_leads(examples: pd.DataFrame, *, horizon_days: int, as_of: dt.date, registry_dir: Path,
+                  min_examples: int = 500, min_positives: int = 50, seed: int = 0, refit: str = "auto",
+                  cutoff_spacing_days: int = 30, max_fit_rows: int = 100_000,
+                  n_threads: int | None = 1) -> PredictionRun:
+    """Lead conversion: ``p_convert`` (P(a first completed order or a won deal within the horizon)) of every lead
+    at the as-of date, entity_type 'lead', entity_id the lead's contact_id. examples: the rows of
+    int_lead__training_examples (every cut-off, scoring rows included; label ``label_convert``); ``lead_stage`` is
+    one-hot encoded in the order of LEAD_STAGES (a null or unknown stage: every lead_stage_* column 0, logged).
+    Arguments, result and errors as ``predict_customers``; no horizon-free model (a lead has no purchase history),
+    so a target below the minimum data has no score (status not_fitted). Baselines: constant, engagement_score,
+    lead_stage."""
+    return _predict(_LEADS, examples, horizon_days=horizon_days, as_of=as_of, registry_dir=registry_dir,
+                    min_examples=min_examples, min_positives=min_positives, seed=seed, refit=refit,
+                    cutoff_spacing_days=cutoff_spacing_days, max_fit_rows=max_fit_rows, n_threads=n_threads)
+
+
+def predict_campaign_response(examples: pd.DataFrame, *, horizon_days: int, as_of: dt.date, registry_dir: Path,
+                              min_examples: int = 500, min_positives: int = 50, seed: int = 0, refit: str = "auto",
+                              cutoff_spacing_days: int = 30, max_fit_rows: int = 100_000,
+                              n_threads: int | None = 1) -> PredictionRun:
+    """Campaign response: ``p_campaign_response`` (P(answering the next campaign send within var
+    campaign_response_days)) of every golden contact at the as-of date, entity_type 'contact', entity_id the golden
+    contact_id. examples: the rows of int_campaign__training_examples (label ``label_response``); next_campaign_id
+    and next_sent_on describe the labelled send and are never features; past rows that are not labelled (the
+    send's response window ends after the as-of date) are ignored. Arguments, result and errors as
+    ``predict_customers``; no horizon-free model. Baselines: constant, past_response_rate (campaign_responses /
+    campaign_sends, 0 without a send), engagement_score."""
+    return _predict(_CAMPAIGNS, examples, horizon_days=horizon_days, as_of=as_of, registry_dir=registry_dir,
+                    min_examples=min_examples, min_positives=min_positives, seed=seed, refit=refit,
+                    cutoff_spacing_days=cutoff_spacing_days, max_fit_rows=max_fit_rows, n_threads=n_threads)
+
+
+def _predict(problem: _Problem, examples: pd.DataFrame, *, horizon_days, as_of, registry_dir, min_examples,
+             min_positives, seed, refit, cutoff_spacing_days, max_fit_rows, n_threads) -> PredictionRun:
     if refit not in REFIT_CHOICES:
         raise PredictionError(f"refit: {refit!r}, expected one of {', '.join(REFIT_CHOICES)}")
     if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
@@ -1196,23 +1365,25 @@ def predict_customers(examples: pd.DataFrame, *, horizon_days: int, as_of: dt.da
                              ("max_fit_rows", max_fit_rows, 2)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise PredictionError(f"{name}: expected a whole number >= {low}, got {value!r}")
-    data = _prepare(examples, as_of, int(horizon_days))
+    data = _prepare(examples, as_of, int(horizon_days), problem)
     run = _Run(data, int(horizon_days), as_of, int(min_examples), int(min_positives), int(seed), refit,
-               Path(registry_dir), int(cutoff_spacing_days), int(max_fit_rows))
+               Path(registry_dir), int(cutoff_spacing_days), int(max_fit_rows), problem)
     with threadpool_limits(limits=n_threads) if n_threads else _nothing():
         n_scoring = int(data.scoring.sum())
         if n_scoring < min_examples:
-            run.not_fitted_all(f"{n_scoring} customers with history, {min_examples} needed")
+            run.not_fitted_all(f"{n_scoring} {problem.entities}, {min_examples} needed")
         else:
-            need = [as_of] if refit == "never" else [as_of] + data.labelled_cutoffs
-            run.horizon_free(need)
-            run.save_horizon_free()
-            for spec in TARGETS:
+            if problem.horizon_free:
+                need = [as_of] if refit == "never" else [as_of] + data.labelled_cutoffs
+                run.horizon_free(need)
+                run.save_horizon_free()
+            for spec in problem.targets:
                 run.run_target(spec)
-            run.p_alive()
+            if problem.horizon_free:
+                run.p_alive()
     scores = (pd.concat(run.scores, ignore_index=True) if run.scores else _frame([], SCORE_COLUMNS))
     scores = scores.sort_values(["target", "entity_id"], kind="mergesort").reset_index(drop=True)[SCORE_COLUMNS]
-    order = {t: i for i, t in enumerate([t.name for t in TARGETS] + ["p_alive"])}
+    order = {t: i for i, t in enumerate(run.target_names())}
     evaluation = _frame(run.evaluation, EVALUATION_COLUMNS)
     calibration = _frame(run.calibration, CALIBRATION_COLUMNS)
     status = _frame(run.status, STATUS_COLUMNS)
