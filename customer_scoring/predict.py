@@ -220,7 +220,8 @@ class _Problem:
     columns), non_features (columns that are neither features nor labels: kept out of the fit), categorical (text
     features one-hot encoded in a fixed category order), horizon_free (the BG/NBD features, the horizon-free model
     and p_alive: customers only), baselines (the rank-only baselines next to the constant), no_fallback (why a
-    target that is not fitted has no score, when there is no horizon-free model)."""
+    target that is not fitted has no score, when there is no horizon-free model), derived (features computed here
+    from the input columns, after them: ``_derived_feature``)."""
 
     entity_type: str
     entities: str
@@ -232,6 +233,7 @@ class _Problem:
     horizon_free: bool = False
     baselines: tuple[str, ...] = ()
     no_fallback: str = ""
+    derived: tuple[str, ...] = ()
 
 
 _CUSTOMERS = _Problem("customer", "customers with history", "customers", TARGETS, REQUIRED_COLUMNS,
@@ -241,7 +243,24 @@ _LEADS = _Problem("lead", "leads", "leads", LEAD_TARGETS, LEAD_REQUIRED_COLUMNS,
                   no_fallback="not scored (a lead has no purchase history for a horizon-free model)")
 _CAMPAIGNS = _Problem("contact", "contacts", "contacts", CAMPAIGN_TARGETS, CAMPAIGN_REQUIRED_COLUMNS,
                       non_features=CAMPAIGN_NON_FEATURES, baselines=("past_response_rate", "engagement_score"),
-                      no_fallback="not scored (campaign response has no horizon-free model)")
+                      no_fallback="not scored (campaign response has no horizon-free model)",
+                      derived=("past_response_rate",))
+
+
+def _past_response_rate(sends: np.ndarray, responses: np.ndarray) -> np.ndarray:
+    """campaign_responses / campaign_sends; 0 without a send (or with a null)."""
+    with np.errstate(all="ignore"):
+        rate = np.where(sends > 0, responses / sends, 0.0)
+    return np.where(np.isfinite(rate), rate, 0.0)
+
+
+def _derived_feature(name: str, X: np.ndarray, features: list[str]) -> np.ndarray:
+    """A feature computed from the input columns. past_response_rate (campaigns): the baseline's score as a feature
+    (as the horizon-free model's outputs are for customers): a linear model on sends and responses cannot form
+    their ratio, which is the contact's own estimate of its response probability."""
+    if name == "past_response_rate":
+        return _past_response_rate(X[:, features.index("campaign_sends")], X[:, features.index("campaign_responses")])
+    raise ValueError(name)
 
 SCORE_COLUMNS = ["entity_type", "entity_id", "target", "value", "model_id"]
 EVALUATION_COLUMNS = ["target", "model_name", "model_id", "is_baseline", "is_chosen", "cutoff_date", "examples",
@@ -423,7 +442,7 @@ def _prepare(examples: pd.DataFrame, as_of: dt.date, horizon_days: int, problem:
         raise PredictionError(f"examples: missing columns {', '.join(missing)}")
     categorical = dict(problem.categorical)
     generated = [f"{c}_{v}" for c, values in problem.categorical for v in values]
-    generated += list(BTYD_FEATURES) if problem.horizon_free else []
+    generated += list(problem.derived) + (list(BTYD_FEATURES) if problem.horizon_free else [])
     clash = [c for c in generated if c in examples.columns]
     if clash:
         raise PredictionError(f"examples: columns {', '.join(clash)} are computed here and must not be given")
@@ -473,7 +492,7 @@ def _prepare(examples: pd.DataFrame, as_of: dt.date, horizon_days: int, problem:
     # A categorical column becomes one 0/1 column per category, in the fixed order; a null or unseen value is 0 in
     # all of them.
     features = [f for c in inputs for f in ([f"{c}_{v}" for v in categorical[c]] if c in categorical else [c])]
-    extra = list(BTYD_FEATURES) if problem.horizon_free else []
+    extra = list(problem.derived) + (list(BTYD_FEATURES) if problem.horizon_free else [])
     X = np.empty((len(frame), len(features) + len(extra)), dtype=float)
     category_codes, notes = {}, []
     j = 0
@@ -491,6 +510,8 @@ def _prepare(examples: pd.DataFrame, as_of: dt.date, horizon_days: int, problem:
             X[:, j] = _to_float(examples, col)[order]
             j += 1
     X[:, len(features):] = np.nan
+    for k, name in enumerate(problem.derived):
+        X[:, len(features) + k] = _derived_feature(name, X, features)
     cutoffs = sorted(set(dates[np.unique(inverse[labelled])])) if labelled.any() else []
     id_hash = pd.util.hash_pandas_object(pd.Series(uniq_ids, dtype=object).astype(str), index=False).to_numpy()[codes]
     return _Data(frame, features + extra, X, scoring, labelled, cutoffs, id_hash, cutoff_day, len(features),
@@ -872,7 +893,7 @@ class _Run:
 
     # ---- horizon-free features at every cut-off ---------------------------------------------------------------
     def horizon_free(self, cutoffs: list[dt.date]) -> None:
-        n_in = self.d.n_inputs
+        n_in = self.d.features.index(BTYD_FEATURES[0])
         for c in cutoffs:
             rows = np.flatnonzero(self.cutoff == c)
             if rows.size == 0:
@@ -1078,10 +1099,7 @@ class _Run:
             code = self.d.codes["lead_stage"][rows]
             return np.where(code >= 0, len(LEAD_STAGES) - 1 - code, -1).astype(float)
         if name == "past_response_rate":
-            sends, responses = col("campaign_sends"), col("campaign_responses")
-            with np.errstate(all="ignore"):
-                rate = np.where(sends > 0, responses / sends, 0.0)
-            return np.where(np.isfinite(rate), rate, 0.0)
+            return _past_response_rate(col("campaign_sends"), col("campaign_responses"))
         raise ValueError(name)
 
     def baselines(self, spec: TargetSpec, rows, y_all, cutoffs) -> list[dict]:
@@ -1162,7 +1180,7 @@ class _Run:
         self.log.append(f"{spec.name}: chose {chosen.kind} by validation {self.selection['criterion']} at "
                         f"{valid_cutoff} on {valid.size} held-out {self.p.held_out} ({others}); trained on "
                         f"{len(train_cutoffs)} cut-off(s), {fit_rows.size} of {train.size} rows"
-                        + (f", calibrated (sigmoid) on {calib.size} other customers at {calib_cutoff}"
+                        + (f", calibrated (sigmoid) on {calib.size} other {self.p.held_out} at {calib_cutoff}"
                            if calib_cutoff else
                            (", not calibrated (only 2 labelled cut-offs)" if spec.task == "binary" else "")))
         return chosen, eval_rows
