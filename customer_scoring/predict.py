@@ -1,8 +1,12 @@
-"""Predictive scoring of customers: purchase, churn, expected orders and revenue over a horizon, and P(alive).
+"""Predictive scoring of customers (purchase, churn, expected orders and revenue over a horizon, P(alive)), of leads
+(conversion) and of contacts (response to the next campaign).
 
 Pure Python on DataFrames (pandas, numpy, scipy, scikit-learn); no warehouse access. The runner reads the relation
 ``int_customer__training_examples`` into a DataFrame, calls ``predict_customers`` and writes the five DataFrames of
-the returned ``PredictionRun`` back as relations.
+the returned ``PredictionRun`` back as relations; likewise ``int_lead__training_examples`` -> ``predict_leads`` and
+``int_campaign__training_examples`` -> ``predict_campaign_response`` (see "Leads and campaign response" below). The
+three entry points share one run (``_Run``): what differs is a ``_Problem`` (targets, columns, baselines, whether
+there is a horizon-free model).
 
 Input: one row per (cutoff_date, contact_id), the contract of issue 12 (see ``REQUIRED_COLUMNS``):
 
@@ -93,7 +97,29 @@ its features differ, or it is ``cutoff_spacing_days`` or more older than the as-
 exists then), and refits otherwise. A saved model's evaluation and calibration rows are published again with its
 scores. The BG/NBD features are always computed from the scoring cut-off's own customers (as at every training
 cut-off), with or without a refit. Artifacts are pickles: load only a registry folder you wrote.
-"""
+
+Leads and campaign response: the same split by held-out time and customer (contact) group, candidates
+(logistic_regression, hist_gradient_boosting), sigmoid calibration, choice by validation log loss, evaluation,
+calibration bins, minimum data, registry and refit rules, on the rows of one target each; no horizon-free model (a
+lead has no purchase history, a campaign response no BG/NBD analogue), so a target below the minimum data, or whose
+training fails the checks, has no score (status ``not_fitted``, the reason and "not scored (...)" in one line).
+
+- ``predict_leads``: target ``p_convert`` (label ``label_convert``: a first completed order or a won deal within the
+  horizon), entity_type 'lead'. ``lead_stage`` (text) is one-hot encoded in the fixed order of ``LEAD_STAGES``
+  (``lead_stage_opportunity``, ``_sql``, ``_mql``, ``_lead``, ``_subscriber``); values are compared trimmed and
+  lower-cased, and a null or unknown stage is 0 in every one of those columns (an unknown one is logged with its
+  count), so a new stage never fails a run nor gets a column the saved model does not have. Baselines: constant,
+  ``engagement_score`` alone, ``lead_stage`` (opportunity > sql > mql > lead > subscriber > null or unknown).
+- ``predict_campaign_response``: target ``p_campaign_response`` (label ``label_response``: the first send of the
+  window answered within var campaign_response_days), entity_type 'contact' (every golden contact at the as-of date;
+  the marts map a contact to its customer or lead). ``next_campaign_id`` and ``next_sent_on`` describe the labelled
+  send and are never features; past rows that are not labelled (the send's answer may still come) are in no fit and
+  no judgement. The derived feature ``past_response_rate`` (campaign_responses / campaign_sends, 0 without a send) is
+  added after the input columns: it is the simplest baseline's score, and a linear model on sends and responses
+  cannot form the ratio. Baselines: constant, ``past_response_rate``, ``engagement_score``.
+
+The minimum-data messages name the rows of each problem: "412 leads, 500 needed", "230 converted leads in the
+training windows, 50 needed", "31 responding contacts in the validation window, 50 needed"."""
 from __future__ import annotations
 
 import datetime as dt
@@ -293,8 +319,8 @@ HYPER_PARAMETERS = {
 # --------------------------------------------------------------------------------------------------------------------
 @dataclass
 class PredictionRun:
-    """What ``predict_customers`` returns: the five contract DataFrames (columns as in the *_COLUMNS lists, rows in a
-    fixed order) and the log, one line a message."""
+    """What ``predict_customers``, ``predict_leads`` and ``predict_campaign_response`` return: the five contract
+    DataFrames (columns as in the *_COLUMNS lists, rows in a fixed order) and the log, one line a message."""
 
     prediction_scores: pd.DataFrame
     prediction_evaluation: pd.DataFrame
