@@ -10,9 +10,9 @@
 -- pit_versions: sends, responses, days since the last response). label_response = 1 when the first send of the window
 -- was answered within var campaign_response_days days (days between the send date and the response date); null when
 -- that send's response window ends after the as-of date (the answer may still come) and on the scoring cut-off. Past
--- cut-offs keep at most var prediction_max_training_customers contacts, the same at every cut-off (md5 order of
--- contact_id).
-{%- set max_contacts = var('prediction_max_training_customers', 200000) | int %}
+-- cut-offs hold the contacts of the training sample only (macros/predict/training_sample.sql, one rule for customers,
+-- leads and campaign contacts, applied to the contact map int_predict__identity before any fact is joined to the
+-- spine); the scoring cut-off keeps every contact.
 {%- set response_days = var('campaign_response_days', 14) | int %}
 {%- if response_days < 0 %}
     {{ exceptions.raise_compiler_error("var campaign_response_days must be at least 0, got " ~ response_days) }}
@@ -176,24 +176,6 @@ examples as (
 
 ),
 
--- the training sample: the same contacts at every past cut-off, chosen by the md5 of their id
-sample as (
-
-    select contact_id
-    from (
-        select
-            contact_id,
-            row_number() over (order by md5(contact_id), contact_id) as sample_rank
-        from (
-            select distinct contact_id
-            from examples
-            where not is_scoring_row
-        ) as contacts
-    ) as ranked
-    where sample_rank <= {{ max_contacts }}
-
-),
-
 final as (
 
     select
@@ -256,9 +238,6 @@ final as (
         on
             examples.cutoff_date = history.cutoff_date
             and examples.contact_id = history.contact_id
-    left join sample
-        on examples.contact_id = sample.contact_id
-    where examples.is_scoring_row or sample.contact_id is not null
 
 )
 

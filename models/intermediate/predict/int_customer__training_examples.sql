@@ -1,11 +1,12 @@
 -- Point-in-time training examples of the customer predictions: one row per cut-off (int_predict__cutoffs) and
 -- customer of that cut-off. Every feature is what a build as of the cut-off computes (the same macros as the
--- production models, fed with the facts as they were then: int_predict__*), the RFM scores are quintiles among that
--- cut-off's customers, and the labels come from the window after it (int_predict__labels; null on the scoring
--- cut-off, the as-of date). Past cut-offs keep at most var prediction_max_training_customers customers, the same at
--- every cut-off: the first contact ids in md5 order; the scoring cut-off keeps everyone.
-{%- set max_customers = var('prediction_max_training_customers', 200000) | int %}
-
+-- production models, fed with the facts as they were then: int_predict__*), and the labels come from the window after
+-- it (int_predict__labels; null on the scoring cut-off, the as-of date). Past cut-offs hold the training sample only
+-- (macros/predict/training_sample.sql, applied to the contact map int_predict__identity before any fact is joined to
+-- the spine): the golden contacts whose md5 is at most that of the N-th customer of the as-of date in md5 order
+-- (N = var prediction_max_training_customers), the same rule at every cut-off; the scoring cut-off keeps everyone.
+-- The RFM scores are quintiles among the customers of each cut-off present here: all of them at the scoring
+-- cut-off, the sampled ones at a past cut-off (all of them while there are N customers or fewer).
 with
 
 cutoffs as (
@@ -46,7 +47,7 @@ labels as (
 
 ),
 
--- RFM quintiles among the customers of each cut-off (int_customer__rfm's scores, per cut-off), before sampling
+-- RFM quintiles among the customers of each cut-off (int_customer__rfm's scores, per cut-off)
 scored as (
 
     select
@@ -55,20 +56,6 @@ scored as (
         {{ quintile_score('frequency_orders', true, 'contact_id', 0, partition_by=['cutoff_date']) }} as f_score,
         {{ quintile_score('monetary_net', true, 'contact_id', 2, partition_by=['cutoff_date']) }} as m_score
     from facts
-
-),
-
--- the training sample: the same customers at every past cut-off, chosen by the md5 of their id
-sample as (
-
-    select contact_id
-    from (
-        select
-            contact_id,
-            row_number() over (order by md5(contact_id), contact_id) as sample_rank
-        from (select distinct contact_id from facts) as customers
-    ) as ranked
-    where sample_rank <= {{ max_customers }}
 
 ),
 
@@ -161,9 +148,6 @@ final as (
         on
             scored.cutoff_date = labels.cutoff_date
             and scored.contact_id = labels.contact_id
-    left join sample
-        on scored.contact_id = sample.contact_id
-    where cutoffs.is_scoring_row or sample.contact_id is not null
 
 )
 

@@ -6,9 +6,9 @@
 -- did in the window after the cut-off, as the as-of build knows it (int_orders, int_opportunities), followed to the
 -- golden contact it belongs to on the as-of date (int_contacts__identity): label_convert = 1 when a completed order is
 -- dated, or a won deal closed, in (cutoff_date, cutoff_date + H] (var prediction_horizon_days); null on the scoring
--- cut-off. Past cut-offs keep at most var prediction_max_training_customers leads, the same at every cut-off (the
--- first contact ids in md5 order); the scoring cut-off keeps every lead.
-{%- set max_leads = var('prediction_max_training_customers', 200000) | int %}
+-- cut-off. Past cut-offs hold the leads of the training sample only (macros/predict/training_sample.sql, one rule
+-- for customers, leads and campaign contacts, applied to the contact map int_predict__identity before any fact is
+-- joined to the spine); the scoring cut-off keeps every lead.
 
 with
 
@@ -103,20 +103,6 @@ conversions as (
 
 ),
 
--- the training sample: the same leads at every past cut-off, chosen by the md5 of their id
-sample as (
-
-    select contact_id
-    from (
-        select
-            contact_id,
-            row_number() over (order by md5(contact_id), contact_id) as sample_rank
-        from (select distinct contact_id from lifecycle) as leads
-    ) as ranked
-    where sample_rank <= {{ max_leads }}
-
-),
-
 final as (
 
     select
@@ -172,9 +158,6 @@ final as (
         on
             lifecycle.cutoff_date = conversions.cutoff_date
             and lifecycle.contact_id = conversions.contact_id
-    left join sample
-        on lifecycle.contact_id = sample.contact_id
-    where cutoffs.is_scoring_row or sample.contact_id is not null
 
 )
 

@@ -2,7 +2,9 @@
 -- the master it follows then. Contact versions come with their validity intervals (macro pit_versions, the same key
 -- and version order as stg_crm__contacts); the master is, among the contacts sharing a normalised valid email at that
 -- cut-off, the oldest created (then lowest id), so a duplicate created or loaded after a cut-off changes nothing
--- before it.
+-- before it. Past cut-offs keep only the contacts whose master is in the training sample (macros/predict/
+-- training_sample.sql): every fact joined to the spine goes through this map, so the sample applies before the join;
+-- the scoring cut-off keeps every contact.
 with
 
 cutoffs as (
@@ -27,10 +29,17 @@ versions as (
 
 ),
 
+sample_threshold as (
+
+    {{ training_sample_threshold() }}
+
+),
+
 current_contacts as (
 
     select
         cutoffs.cutoff_date,
+        cutoffs.is_scoring_row,
         versions.contact_id,
         versions.email,
         versions.created_at
@@ -40,10 +49,11 @@ current_contacts as (
 
 ),
 
-final as (
+mapped as (
 
     select
         cutoff_date,
+        is_scoring_row,
         contact_id,
         case
             when email is null then contact_id
@@ -53,6 +63,18 @@ final as (
             )
         end as master_contact_id
     from current_contacts
+
+),
+
+final as (
+
+    select
+        mapped.cutoff_date,
+        mapped.contact_id,
+        mapped.master_contact_id
+    from mapped
+    cross join sample_threshold
+    where mapped.is_scoring_row or {{ in_training_sample('mapped.master_contact_id', 'sample_threshold') }}
 
 )
 

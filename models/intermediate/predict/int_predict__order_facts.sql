@@ -3,7 +3,16 @@
 -- of that cut-off (same macro, customer_order_facts_ctes, with the cut-off as the as-of date of each row). Orders are
 -- int_predict__orders; order lines and products are the versions current at each cut-off (macro pit_versions, the
 -- keys and version order of their staging models). Only lines of completed orders are read, which are clean at that
--- cut-off, so the line checks of int_order_items__validated hold by construction.
+-- cut-off, so the line checks of int_order_items__validated hold by construction. Past cut-offs are computed here for
+-- the customers of the training sample (the orders of int_predict__orders); the scoring cut-off (the as-of date) is
+-- int_customer__order_facts itself, which a build as of that date computes.
+{%- set fact_columns = [
+    'contact_id', 'recency_days', 'frequency_orders', 'monetary_net', 'orders_per_year', 'avg_basket',
+    'mean_gap_days', 'gap_cv', 'spend_recent', 'spend_previous', 'spend_trend', 'tenure_days', 'category_breadth',
+    'orders_placed', 'refunded_orders', 'cancelled_orders', 'refunded_amount', 'refund_cancel_rate',
+    'overdue_ratio', 'discount_dependency', 'completed_orders_total', 'first_order_at', 'last_order_at'
+] %}
+
 with
 
 cutoffs as (
@@ -14,7 +23,17 @@ cutoffs as (
 
 orders as (
 
-    select * from {{ ref('int_predict__orders') }}
+    select predict_orders.*
+    from {{ ref('int_predict__orders') }} as predict_orders
+    inner join cutoffs
+        on predict_orders.cutoff_date = cutoffs.cutoff_date
+    where not cutoffs.is_scoring_row
+
+),
+
+as_of_facts as (
+
+    select * from {{ ref('int_customer__order_facts') }}
 
 ),
 
@@ -33,6 +52,15 @@ staged_products as (
 line_versions as (
 
     {{ pit_versions('staged_lines', ['order_id', 'line_number'], 'loaded_at desc, product_id, quantity, unit_price') }}
+
+),
+
+-- the lines of the orders of the past cut-offs only
+sampled_line_versions as (
+
+    select *
+    from line_versions
+    where order_id in (select orders.order_id from orders)
 
 ),
 
@@ -57,8 +85,9 @@ order_lines as (
             as decimal(18, 2)
         ) as line_amount_local
     from cutoffs
-    inner join line_versions
+    inner join sampled_line_versions as line_versions
         on {{ pit_is_current('line_versions', 'cutoffs') }}
+    where not cutoffs.is_scoring_row
 
 ),
 
@@ -71,9 +100,27 @@ products as (
     from cutoffs
     inner join product_versions
         on {{ pit_is_current('product_versions', 'cutoffs') }}
+    where not cutoffs.is_scoring_row
 
 ),
 
-{{ customer_order_facts_ctes('orders', 'order_lines', 'products', keys=['cutoff_date'], as_of='cutoff_date') }}
+{{ customer_order_facts_ctes('orders', 'order_lines', 'products', keys=['cutoff_date'], as_of='cutoff_date') }},
 
-select * from final
+-- the past cut-offs (final, from the macro) and the scoring cut-off
+with_scoring_cutoff as (
+
+    select
+        cutoff_date,
+        {{ fact_columns | join(',\n        ') }}
+    from final
+
+    union all
+
+    select
+        {{ as_of_date() }} as cutoff_date,
+        {{ fact_columns | join(',\n        ') }}
+    from as_of_facts
+
+)
+
+select * from with_scoring_cutoff

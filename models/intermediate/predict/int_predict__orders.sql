@@ -4,7 +4,10 @@
 -- later replaced by a 'refunded' one is completed at the cut-offs before the new version was loaded. Each cut-off
 -- then applies the checks and netting of int_orders__validated with what it knew: the contact map of that cut-off
 -- (int_predict__identity), and only the credit notes current then (a credit note loaded after a cut-off does not
--- reduce the order's net amount at it).
+-- reduce the order's net amount at it). Past cut-offs hold the orders of the training sample only: the versions of
+-- orders whose contact is in no past cut-off's contact map (int_predict__identity holds the sample) are orphans at
+-- every past cut-off and are left out before the spine join; credit notes follow their order. The scoring cut-off
+-- (the as-of date) is int_orders itself, which a build as of that date computes.
 {%- set fx_rule = var('fx_before_first_rate', 'earliest') %}
 
 with
@@ -33,6 +36,12 @@ identity as (
 
 ),
 
+as_of_orders as (
+
+    select * from {{ ref('int_orders') }}
+
+),
+
 fx as (
 
     select * from {{ ref('int_fx_rates') }}
@@ -46,6 +55,27 @@ versions as (
         'loaded_at desc, updated_at desc nulls last, ordered_at, order_status, total_amount',
         dated_by='ordered_at'
     ) }}
+
+),
+
+-- the contacts of the past cut-offs' contact maps (the training sample)
+sampled_contacts as (
+
+    select distinct identity.contact_id
+    from identity
+    inner join cutoffs
+        on identity.cutoff_date = cutoffs.cutoff_date
+    where not cutoffs.is_scoring_row
+
+),
+
+sampled_versions as (
+
+    select *
+    from versions
+    where
+        credited_order_id is not null
+        or contact_id in (select sampled_contacts.contact_id from sampled_contacts)
 
 ),
 
@@ -66,10 +96,11 @@ orders as (
 
     select
         cutoffs.cutoff_date,
-        versions.*
+        sampled_versions.*
     from cutoffs
-    inner join versions
-        on {{ pit_is_current('versions', 'cutoffs') }}
+    inner join sampled_versions
+        on {{ pit_is_current('sampled_versions', 'cutoffs') }}
+    where not cutoffs.is_scoring_row
 
 ),
 
@@ -236,6 +267,36 @@ final as (
         updated_at
 
     from netted
+
+    union all
+
+    select
+        {{ as_of_date() }} as cutoff_date,
+        order_id,
+        contact_id,
+        source_contact_id,
+        credited_order_id,
+
+        -- order
+        is_credit_note,
+        order_status,
+        is_completed,
+        is_cancelled,
+        is_refunded,
+        sales_channel,
+
+        -- amounts
+        currency_code,
+        total_amount_local,
+        total_amount,
+        refunded_amount,
+        net_amount,
+
+        -- timestamps
+        ordered_at,
+        ordered_on,
+        updated_at
+    from as_of_orders
 
 )
 

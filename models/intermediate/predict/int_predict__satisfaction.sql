@@ -3,7 +3,13 @@
 -- rows and columns int_customer__satisfaction has in a build as of that cut-off (same macro,
 -- customer_satisfaction_ctes). Survey versions come with their validity intervals (macro pit_versions, the key and
 -- version order of stg_feedback__surveys; an answer submitted or loaded after a cut-off does not exist at it), and
--- follow the contact map of the cut-off (int_predict__identity).
+-- follow the contact map of the cut-off (int_predict__identity: past cut-offs hold the training sample). The scoring
+-- cut-off (the as-of date) is int_customer__satisfaction itself, which a build as of that date computes.
+{%- set satisfaction_columns = [
+    'contact_id', 'latest_nps', 'nps_class', 'latest_nps_at', 'csat_weighted', 'review_rating_weighted',
+    'survey_responses', 'last_survey_at'
+] %}
+
 with
 
 cutoffs as (
@@ -21,6 +27,12 @@ staged as (
 identity as (
 
     select * from {{ ref('int_predict__identity') }}
+
+),
+
+as_of_satisfaction as (
+
+    select * from {{ ref('int_customer__satisfaction') }}
 
 ),
 
@@ -49,9 +61,27 @@ surveys as (
         on
             cutoffs.cutoff_date = identity.cutoff_date
             and versions.contact_id = identity.contact_id
+    where not cutoffs.is_scoring_row
 
 ),
 
-{{ customer_satisfaction_ctes('surveys', keys=['cutoff_date'], as_of='cutoff_date') }}
+{{ customer_satisfaction_ctes('surveys', keys=['cutoff_date'], as_of='cutoff_date') }},
 
-select * from final
+-- the past cut-offs (final, from the macro) and the scoring cut-off
+with_scoring_cutoff as (
+
+    select
+        cutoff_date,
+        {{ satisfaction_columns | join(',\n        ') }}
+    from final
+
+    union all
+
+    select
+        {{ as_of_date() }} as cutoff_date,
+        {{ satisfaction_columns | join(',\n        ') }}
+    from as_of_satisfaction
+
+)
+
+select * from with_scoring_cutoff

@@ -1,0 +1,26 @@
+{#- The training sample of the past cut-offs, one rule for customers, leads and campaign contacts: a golden contact of
+    a past cut-off is in it when the md5 of its id is at most the sample threshold, the md5 of the N-th customer of
+    the as-of date in md5 order (N = var prediction_max_training_customers; customers: int_customer__order_facts).
+    The threshold is null (everyone is in the sample) when there are N customers or fewer. The rule reads no fact of
+    a cut-off, so int_predict__identity applies it to the contact map before any fact is joined to the spine; the
+    scoring cut-off keeps everyone. -#}
+{% macro training_sample_threshold() -%}
+    {%- set max_customers = var('prediction_max_training_customers', 200000) | int %}
+    select
+        case
+            when count(*) > {{ max_customers }}
+                then max(case when hash_rank <= {{ max_customers }} then contact_hash end)
+        end as sample_threshold
+    from (
+        select
+            md5(contact_id) as contact_hash,
+            row_number() over (order by md5(contact_id), contact_id) as hash_rank
+        from {{ ref('int_customer__order_facts') }}
+    ) as ranked
+{%- endmacro %}
+
+{#- Condition: the golden contact id `contact_id` is in the training sample; `threshold` is the alias of a relation
+    selected by training_sample_threshold. -#}
+{% macro in_training_sample(contact_id, threshold) -%}
+    ({{ threshold }}.sample_threshold is null or md5({{ contact_id }}) <= {{ threshold }}.sample_threshold)
+{%- endmacro %}
