@@ -92,7 +92,9 @@ evaluation and calibration rows, training rows, library versions). ``model_id`` 
 id (and overwrites the same folder). The horizon-free fit of the as-of date is saved too (target ``p_alive``, kind
 ``horizon_free``; it serves every target it scores). ``refit``: ``'always'`` fits; ``'never'`` scores with the newest
 saved model per target (same horizon, as-of date on or before this one), raising ``PredictionError`` in one line when
-there is none or its feature list differs from the examples; ``'auto'`` uses that saved model unless there is none,
+its feature list differs from the examples; a target with no saved fitted model (below the minimum data, or won by
+the horizon-free model when it was fitted) is served as it would be without one: by the horizon-free model where
+there is one, else not at all, its status saying so; ``'auto'`` uses that saved model unless there is none,
 its features differ, or it is ``cutoff_spacing_days`` or more older than the as-of date (a new labelled cut-off
 exists then), and refits otherwise. A saved model's evaluation and calibration rows are published again with its
 scores. The BG/NBD features are always computed from the scoring cut-off's own customers (as at every training
@@ -168,6 +170,10 @@ __all__ = [
     "calibration_bins",
     "customer_groups",
 ]
+
+
+# saved_choice's answer under refit='never' when a target has no saved fitted model.
+_NO_SAVED_MODEL = object()
 
 
 class PredictionError(ValueError):
@@ -1024,6 +1030,10 @@ class _Run:
         rows, y_all = self.labelled_rows(spec)
         scoring = np.flatnonzero(self.d.scoring & self.population(spec))
         saved = self.saved_choice(spec)
+        if saved is _NO_SAVED_MODEL:
+            self.fallback(spec, f"no saved fitted model of it in {self.registry_dir} for a {self.h}-day horizon as of "
+                          f"{self.as_of} or earlier (refit='never')", scoring, rows, y_all)
+            return
         if saved is not None:
             self.use_saved(spec, saved, scoring)
             return
@@ -1045,8 +1055,9 @@ class _Run:
         saved = _saved_models(self.registry_dir, spec.name, self.h, self.as_of)
         if not saved:
             if self.refit == "never":
-                raise PredictionError(f"{spec.name}: refit='never' but {self.registry_dir} holds no saved model of it "
-                                      f"for a {self.h}-day horizon as of {self.as_of} or earlier")
+                # Not an error: a target below the minimum data, or one the horizon-free model won, has no saved
+                # fitted model; it is served as it would be without one (horizon-free model, or no score).
+                return _NO_SAVED_MODEL
             self.log.append(f"{spec.name}: no saved model, fitting")
             return None
         meta, path = saved[0]
@@ -1358,8 +1369,8 @@ def predict_customers(examples: pd.DataFrame, *, horizon_days: int, as_of: dt.da
     shared cores: at 1,000,000 customers x 6 cut-offs fit + predict took 34 s of CPU on one thread and 65 s on two
     (OpenMP threads spin while they wait for a busy core); the results are the same either way.
 
-    Returns a PredictionRun. Raises PredictionError (one line) on bad input, and with refit='never' when a target
-    has no usable saved model.
+    Returns a PredictionRun. Raises PredictionError (one line) on bad input, and with refit='never' when a saved
+    model's features differ from the examples'.
     """
     return _predict(_CUSTOMERS, examples, horizon_days=horizon_days, as_of=as_of, registry_dir=registry_dir,
                     min_examples=min_examples, min_positives=min_positives, seed=seed, refit=refit,

@@ -304,8 +304,12 @@ def test_refit_never_scores_with_the_saved_model(fitted, examples, monkeypatch, 
                                                       r"than the examples have \(missing gap_cv; new -\)") as err:
         run(scoring_only.drop(columns="gap_cv"), registry, refit="never")
     assert "\n" not in str(err.value)
-    with pytest.raises(predict.PredictionError, match=r"^p_purchase: refit='never' but .* holds no saved model"):
-        run(scoring_only, tmp_path / "empty", refit="never")
+    # No saved model (a target below the minimum data, or won by the horizon-free model): served as without one.
+    empty = run(scoring_only, tmp_path / "empty", refit="never")
+    status, message = _status(empty, "p_purchase")
+    assert status == "horizon_free", message
+    assert message.startswith(f"no saved fitted model of it in {tmp_path / 'empty'} for a 180-day horizon as of "
+                              "2026-06-30 or earlier (refit='never'); served by the horizon-free BG/NBD model"), message
 
 
 def test_refit_auto_refits_a_model_older_than_the_spacing(fitted, examples, tmp_path):
