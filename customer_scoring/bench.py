@@ -1,5 +1,7 @@
 """Benchmark: generate a scale once, time a full build in a child process, record its peak memory, and append the
-figures with the machine and versions to benchmarks/RESULTS.md.
+figures with the machine and versions to benchmarks/RESULTS.md. The predictive part (training examples, fit and
+predict) is recorded as its own figures: the training-example models in a `dbt run` child and the runner's predict
+step alone in another child, each with its wall time and peak RSS, and the training rows read and sampled.
 
     customer-scoring bench --contacts 1000000          # 10M orders, 20M events
 """
@@ -75,6 +77,7 @@ def node_timings(work_dir: Path, top: int = 8) -> tuple[list[tuple[str, float]],
 
 
 def main(a) -> int:
+    load_before = os.getloadavg()  # the machine may be shared: the entry says how busy it was
     data = Path(a.data_dir).resolve()
     raw = data / "raw"
     gen_seconds = gen_peak = None
@@ -104,7 +107,13 @@ def main(a) -> int:
     result = json.loads((work / "logs" / "runs.jsonl").read_text().splitlines()[-1])
     steps = {s["name"]: s["seconds"] for s in result["steps"]}
     rows = manifest["rows"]
-    slowest, by_type = node_timings(work)  # read before the RFM step overwrites run_results.json
+    slowest, by_type = node_timings(work)  # read before the later children overwrite run_results.json
+    predictive = None
+    if (work / "customer_scoring.duckdb").exists():
+        try:
+            predictive = time_predictive(work, raw, a.threads)
+        except RuntimeError as exc:  # record it: the full build's figures are still worth keeping
+            predictive = {"error": str(exc).strip().splitlines()[-1][:300]}
     step_results = []
     run_steps = getattr(a, "steps", None)
     if run_steps is None:  # default: on when the full build left a work database
@@ -120,17 +129,22 @@ def main(a) -> int:
         "",
         f"- command: `customer-scoring bench --contacts {a.contacts} --threads {a.threads}`",
         f"- machine: {machine()}; {versions()}",
+        f"- load average (1, 5, 15 min) at the start: {', '.join(f'{x:.1f}' for x in load_before)}; at the end: "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores: above that, other processes "
+        f"were competing for them)",
         f"- rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(rows.items())),
     ]
     if gen_seconds is not None:
         lines.append(f"- generation: {gen_seconds:.1f} s, peak RSS {gen_peak:.2f} GiB")
     lines += [
-        f"- **full build: {wall:.1f} s wall, peak RSS {peak:.2f} GiB** (" + ", ".join(
-            f"{name} {steps.get(name, 0):.1f} s" for name in ("preflight", "parse", "config", "dbt build", "checks",
-                                                             "publish")) + ")",
-        "- node time summed over threads: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(by_type.items())),
-        "- slowest nodes: " + ", ".join(f"{n} {t:.1f} s" for n, t in slowest),
+        f"- **full build: {wall:.1f} s wall, peak RSS {peak:.2f} GiB** ("
+        + ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in result["steps"]) + ")",
+        f"- node time summed over threads ({last_dbt_step(result)} step, the build's last dbt invocation): "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(by_type.items())),
+        f"- slowest nodes ({last_dbt_step(result)} step): " + ", ".join(f"{n} {t:.1f} s" for n, t in slowest),
     ]
+    if predictive is not None:
+        lines += predictive_lines(predictive, steps)
     for step, r in step_results:
         lines += step_lines(step, r, a.threads)
     lines.append("")
@@ -143,6 +157,149 @@ def main(a) -> int:
         fh.write(text)
     print(text)
     return 0
+
+
+def last_dbt_step(result: dict) -> str:
+    """The name of the build's last dbt build step (run_results.json holds that invocation's nodes only)."""
+    names = [s["name"] for s in result["steps"] if s["name"].startswith("dbt build")]
+    return names[-1] if names else "dbt build"
+
+
+# --- The predictive part: training examples, then the runner's predict step alone, each in its own child ----------
+
+# The training-example models: every model of this folder (spine, point-in-time facts, labels, training examples).
+PREDICT_MODELS = "path:models/intermediate/predict"
+
+# The runner's predict step alone (runner._predict, as the build calls it between its two dbt steps), refitting every
+# model into a scratch registry so that the fit is timed (the build's own registry would let refit 'auto' reuse the
+# models it just saved). It needs the parsed project only for the columns of the predict relations: the peak RSS after
+# the parse is reported beside the process's peak.
+PREDICT_CHILD = r"""
+import datetime as dt, json, resource, sys, time
+from pathlib import Path
+from customer_scoring import runner
+work, raw, threads, as_of, model_dir = sys.argv[1:6]
+settings = runner.BuildSettings(as_of=dt.date.fromisoformat(as_of), raw_path=Path(raw), work_dir=Path(work),
+                                threads=int(threads), refit="always", model_dir=Path(model_dir))
+project = runner.project_dir()
+t0 = time.perf_counter()
+parsed = runner.invoke_dbt(["parse"], project, settings)
+assert parsed.success, parsed.exception
+parse_seconds = time.perf_counter() - t0
+parse_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+result = runner.BuildResult(run_id="bench", as_of=settings.as_of, steps=[], success=False)
+# the relations the predict step reads (runner.TRAINING_EXAMPLES), as the features step built them
+built = {name: ("intermediate", name) for name in getattr(runner, "TRAINING_EXAMPLES",
+                                                          ["int_customer__training_examples"])}
+t0 = time.perf_counter()
+detail = runner._predict(settings, result, project, parsed.result, built)
+predict_seconds = time.perf_counter() - t0
+print(json.dumps({"parse_seconds": parse_seconds, "parse_peak": parse_peak, "predict_seconds": predict_seconds,
+                  "detail": detail}))
+"""
+
+# The training rows: per training-example model, the rows of the past cut-offs (the training sample) and of the
+# scoring cut-off; the customers of the as-of date the sample threshold is taken from; the rows the fits used.
+SAMPLE_SQL = """
+select
+    '{table}' as examples,
+    count(*) filter (where not is_scoring_row) as past_rows,
+    count(distinct contact_id) filter (where not is_scoring_row) as past_contacts,
+    count(distinct cutoff_date) filter (where not is_scoring_row) as past_cutoffs,
+    count(*) filter (where is_scoring_row) as scoring_rows
+from intermediate.{table}
+"""
+EXAMPLE_TABLES = ("int_customer__training_examples", "int_lead__training_examples", "int_campaign__training_examples")
+
+
+def training_rows(db: Path) -> dict:
+    """Rows of the training examples (past cut-offs and scoring cut-off), the as-of customers, the rows fitted on."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'intermediate'").fetchall()}
+        examples = {}
+        for table in EXAMPLE_TABLES:
+            if table in tables:
+                name, *counts = con.execute(SAMPLE_SQL.format(table=table)).fetchone()
+                examples[name] = dict(zip(("past_rows", "past_contacts", "past_cutoffs", "scoring_rows"), counts))
+        customers = con.execute("select count(*) from intermediate.int_customer__order_facts").fetchone()[0]
+        try:
+            fit_rows = con.execute("select max(sample_rows) from predict.model_registry").fetchone()[0]
+        except duckdb.Error:
+            fit_rows = None
+    finally:
+        con.close()
+    return {"examples": examples, "as_of_customers": customers, "max_fit_rows": fit_rows}
+
+
+def time_predictive(work: Path, raw: Path, threads: int) -> dict:
+    """The predictive part on the built work database: the training-example models (`dbt run` from the command line
+    in a child: wall, peak RSS, node time per model), the runner's predict step alone in a child (wall, peak RSS),
+    and the training rows read and sampled."""
+    from customer_scoring.runner import project_dir
+
+    project = project_dir()
+    db = work / "customer_scoring.duckdb"
+    memory_limit = os.environ.get("CS_DUCKDB_MEMORY_LIMIT", "1500MB")
+    env = {"CS_TARGET": "duckdb", "CS_DUCKDB_PATH": str(db), "CS_RAW_PATH": str(raw), "CS_THREADS": str(threads),
+           "CS_DUCKDB_MEMORY_LIMIT": memory_limit, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    dbt_args = dbt_executable() + [
+        "run", "--project-dir", str(project), "--profiles-dir", str(project), "--target", "duckdb",
+        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+        "--vars", json.dumps({"as_of_date": END_DATE.isoformat()}), "--select", PREDICT_MODELS,
+    ]
+    dbt_wall, dbt_peak, proc = timed_child(dbt_args, env=env)
+    if proc.returncode:
+        raise RuntimeError(f"dbt run of the training examples failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    run = json.loads((work / "target" / "run_results.json").read_text())
+    nodes = sorted(((r["unique_id"].split(".")[-1], r["execution_time"]) for r in run["results"]), key=lambda r: -r[1])
+    with tempfile.TemporaryDirectory(prefix="bench_models_") as model_dir:
+        predict_wall, predict_peak, proc = timed_child(
+            [sys.executable, "-c", PREDICT_CHILD, str(work), str(raw), str(threads), END_DATE.isoformat(), model_dir],
+            env={"CS_DUCKDB_MEMORY_LIMIT": memory_limit, "CS_PROJECT_DIR": str(project)})
+    if proc.returncode:
+        raise RuntimeError(f"predict step failed:\n{proc.stderr[-3000:]}")
+    child = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"dbt_wall": dbt_wall, "dbt_peak": dbt_peak, "nodes": nodes, "node_seconds": sum(t for _, t in nodes),
+            "run_seconds": run["elapsed_time"],
+            "predict_wall": predict_wall, "predict_peak": predict_peak, **child, **training_rows(db),
+            "max_training_customers": _var("prediction_max_training_customers", project),
+            "memory_limit": memory_limit}
+
+
+def predictive_lines(r: dict, steps: dict[str, float]) -> list[str]:
+    if "error" in r:
+        return [f"- **predictive part**: FAILED: {r['error']}"]
+    total = r["run_seconds"] + r["predict_seconds"]
+    peak = max(r["dbt_peak"], r["predict_peak"])
+    ok = total < 60 and peak < 2.0
+    read = sum(c["past_rows"] + c["scoring_rows"] for c in r["examples"].values())
+    n = r["max_training_customers"]
+    share = (f"{n:,} of the {r['as_of_customers']:,} customers of the as-of date, {n / r['as_of_customers']:.1%}"
+             if r["as_of_customers"] > n else f"everyone: {r['as_of_customers']:,} customers, at most {n:,}")
+    rows = "; ".join(
+        f"{table.split('__')[0].removeprefix('int_')}: {c['past_rows']:,} rows of {c['past_contacts']:,} contacts on "
+        f"{c['past_cutoffs']} past cut-offs, {c['scoring_rows']:,} scoring rows"
+        for table, c in r["examples"].items())
+    return [
+        f"- **predictive part: {total:.1f} s, peak RSS {peak:.2f} GiB** (training examples {r['run_seconds']:.1f} s "
+        f"+ predict step {r['predict_seconds']:.1f} s; "
+        f"{'within' if ok else 'NOT within'} 60 s and 2 GiB; in the full build: predict step "
+        f"{steps.get('predict', 0):.1f} s)",
+        f"  - training examples (`dbt run --select {PREDICT_MODELS}` in a child, cold: parse included): "
+        f"{r['dbt_wall']:.1f} s wall, of which the run itself (dbt's elapsed time, parse excluded) "
+        f"{r['run_seconds']:.1f} s; peak RSS {r['dbt_peak']:.2f} GiB, memory_limit {r['memory_limit']}; node time "
+        f"summed over threads {r['node_seconds']:.1f} s: "
+        + ", ".join(f"{name} {t:.1f} s" for name, t in r["nodes"]),
+        f"  - predict step alone (runner._predict in a child, every model refitted into a scratch registry): "
+        f"{r['predict_seconds']:.1f} s, peak RSS {r['predict_peak']:.2f} GiB ({r['parse_peak']:.2f} GiB after the "
+        f"dbt parse it needs for the relations' columns, {r['parse_seconds']:.1f} s, not counted); {r['detail']}",
+        f"  - training rows read by the predict step: {read:,} ({rows}); sample (var prediction_max_training_customers): {share}; fits on at most "
+        + (f"{r['max_fit_rows']:,}" if r["max_fit_rows"] is not None else "?") + " rows (model_registry.sample_rows)",
+    ]
 
 
 # --- Steps: the dbt models against a hand-written single DuckDB query, on the built work database ---------------

@@ -45,3 +45,50 @@ def test_comparison_catches_a_different_query(bench_db, step, old, new):
     changed = dataclasses.replace(original, sql=original.sql.replace(old, new))
     _, _, report = bench.hand_written(changed, bench_db, 2, "1500MB", project_dir())
     assert sum(c["mismatches"] for c in report["checks"].values()) > 0
+
+
+def test_training_rows_of_the_build(bench_db):
+    """The predictive figures count the session build's training examples: every customer of the as-of date is a
+    scoring row, the six default past cut-offs hold the training rows, the fits used some of them."""
+    import duckdb
+
+    r = bench.training_rows(bench_db)
+    con = duckdb.connect(str(bench_db), read_only=True)
+    total, = con.execute("select count(*) from intermediate.int_customer__training_examples").fetchone()
+    customers, = con.execute("select count(*) from intermediate.int_customer__order_facts").fetchone()
+    con.close()
+    c = r["examples"]["int_customer__training_examples"]
+    assert c["past_rows"] + c["scoring_rows"] == total
+    assert r["as_of_customers"] == customers == c["scoring_rows"] > 50
+    assert c["past_cutoffs"] == 6 and 0 < c["past_contacts"] <= customers + 10
+    assert set(r["examples"]) == set(bench.EXAMPLE_TABLES)
+    assert 0 < r["max_fit_rows"] <= sum(x["past_rows"] for x in r["examples"].values())
+
+
+def _predictive(run_seconds, predict_seconds, peak, customers=360_000, n=200_000):
+    return {"run_seconds": run_seconds, "predict_seconds": predict_seconds, "dbt_peak": peak, "predict_peak": 0.5,
+            "parse_peak": 0.2, "parse_seconds": 2.0, "dbt_wall": run_seconds + 3, "node_seconds": 2 * run_seconds,
+            "nodes": [("int_predict__orders", run_seconds)], "memory_limit": "1500MB", "detail": "x training rows",
+            "examples": {"int_customer__training_examples": {"past_rows": 1_000, "past_contacts": 200,
+                                                             "past_cutoffs": 6, "scoring_rows": 300}},
+            "as_of_customers": customers, "max_training_customers": n, "max_fit_rows": 900}
+
+
+@pytest.mark.parametrize("run_seconds,predict_seconds,peak,verdict", [
+    (30.0, 25.0, 1.5, "**predictive part: 55.0 s, peak RSS 1.50 GiB** (training examples 30.0 s + predict step 25.0 s; "
+                      "within 60 s and 2 GiB"),
+    (40.0, 25.0, 1.5, "**predictive part: 65.0 s, peak RSS 1.50 GiB** (training examples 40.0 s + predict step 25.0 s; "
+                      "NOT within 60 s and 2 GiB"),
+    (30.0, 25.0, 2.1, "NOT within 60 s and 2 GiB"),
+])
+def test_predictive_verdict(run_seconds, predict_seconds, peak, verdict):
+    lines = bench.predictive_lines(_predictive(run_seconds, predict_seconds, peak), {"predict": 20.0})
+    assert verdict in lines[0]
+    assert "training rows read by the predict step: 1,300 (customer: 1,000 rows of 200 contacts on 6 past cut-offs, " \
+           "300 scoring rows)" in lines[3]
+    assert "200,000 of the 360,000 customers of the as-of date, 55.6%" in lines[3]
+
+
+def test_predictive_sample_of_everyone():
+    lines = bench.predictive_lines(_predictive(30.0, 25.0, 1.5, customers=7_193), {})
+    assert "everyone: 7,193 customers, at most 200,000" in lines[3]
