@@ -22,11 +22,11 @@ cutoffs as (
 contacts as (
 
     select distinct
-        identity.cutoff_date,
-        identity.master_contact_id as contact_id
-    from {{ ref('int_predict__identity') }} as identity
+        contact_map.cutoff_date,
+        contact_map.master_contact_id as contact_id
+    from {{ ref('int_predict__identity') }} as contact_map
     inner join cutoffs
-        on identity.cutoff_date = cutoffs.cutoff_date
+        on contact_map.cutoff_date = cutoffs.cutoff_date
     where not cutoffs.is_scoring_row
 
 ),

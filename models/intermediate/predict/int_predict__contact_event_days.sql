@@ -68,8 +68,7 @@ as_of_event_days as (
 
 past_cutoffs as (
 
-    select
-        cutoff_date
+    select cutoff_date
     from cutoffs
     where not is_scoring_row
 
@@ -82,8 +81,9 @@ kept_window as (
         cast(greatest(
             (select max(event_scoring.window_days) from event_scoring),
             (
-                select max(case when engagement_settings.setting = 'high_intent_window_days' then engagement_settings.value end)
+                select max(engagement_settings.value)
                 from engagement_settings
+                where engagement_settings.setting = 'high_intent_window_days'
             )
         ) as {{ dbt.type_int() }}) as kept_days
 
@@ -159,7 +159,8 @@ events as (
         inner join member_versions
             on
                 {{ pit_is_current('member_versions', 'past_cutoffs') }}
-                and {{ days_between('member_versions.responded_at', 'past_cutoffs.cutoff_date') }} < kept_window.kept_days
+                and {{ days_between('member_versions.responded_at', 'past_cutoffs.cutoff_date') }}
+                < kept_window.kept_days
         inner join identity
             on
                 past_cutoffs.cutoff_date = identity.cutoff_date
@@ -254,7 +255,7 @@ old_days as (
     from past_cutoffs
     inner join old_groups
         on
-            old_groups.first_cutoff <= past_cutoffs.cutoff_date
+            past_cutoffs.cutoff_date >= old_groups.first_cutoff
             and (old_groups.end_cutoff is null or past_cutoffs.cutoff_date < old_groups.end_cutoff)
     inner join identity
         on

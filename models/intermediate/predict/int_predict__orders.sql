@@ -92,14 +92,36 @@ order_ids as (
 
 ),
 
+-- the order status and the reporting currency of each version, once per version (they do not depend on the cut-off)
+priced_versions as (
+
+    select
+        sampled_versions.*,
+        coalesce(statuses.is_completed, false) as is_completed_status,
+        cast(round(sampled_versions.total_amount * fx.rate_to_reporting, 2) as decimal(18, 2))
+            as total_amount_reporting,
+        cast(round(sampled_versions.refunded_amount * fx.rate_to_reporting, 2) as decimal(18, 2))
+            as own_refund_amount_reporting,
+        fx.is_extrapolated as is_fx_extrapolated
+    from sampled_versions
+    left join statuses
+        on sampled_versions.order_status = statuses.order_status
+    left join fx
+        on
+            sampled_versions.currency_code = fx.currency_code
+            and sampled_versions.ordered_at >= fx.valid_from
+            and sampled_versions.ordered_at < fx.valid_to
+
+),
+
 orders as (
 
     select
         cutoffs.cutoff_date,
-        sampled_versions.*
+        priced_versions.*
     from cutoffs
-    inner join sampled_versions
-        on {{ pit_is_current('sampled_versions', 'cutoffs') }}
+    inner join priced_versions
+        on {{ pit_is_current('priced_versions', 'cutoffs') }}
     where not cutoffs.is_scoring_row
 
 ),
@@ -117,7 +139,7 @@ converted as (
         -- order
         orders.credited_order_id is not null as is_credit_note,
         orders.order_status,
-        coalesce(statuses.is_completed, false) and orders.credited_order_id is null as is_completed,
+        orders.is_completed_status and orders.credited_order_id is null as is_completed,
         orders.order_status = 'cancelled' and orders.credited_order_id is null as is_cancelled,
         orders.order_status = 'refunded' and orders.credited_order_id is null as is_refunded,
         orders.sales_channel,
@@ -125,8 +147,8 @@ converted as (
         -- amounts
         orders.currency_code,
         orders.total_amount as total_amount_local,
-        cast(round(orders.total_amount * fx.rate_to_reporting, 2) as decimal(18, 2)) as total_amount,
-        cast(round(orders.refunded_amount * fx.rate_to_reporting, 2) as decimal(18, 2)) as own_refund_amount,
+        orders.total_amount_reporting as total_amount,
+        orders.own_refund_amount_reporting as own_refund_amount,
 
         -- timestamps
         orders.ordered_at,
@@ -137,34 +159,35 @@ converted as (
         case
             when identity.contact_id is null and orders.credited_order_id is null then 'orphan_contact'
             {%- if fx_rule == 'quarantine' %}
-                when fx.is_extrapolated then 'no_fx_rate_for_date'
+                when orders.is_fx_extrapolated then 'no_fx_rate_for_date'
             {%- endif %}
         end as row_reason_code
 
     from orders
-    left join statuses
-        on orders.order_status = statuses.order_status
     left join identity
         on
             orders.cutoff_date = identity.cutoff_date
             and orders.contact_id = identity.contact_id
-    left join fx
-        on
-            orders.currency_code = fx.currency_code
-            and orders.ordered_at >= fx.valid_from
-            and orders.ordered_at < fx.valid_to
 
 ),
 
--- a credit note follows the order it credits: unknown, quarantined or not loaded yet at the cut-off
+-- a credit note follows the order it credits: unknown, quarantined or not loaded yet at the cut-off (only the credit
+-- notes are looked up: an order's own checks are its row's)
 checked as (
 
     select
         converted.*,
-        case when converted.is_credit_note then credited.master_contact_id else converted.master_contact_id end
-            as customer_contact_id,
+        converted.master_contact_id as customer_contact_id,
+        converted.row_reason_code as relational_reason_code
+    from converted
+    where not converted.is_credit_note
+
+    union all
+
+    select
+        converted.*,
+        credited.master_contact_id as customer_contact_id,
         case
-            when not converted.is_credit_note then converted.row_reason_code
             when order_ids.order_id is null then 'unknown_credited_order'
             when order_ids.first_visible_on > converted.cutoff_date then 'after_as_of'
             when credited.order_id is null or credited.row_reason_code is not null then 'parent_quarantined'
@@ -178,6 +201,7 @@ checked as (
             converted.cutoff_date = credited.cutoff_date
             and converted.credited_order_id = credited.order_id
             and not credited.is_credit_note
+    where converted.is_credit_note
 
 ),
 
