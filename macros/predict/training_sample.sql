@@ -1,10 +1,11 @@
 {#- The training sample of the past cut-offs, one rule for customers, leads and campaign contacts: a golden contact of
     a past cut-off is in it when the md5 of its id is at most the sample threshold, the md5 of the N-th customer of
-    the as-of date in md5 order (N = var prediction_max_training_customers; customers: int_customer__order_facts).
-    The threshold is null (everyone is in the sample) when there are N customers or fewer. The rule reads no fact of
-    a cut-off, so int_predict__identity applies it to the contact map before any fact is joined to the spine; the
-    scoring cut-off keeps everyone. -#}
-{% macro training_sample_threshold() -%}
+    the as-of date in md5 order (N = var prediction_max_training_customers). The threshold is null (everyone is in
+    the sample) when there are N customers or fewer. The rule reads no fact of a past cut-off, so
+    int_predict__identity applies it to the contact map before any fact is joined to the spine; the scoring cut-off
+    keeps everyone. `customers`: a relation or CTE with one row (contact_id) per customer of the as-of date
+    (int_customer__order_facts). -#}
+{% macro training_sample_threshold(customers) -%}
     {%- set max_customers = var('prediction_max_training_customers', 200000) | int %}
     select
         case
@@ -15,7 +16,7 @@
         select
             md5(contact_id) as contact_hash,
             row_number() over (order by md5(contact_id), contact_id) as hash_rank
-        from {{ ref('int_customer__order_facts') }}
+        from {{ customers }}
     ) as ranked
 {%- endmacro %}
 

@@ -29,9 +29,15 @@ versions as (
 
 ),
 
+as_of_customers as (
+
+    select * from {{ ref('int_customer__order_facts') }}
+
+),
+
 sample_threshold as (
 
-    {{ training_sample_threshold() }}
+    {{ training_sample_threshold('as_of_customers') }}
 
 ),
 
