@@ -405,25 +405,27 @@ facts as (
         cast(date_diff('day', cast(c.last_order_at as date), date '{as_of}') as integer) as recency_days,
         cast(c.frequency_orders as integer) as frequency_orders,
         cast(c.monetary_net as decimal(18, 2)) as monetary_net,
-        cast(round(c.frequency_orders * 365.25 / greatest(30, least({lookback},
-            date_diff('day', cast(c.first_order_at as date), date '{as_of}'))), 4) as decimal(18, 4))
-            as orders_per_year,
-        cast(round(c.monetary_net / nullif(c.frequency_orders, 0), 2) as decimal(18, 2)) as avg_basket,
+        -- quotients rounded through decimal(38, 10), as the model (a double would round a half cent down)
+        cast(round(cast(c.frequency_orders * 365.25 / greatest(30, least({lookback},
+            date_diff('day', cast(c.first_order_at as date), date '{as_of}'))) as decimal(38, 10)), 4)
+            as decimal(18, 4)) as orders_per_year,
+        cast(round(cast(c.monetary_net / nullif(c.frequency_orders, 0) as decimal(38, 10)), 2) as decimal(18, 2))
+            as avg_basket,
         cast(round(c.mean_gap_days, 4) as decimal(18, 4)) as mean_gap_days,
         cast(case when c.purchase_gaps >= 2 then round(cast(sqrt(cast((c.purchase_gaps * c.gap_square_sum
             - c.gap_sum * c.gap_sum) / (cast(c.purchase_gaps as decimal(38, 10)) * (c.purchase_gaps - 1)) as double))
             / nullif(c.mean_gap_days, 0) as decimal(38, 10)), 4) when c.purchase_gaps = 1 then 0 end
             as decimal(18, 4)) as gap_cv,
-        cast(round((c.spend_recent - c.spend_previous) / nullif(c.spend_recent + c.spend_previous, 0), 4)
-            as decimal(18, 4)) as spend_trend,
+        cast(round(cast((c.spend_recent - c.spend_previous) / nullif(c.spend_recent + c.spend_previous, 0)
+            as decimal(38, 10)), 4) as decimal(18, 4)) as spend_trend,
         cast(date_diff('day', cast(c.first_order_at as date), date '{as_of}') as integer) as tenure_days,
         cast(coalesce(b.category_breadth, 0) as integer) as category_breadth,
-        cast(round(cast(c.refunded_orders + c.cancelled_orders as decimal(18, 4)) / nullif(c.orders_placed, 0), 4)
-            as decimal(18, 4)) as refund_cancel_rate,
+        cast(round(cast(cast(c.refunded_orders + c.cancelled_orders as decimal(18, 4)) / nullif(c.orders_placed, 0)
+            as decimal(38, 10)), 4) as decimal(18, 4)) as refund_cancel_rate,
         cast(round(cast(date_diff('day', cast(c.last_order_at as date), date '{as_of}') / nullif(c.mean_gap_days, 0)
             as decimal(38, 10)), 4) as decimal(18, 4)) as overdue_ratio,
-        cast(round(b.discounted_amount_local / nullif(b.line_amount_local, 0), 4) as decimal(18, 4))
-            as discount_dependency
+        cast(round(cast(b.discounted_amount_local / nullif(b.line_amount_local, 0) as decimal(38, 10)), 4)
+            as decimal(18, 4)) as discount_dependency
     from (select p.*, coalesce(g.purchase_gaps, 0) as purchase_gaps, g.gap_sum, g.gap_square_sum,
                  cast(g.gap_sum as decimal(38, 10)) / nullif(g.purchase_gaps, 0) as mean_gap_days
           from per_contact as p left join gaps as g on p.contact_id = g.contact_id) as c
