@@ -128,8 +128,10 @@ def test_enrichment_coverage_is_identical_on_postgres(pg, pg_built, pub):
 
 # --- predictive scoring: the training examples are the same on both engines ---------------------------------------
 
-def test_training_examples_are_identical_on_postgres(pg, pg_built, built):
-    """int_customer__training_examples: every cut-off, feature and label, to the cent and the scale (as text)."""
+@pytest.mark.parametrize("model", ["int_customer__training_examples", "int_lead__training_examples",
+                                   "int_campaign__training_examples"])
+def test_training_examples_are_identical_on_postgres(pg, pg_built, built, model):
+    """Every cut-off, feature and label of the training examples, to the cent and the scale (as text)."""
     import duckdb
 
     from conftest import work_db
@@ -137,12 +139,40 @@ def test_training_examples_are_identical_on_postgres(pg, pg_built, built):
     duck_con = duckdb.connect(str(work_db(built)), read_only=True)
     columns = [r[0] for r in duck_con.execute(
         "select column_name from information_schema.columns where table_schema = 'intermediate' "
-        "and table_name = 'int_customer__training_examples' order by ordinal_position").fetchall()]
+        f"and table_name = '{model}' order by ordinal_position").fetchall()]
     select = ", ".join(f"cast({c} as varchar(60))" for c in columns)
-    duck = fetch_duck(duck_con, f"select {select} from intermediate.int_customer__training_examples")
+    duck = fetch_duck(duck_con, f"select {select} from intermediate.{model}")
     duck_con.close()
-    schema = fetch_pg(pg, "select table_schema from information_schema.tables "
-                          "where table_name = 'int_customer__training_examples'")[0][0]
-    post = fetch_pg(pg, f"select {select} from {schema}.int_customer__training_examples")
-    assert len(columns) == 38 and duck, "no training examples to compare"
+    schema = fetch_pg(pg, f"select table_schema from information_schema.tables where table_name = '{model}'")[0][0]
+    post = fetch_pg(pg, f"select {select} from {schema}.{model}")
+    assert len(columns) > 10 and duck, "no training examples to compare"
     assert post == duck, first_differences(duck, post)
+
+
+# --- predictions: the same probabilities, models and evaluation on both engines ----------------------------------
+
+def test_predictions_are_identical_on_postgres(pg, pg_built, pub):
+    """The predict step reads the training examples from each engine and writes back; the marts carry the same
+    probabilities (6 places), expected orders and revenue, and model ids."""
+    sql = ("select contact_id, cast(p_purchase as varchar(40)), cast(expected_orders as varchar(40)), "
+           "cast(expected_revenue as varchar(40)), cast(p_alive as varchar(40)), cast(churn_risk as varchar(40)), "
+           "cast(p_campaign_response as varchar(40)), p_purchase_model, expected_revenue_model, churn_risk_model "
+           "from marts.customer_scores")
+    duck, post = fetch_duck(pub, sql), fetch_pg(pg, sql)
+    assert duck and any(r[1] is not None for r in duck), "no predictions to compare"
+    assert post == duck, first_differences(duck, post)
+    sql = ("select contact_id, cast(p_convert as varchar(40)), cast(p_campaign_response as varchar(40)), "
+           "p_convert_model from marts.lead_scores")
+    duck, post = fetch_duck(pub, sql), fetch_pg(pg, sql)
+    assert post == duck, first_differences(duck, post)
+
+
+def test_model_evaluation_and_status_are_identical_on_postgres(pg, pg_built, pub):
+    sql = ("select target, model_name, coalesce(model_id, '-'), cast(cutoff_date as varchar(10)), is_baseline, "
+           "is_chosen, examples, positives, cast(auc as varchar(40)), cast(brier as varchar(40)), "
+           "cast(mae as varchar(40)) from marts.model_evaluation")
+    duck, post = fetch_duck(pub, sql), fetch_pg(pg, sql)
+    assert duck, "no evaluation to compare"
+    assert post == duck, first_differences(duck, post)
+    sql = "select target, status, message, coalesce(model_id, '-') from marts.model_status"
+    assert fetch_pg(pg, sql) == fetch_duck(pub, sql)
