@@ -158,6 +158,26 @@ def test_three_csvs_publish_the_right_scores(own_build):
     assert result["inputs"]["detected_vars"]["raw_dialects_detected"]["shop.orders"]["decimal_mark"] == ","
 
 
+def test_below_the_minimum_data_no_model_is_fitted_the_status_says_why_and_the_scores_build(own_build):
+    """Three customers and one lead: every predictive target is below the minimum data (var prediction_min_examples,
+    500). Nothing is predicted, model_status says how much data there is in one line, and the rule-based scores,
+    the 'predict' profile included (recency carries it), still build."""
+    result, con = own_build
+    status = {t: (s, m) for t, s, m in con.execute(
+        "select target, status, message from marts.model_status").fetchall()}
+    assert set(status) == {"p_purchase", "churn_risk", "expected_orders", "expected_revenue", "p_alive", "p_convert",
+                           "p_campaign_response"}
+    assert {s for s, _ in status.values()} == {"not_fitted"}, status
+    assert status["p_purchase"][1] == "3 customers with history, 500 needed", status
+    assert status["p_convert"][1].startswith("1 leads, 500 needed"), status
+    scores = con.execute("select count(*), count(p_purchase), count(p_alive), count(score_predict), "
+                         "count(primary_score) from marts.customer_scores").fetchone()
+    assert scores == (3, 0, 0, 3, 3)
+    assert con.execute("select count(p_convert) from marts.lead_scores").fetchone() == (0,)
+    predict_step = next(s for s in result["steps"] if s["name"] == "predict")
+    assert predict_step["success"] and "7 not fitted" in predict_step["detail"], predict_step
+
+
 def test_unreadable_values_are_quarantined_with_their_text_and_counts_reconcile(own_build):
     _, con = own_build
     q = con.execute("select record_id, reason_code, reason_detail from audit.quarantine "
