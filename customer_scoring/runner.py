@@ -28,6 +28,12 @@ PUBLISHED_SCHEMAS = ("marts", "audit")
 # dbt selector of what reads the predict step's output: built after it.
 PREDICTION_READERS = "source:predict+"
 REFIT_RULES = ("auto", "always", "never")
+# Targets left without a model when the project switches a training-example model off, and why.
+SWITCHED_OFF_TARGETS = {
+    "int_customer__training_examples": {},
+    "int_lead__training_examples": {},
+    "int_campaign__training_examples": {"p_campaign_response": "var enable_campaigns is false"},
+}
 # The training examples the predict step reads, and the function of customer_scoring.predict that learns from each.
 TRAINING_EXAMPLES = {
     "int_customer__training_examples": "predict_customers",
@@ -507,7 +513,11 @@ def _predict(settings: BuildSettings, result: BuildResult, project: Path, manife
 
     if settings.refit not in REFIT_RULES:
         raise BuildError(f"--refit must be one of {', '.join(REFIT_RULES)}, got {settings.refit!r}")
-    missing = [m for m in TRAINING_EXAMPLES if m not in built]
+    # A training-example model switched off by the project (int_campaign__training_examples with enable_campaigns
+    # false) leaves its targets without a model, said in model_status; one that exists but was not built (a failed or
+    # excluded node) stops the step.
+    enabled = {n.name for n in manifest.nodes.values() if n.resource_type == "model"} if manifest else set(built)
+    missing = [m for m in TRAINING_EXAMPLES if m not in built and m in enabled]
     if missing:
         raise BuildError(f"{', '.join(missing)} not built: the predict step has nothing to learn from")
     dbt_vars = predict_io.project_vars(project, settings.extra_vars)
@@ -519,8 +529,11 @@ def _predict(settings: BuildSettings, result: BuildResult, project: Path, manife
         cutoff_spacing_days=int(dbt_vars["prediction_cutoff_spacing_days"]),
         refit=settings.refit, registry_dir=model_dir, as_of=settings.as_of,
     )
-    runs, rows = [], 0
+    runs, rows, switched_off = [], 0, []
     for model_name, function in TRAINING_EXAMPLES.items():
+        if model_name not in built:
+            switched_off.append(model_name)
+            continue
         examples = predict_io.read_frame(settings, built[model_name], "cutoff_date, contact_id")
         rows += len(examples)
         try:
@@ -528,6 +541,12 @@ def _predict(settings: BuildSettings, result: BuildResult, project: Path, manife
         except predict.PredictionError as exc:
             raise BuildError(f"predict: {exc}") from exc
     run = predict_io.combine(runs)
+    for model_name in switched_off:
+        for target in SWITCHED_OFF_TARGETS[model_name]:
+            run.prediction_status.loc[len(run.prediction_status)] = {
+                "target": target, "status": "not_fitted", "model_id": None, "examples": None, "positives": None,
+                "message": f"not scored: {model_name} is switched off ({SWITCHED_OFF_TARGETS[model_name][target]})"}
+            run.log.append(f"{target}: not_fitted: {model_name} is switched off")
     for message in run.log:
         log.info("predict: %s", message)
     frames = {name: getattr(run, name) for name in predict_io.TABLES}

@@ -1,6 +1,7 @@
 -- The models this build fitted or reused: one row per model, with its training window (cut-offs), the cut-off it
 -- was judged on, its features, hyper-parameters and validation metrics (JSON text), and the file it is saved in
--- (under the work folder's models/ directory), so a later build can score with it (`--refit never`).
+-- (under the work folder's models/ directory), so a later build can score with it (`--refit never`). The wall-clock
+-- time of the fit is in the model's model.json, not here: the same input gives the same marts.
 with
 
 registry as (
@@ -19,7 +20,6 @@ final as (
         {{ as_of_date() }} as as_of_date,
 
         -- training
-        cast(fitted_at as {{ dbt.type_string() }}) as fitted_at,
         cast(trained_as_of as date) as trained_as_of,
         cast(training_cutoffs as {{ dbt.type_string() }}) as training_cutoffs,
         cast(validation_cutoff as date) as validation_cutoff,
