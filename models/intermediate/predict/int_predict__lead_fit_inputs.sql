@@ -4,8 +4,15 @@
 -- lead_fit_inputs_ctes), fed with the golden contacts, accounts, company domains, job roles and enrichment rows of the
 -- cut-off (int_predict__contacts, int_predict__accounts, int_predict__company_domains, int_predict__job_roles, the
 -- firmographics versions current then). The demographics are int_customer__profile's (age in whole years on the
--- cut-off date, its band and the fits of the band and of the country), computed for the leads of each cut-off.
+-- cut-off date, its band and the fits of the band and of the country), computed for the leads of each cut-off. Past
+-- cut-offs are computed here (the leads of the training sample: int_predict__identity holds it); the scoring cut-off
+-- (the as-of date) is int_lead__fit_inputs itself, which a build as of that date computes.
 {%- set demographic_attributes = [('age_band', 'age_band'), ('country_code', 'country_code')] %}
+{%- set fit_columns = [
+    'contact_id', 'account_id', 'company_domain', 'is_b2b', 'industry', 'employee_band', 'revenue_band',
+    'company_country_code', 'job_function', 'seniority', 'age_band', 'industry_fit', 'employee_band_fit',
+    'revenue_band_fit', 'country_fit', 'job_function_fit', 'seniority_fit', 'age_band_fit', 'location_fit'
+] %}
 
 with
 
@@ -17,7 +24,17 @@ cutoffs as (
 
 contacts as (
 
-    select * from {{ ref('int_predict__contacts') }}
+    select predict_contacts.*
+    from {{ ref('int_predict__contacts') }} as predict_contacts
+    inner join cutoffs
+        on predict_contacts.cutoff_date = cutoffs.cutoff_date
+    where not cutoffs.is_scoring_row
+
+),
+
+as_of_fit_inputs as (
+
+    select * from {{ ref('int_lead__fit_inputs') }}
 
 ),
 
@@ -176,6 +193,23 @@ demographics as (
     'leads', 'contacts', 'company_domains', 'accounts', 'account_countries_given',
     'firmographics' if var('enable_enrichment', true) else none, 'roles', 'demographics', 'icp',
     keys=['cutoff_date']
-) }}
+) }},
 
-select * from final
+-- the past cut-offs (final, from the macro) and the scoring cut-off
+with_scoring_cutoff as (
+
+    select
+        cutoff_date,
+        {{ fit_columns | join(',\n        ') }}
+    from final
+
+    union all
+
+    select
+        {{ as_of_date() }} as cutoff_date,
+        {{ fit_columns | join(',\n        ') }}
+    from as_of_fit_inputs
+
+)
+
+select * from with_scoring_cutoff
