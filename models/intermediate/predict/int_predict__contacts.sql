@@ -5,6 +5,8 @@
 -- survival rule of int_contacts (each attribute from the most recently updated record of the person, the master's as
 -- fallback) then runs per cut-off. is_country_given: a country was written on at least one of the person's records
 -- current at the cut-off (int_customer__profile's countries_given).
+-- Past cut-offs only: the scoring cut-off's contact attributes come from the production models (int_lead__fit_inputs,
+-- int_contacts__job_role, int_contacts__lifecycle) in the models that read this one.
 with
 
 cutoffs as (
@@ -64,6 +66,7 @@ members as (
         on
             cutoffs.cutoff_date = account_identity.cutoff_date
             and versions.account_id = account_identity.account_id
+    where not cutoffs.is_scoring_row
 
 ),
 

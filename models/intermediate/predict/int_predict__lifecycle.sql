@@ -3,7 +3,14 @@
 -- the cut-off, int_predict__order_facts; everyone else is a lead). Opportunities are the versions current at the
 -- cut-off (macro pit_versions, the key and version order of stg_crm__opportunities) and follow its contact map; a
 -- deal is closed at the cut-off when it closed on or before it (int_opportunities: a deal closed later is still
--- open then). Amounts in the reporting currency at the rate of the deal's creation (int_fx_rates).
+-- open then). Amounts in the reporting currency at the rate of the deal's creation (int_fx_rates). Past cut-offs are
+-- computed here (the contacts of the training sample); the scoring cut-off (the as-of date) is int_contacts__lifecycle
+-- itself, which a build as of that date computes.
+{%- set lifecycle_columns = [
+    'contact_id', 'account_id', 'population', 'is_customer', 'lead_stage', 'crm_lifecycle_stage',
+    'has_open_opportunity', 'has_won_opportunity', 'open_pipeline_amount', 'created_at', 'first_order_at'
+] %}
+
 with
 
 cutoffs as (
@@ -15,6 +22,12 @@ cutoffs as (
 contacts as (
 
     select * from {{ ref('int_predict__contacts') }}
+
+),
+
+as_of_lifecycle as (
+
+    select * from {{ ref('int_contacts__lifecycle') }}
 
 ),
 
@@ -155,6 +168,23 @@ final as (
 
     from combined
 
+),
+
+-- the past cut-offs and the scoring cut-off
+with_scoring_cutoff as (
+
+    select
+        cutoff_date,
+        {{ lifecycle_columns | join(',\n        ') }}
+    from final
+
+    union all
+
+    select
+        {{ as_of_date() }} as cutoff_date,
+        {{ lifecycle_columns | join(',\n        ') }}
+    from as_of_lifecycle
+
 )
 
-select * from final
+select * from with_scoring_cutoff
