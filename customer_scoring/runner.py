@@ -551,7 +551,12 @@ def _predict(settings: BuildSettings, result: BuildResult, project: Path, manife
         log.info("predict: %s", message)
     frames = {name: getattr(run, name) for name in predict_io.TABLES}
     # the registry's as_of_date is the date the model was trained as of; every table's as_of_date is this build's
-    frames["model_registry"] = frames["model_registry"].rename(columns={"as_of_date": "trained_as_of"})
+    registry = frames["model_registry"].rename(columns={"as_of_date": "trained_as_of"})
+    # artifact paths relative to the model folder: where the work folder lives is not an output
+    registry["artifact_path"] = [
+        str(Path(p).relative_to(model_dir)) if p and Path(p).is_relative_to(model_dir) else p
+        for p in registry["artifact_path"]]
+    frames["model_registry"] = registry
     written = predict_io.write_frames(settings, manifest, frames)
     status = frames["prediction_status"]
     counts = status["status"].value_counts().to_dict() if len(status) else {}
