@@ -13,7 +13,7 @@ facts as (
 
 scores as (
 
-    {{ prediction_relation('prediction_scores') }}
+    select * from {{ ref('stg_predict__prediction_scores') }}
 
 ),
 

@@ -14,7 +14,7 @@ leads as (
 
 scores as (
 
-    {{ prediction_relation('prediction_scores') }}
+    select * from {{ ref('stg_predict__prediction_scores') }}
 
 ),
 

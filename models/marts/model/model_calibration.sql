@@ -5,7 +5,7 @@ with
 
 calibration as (
 
-    {{ prediction_relation('prediction_calibration') }}
+    select * from {{ ref('stg_predict__prediction_calibration') }}
 
 ),
 

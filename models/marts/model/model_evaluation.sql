@@ -7,7 +7,7 @@ with
 
 evaluation as (
 
-    {{ prediction_relation('prediction_evaluation') }}
+    select * from {{ ref('stg_predict__prediction_evaluation') }}
 
 ),
 

@@ -6,7 +6,7 @@ with
 
 registry as (
 
-    {{ prediction_relation('model_registry') }}
+    select * from {{ ref('stg_predict__model_registry') }}
 
 ),
 

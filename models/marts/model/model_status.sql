@@ -10,7 +10,7 @@ with
 
 status as (
 
-    {{ prediction_relation('prediction_status') }}
+    select * from {{ ref('stg_predict__prediction_status') }}
 
 ),
 

@@ -1,0 +1,17 @@
+-- Status of each target, for this build's as-of date (source predict.prediction_status).
+-- No row when the predict step did not run for this as-of date (macro prediction_relation).
+with
+
+source as (
+
+    {{ prediction_relation('prediction_status') }}
+
+),
+
+final as (
+
+    select * from source
+
+)
+
+select * from final
