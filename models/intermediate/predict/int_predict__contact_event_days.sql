@@ -99,12 +99,25 @@ sampled_contacts as (
 
 ),
 
+-- every version of the events one of whose versions belongs to the sample (whole keys: the validity intervals hold)
+sampled_events as (
+
+    select *
+    from staged_events
+    where event_id in (
+        select sampled.event_id
+        from staged_events as sampled
+        where sampled.contact_id in (select sampled_contacts.contact_id from sampled_contacts)
+    )
+
+),
+
 event_versions as (
 
     select *
     from (
         {{ pit_versions(
-            'staged_events', ['event_id'], 'loaded_at desc, occurred_at, contact_id, event_type', dated_by='occurred_at'
+            'sampled_events', ['event_id'], 'loaded_at desc, occurred_at, contact_id, event_type', dated_by='occurred_at'
         ) }}
     ) as versions
     where contact_id in (select sampled_contacts.contact_id from sampled_contacts)
@@ -133,12 +146,21 @@ events as (
 ),
 
 {% if var('enable_campaigns', true) %}
+    -- contact_id is part of the key: every version of a sampled contact's memberships
+    sampled_members as (
+
+        select *
+        from staged_members
+        where contact_id in (select sampled_contacts.contact_id from sampled_contacts)
+
+    ),
+
     member_versions as (
 
         select *
         from (
             {{ pit_versions(
-                'staged_members', ['campaign_id', 'contact_id'],
+                'sampled_members', ['campaign_id', 'contact_id'],
                 'loaded_at desc, sent_at desc nulls last, responded_at', dated_by='sent_at'
             ) }}
         ) as versions

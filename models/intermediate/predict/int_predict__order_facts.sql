@@ -49,18 +49,18 @@ staged_products as (
 
 ),
 
-line_versions as (
+-- the lines of the orders of the past cut-offs only (every version of them: order_id is part of the key)
+sampled_lines as (
 
-    {{ pit_versions('staged_lines', ['order_id', 'line_number'], 'loaded_at desc, product_id, quantity, unit_price') }}
+    select *
+    from staged_lines
+    where order_id in (select orders.order_id from orders)
 
 ),
 
--- the lines of the orders of the past cut-offs only
 sampled_line_versions as (
 
-    select *
-    from line_versions
-    where order_id in (select orders.order_id from orders)
+    {{ pit_versions('sampled_lines', ['order_id', 'line_number'], 'loaded_at desc, product_id, quantity, unit_price') }}
 
 ),
 

@@ -48,16 +48,6 @@ fx as (
 
 ),
 
-versions as (
-
-    {{ pit_versions(
-        'staged', ['order_id'],
-        'loaded_at desc, updated_at desc nulls last, ordered_at, order_status, total_amount',
-        dated_by='ordered_at'
-    ) }}
-
-),
-
 -- the contacts of the past cut-offs' contact maps (the training sample)
 sampled_contacts as (
 
@@ -66,6 +56,32 @@ sampled_contacts as (
     inner join cutoffs
         on identity.cutoff_date = cutoffs.cutoff_date
     where not cutoffs.is_scoring_row
+
+),
+
+-- every version of the orders one of whose versions belongs to the sample, and of the credit notes: the versions of
+-- the other orders are orphans at every past cut-off, and leaving whole keys out keeps the validity intervals
+sampled_staged as (
+
+    select *
+    from staged
+    where order_id in (
+        select sampled_orders.order_id
+        from staged as sampled_orders
+        where
+            sampled_orders.credited_order_id is not null
+            or sampled_orders.contact_id in (select sampled_contacts.contact_id from sampled_contacts)
+    )
+
+),
+
+versions as (
+
+    {{ pit_versions(
+        'sampled_staged', ['order_id'],
+        'loaded_at desc, updated_at desc nulls last, ordered_at, order_status, total_amount',
+        dated_by='ordered_at'
+    ) }}
 
 ),
 
@@ -87,7 +103,15 @@ order_ids as (
         order_id,
         min(coalesce(cast(loaded_at as date), cast('0001-01-01' as date))) as first_visible_on
     from staged
-    where order_id is not null and credited_order_id is null
+    where
+        order_id is not null
+        and credited_order_id is null
+        -- only the orders a credit note credits are looked up
+        and order_id in (
+            select credit_notes.credited_order_id
+            from staged as credit_notes
+            where credit_notes.credited_order_id is not null
+        )
     group by order_id
 
 ),

@@ -55,7 +55,6 @@ ranked_days as (
     select
         *,
         row_number() over (partition by cutoff_date, contact_id order by ordered_on asc) as day_number,
-        row_number() over (partition by cutoff_date, contact_id order by ordered_on desc) as days_after,
         lag(ordered_on) over (partition by cutoff_date, contact_id order by ordered_on) as previous_ordered_on
     from purchase_days
 
@@ -69,9 +68,8 @@ summary as (
         count(*) - 1 as btyd_x,
         min(ordered_on) as first_purchase_on,
         max(ordered_on) as last_purchase_on,
-        max(
-            case when days_after = 1 then {{ days_between('previous_ordered_on', 'ordered_on') }} end
-        ) as last_gap_days,
+        -- the day before the last one is the latest previous day (one sort: no descending window)
+        {{ days_between('max(previous_ordered_on)', 'max(ordered_on)') }} as last_gap_days,
         sum(case when day_number > 1 then day_net_amount else 0 end) as repeat_net_amount
     from ranked_days
     group by cutoff_date, contact_id
