@@ -45,6 +45,32 @@ def project_vars(project: Path, overrides: dict) -> dict:
     return {**declared, **(overrides or {})}
 
 
+def drop_predictions(settings) -> str:
+    """Drop the predict step's relations from the work database (schema of source `predict`), so a build without the
+    step reads no earlier predictions. Returns a one-line summary."""
+    schema = source_schema(settings.target)
+    if settings.target == "duckdb":
+        import duckdb
+
+        if not settings.work_db.exists():
+            return "no work database yet"
+        con = duckdb.connect(str(settings.work_db))
+        try:
+            con.execute(f'drop schema if exists "{schema}" cascade')
+        finally:
+            con.close()
+    else:
+        from customer_scoring import postgres
+
+        conn = postgres.connect()
+        try:
+            with conn, conn.cursor() as cur:
+                cur.execute(f'drop schema if exists "{schema}" cascade')
+        finally:
+            conn.close()
+    return f"predictions of earlier runs dropped ({schema}): this build makes none (--no-predict)"
+
+
 def read_frame(settings, relation: tuple[str, str], order_by: str) -> pd.DataFrame:
     """The whole relation (schema, table) of the work database as a DataFrame, rows in `order_by` order. Decimal
     columns become floats."""

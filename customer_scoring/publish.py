@@ -122,12 +122,18 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas) -> list[tuple
 
 # --- the row-loss guard -----------------------------------------------------------------------------------------
 
+# Marts whose size follows which models a build fitted or reused, not the data (a --refit never build publishes the
+# evaluation of the reused models only): not guarded.
+ROW_LOSS_EXEMPT = ("marts.model_evaluation", "marts.model_calibration", "marts.model_registry")
+
+
 def row_losses(previous: dict[str, int], new: dict[str, int], max_row_loss: float) -> list[str]:
     """Public marts (schema `marts`) of the previous publication that would lose more than max_row_loss of their rows
-    (a mart absent from the new publication loses all of them), as readable phrases."""
+    (a mart absent from the new publication loses all of them), as readable phrases. The model_* marts of
+    ROW_LOSS_EXEMPT are not guarded."""
     out = []
     for name, old in sorted(previous.items()):
-        if not name.startswith("marts.") or not old:
+        if not name.startswith("marts.") or not old or name in ROW_LOSS_EXEMPT:
             continue
         now = new.get(name)
         lost = (old - (now or 0)) / old

@@ -446,6 +446,13 @@ def build(settings: BuildSettings) -> BuildResult:
             raise BuildError("the configuration (seeds) is not valid:\n  " + "\n  ".join(fails[:10]))
         return f"{len(getattr(res.result, 'results', None) or [])} nodes"
 
+    def clear_predictions():
+        # Without a predict step (--no-predict) the models must not read an earlier run's predictions of the same
+        # as-of date left in the work database: drop them, so the predictions are null and model_status says not_run.
+        from customer_scoring import predict_io
+
+        return predict_io.drop_predictions(settings)
+
     def dbt_build(stage: str = "all"):
         # stage "all": the whole project in one invocation (a partial build, or predictions off). With predictions,
         # "features" builds everything that does not read the predict step's relations (source predict: staging,
@@ -496,6 +503,7 @@ def build(settings: BuildSettings) -> BuildResult:
         ("preflight", preflight),
         ("parse", parse),
         ("config", validate_config),
+        *((("clear predictions", clear_predictions),) if not settings.predict and not settings.select else ()),
         *((("dbt build", dbt_build),) if settings.select or not settings.predict else (
             ("dbt build", lambda: dbt_build("features")),
             ("predict", predict_step),

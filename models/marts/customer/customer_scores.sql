@@ -127,6 +127,7 @@ final as (
         cast(demographics.location_fit as double precision) as location_fit,
 
         -- predictions over var prediction_horizon_days (null when not fitted: model_status says why)
+        cast({{ var('prediction_horizon_days') }} as {{ dbt.type_int() }}) as prediction_horizon_days,
         predictions.p_purchase,
         predictions.expected_orders,
         predictions.expected_revenue,

@@ -78,6 +78,7 @@ final as (
         cast(engagement.days_since_last_positive as {{ dbt.type_int() }}) as days_since_last_positive_event,
 
         -- predictions over var prediction_horizon_days (null when not fitted: model_status says why)
+        cast({{ var('prediction_horizon_days') }} as {{ dbt.type_int() }}) as prediction_horizon_days,
         predictions.p_convert,
         predictions.p_campaign_response,
         predictions.p_convert_model,
