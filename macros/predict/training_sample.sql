@@ -6,7 +6,7 @@
     keeps everyone. `customers`: a relation or CTE with one row (contact_id) per customer of the as-of date
     (int_customer__order_facts). -#}
 {% macro training_sample_threshold(customers) -%}
-    {%- set max_customers = var('prediction_max_training_customers', 200000) | int %}
+    {%- set max_customers = var('prediction_max_training_customers', 20000) | int %}
     select
         case
             when count(*) > {{ max_customers }}
