@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -119,8 +120,11 @@ def rounded(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its floats rounded the way the project stores them (see the module docstring)."""
     out = frame.copy()
     if table == "prediction_scores" and len(out):
-        places = out["target"].map(SCORE_DECIMALS).fillna(PROBABILITY_DECIMALS).astype(int)
-        out["value"] = [round(float(v), p) if pd.notna(v) else None for v, p in zip(out["value"], places)]
+        places = out["target"].map(SCORE_DECIMALS).fillna(PROBABILITY_DECIMALS).astype(int).to_numpy()
+        values = out["value"].to_numpy(dtype=float)  # None -> nan, which rounds to nan and is stored as null
+        for p in np.unique(places):  # vectorised: 3.4M values at 1M contacts
+            values[places == p] = np.round(values[places == p], int(p))
+        out["value"] = values
     else:
         for name in out.columns:
             if pd.api.types.is_float_dtype(out[name]):

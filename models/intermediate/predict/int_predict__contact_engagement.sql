@@ -43,7 +43,10 @@ event_days as (
     from {{ ref('int_predict__contact_event_days') }} as event_days
     inner join cutoffs
         on event_days.cutoff_date = cutoffs.cutoff_date
-    where not cutoffs.is_scoring_row
+    where
+        not cutoffs.is_scoring_row
+        -- the same rows, said so the planner drops the scoring cut-off's branch of the view unread
+        and event_days.cutoff_date < {{ as_of_date() }}
 
 ),
 

@@ -1,3 +1,6 @@
+-- A view, not a table: its scoring cut-off is int_contact__event_days itself, which a table would copy; its one
+-- reader (int_predict__contact_engagement) computes the past cut-offs (the training sample) in its own query.
+{{ config(materialized='view') }}
 -- Behaviour per golden contact, event type and day as of every cut-off: one row per cut-off, contact, event type and
 -- day, the rows and columns int_contact__event_days has in a build as of that cut-off (same macro,
 -- contact_event_days_ctes), for the days that can still count at it. Events and campaign memberships (when var
@@ -99,14 +102,16 @@ sampled_contacts as (
 
 ),
 
--- every version of the events one of whose versions belongs to the sample (whole keys: the validity intervals hold)
+-- every version of the events one of whose versions belongs to the sample (whole keys: the validity intervals hold).
+-- The inner lookup reads the staging table itself, not the CTE: DuckDB materialises a CTE read twice (20M events at
+-- 1M contacts, spilled to disk), where a second scan of the table costs a second
 sampled_events as (
 
     select *
     from staged_events
     where event_id in (
         select sampled.event_id
-        from staged_events as sampled
+        from {{ ref('stg_marketing__events') }} as sampled
         where sampled.contact_id in (select sampled_contacts.contact_id from sampled_contacts)
     )
 

@@ -27,7 +27,10 @@ orders as (
     from {{ ref('int_predict__orders') }} as predict_orders
     inner join cutoffs
         on predict_orders.cutoff_date = cutoffs.cutoff_date
-    where not cutoffs.is_scoring_row
+    where
+        not cutoffs.is_scoring_row
+        -- the same rows, said so the planner drops the scoring cut-off's branch of the view unread
+        and predict_orders.cutoff_date < {{ as_of_date() }}
 
 ),
 

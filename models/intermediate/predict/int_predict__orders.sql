@@ -1,3 +1,7 @@
+-- A view, not a table: its scoring cut-off is int_orders itself (every order of the as-of date), which a table would
+-- copy; its two readers (int_predict__order_facts, int_predict__purchase_timing) compute the past cut-offs (the
+-- training sample, small) in their own queries.
+{{ config(materialized='view') }}
 -- The clean orders (int_orders) as of every cut-off: one row per cut-off and order (credit notes included), as a
 -- build as of that cut-off has them. Order versions come with their validity intervals (macro pit_versions, the key
 -- and version order of stg_shop__orders; an order dated after a cut-off is a future date then): a 'completed' version
@@ -60,14 +64,16 @@ sampled_contacts as (
 ),
 
 -- every version of the orders one of whose versions belongs to the sample, and of the credit notes: the versions of
--- the other orders are orphans at every past cut-off, and leaving whole keys out keeps the validity intervals
+-- the other orders are orphans at every past cut-off, and leaving whole keys out keeps the validity intervals. The
+-- lookups here and in order_ids read the staging table itself, not the CTE: DuckDB materialises a CTE read more than
+-- once (10M orders at 1M contacts, spilled to disk), where another scan of the table costs a second
 sampled_staged as (
 
     select *
     from staged
     where order_id in (
         select sampled_orders.order_id
-        from staged as sampled_orders
+        from {{ ref('stg_shop__orders') }} as sampled_orders
         where
             sampled_orders.credited_order_id is not null
             or sampled_orders.contact_id in (select sampled_contacts.contact_id from sampled_contacts)
@@ -102,14 +108,14 @@ order_ids as (
     select
         order_id,
         min(coalesce(cast(loaded_at as date), cast('0001-01-01' as date))) as first_visible_on
-    from staged
+    from {{ ref('stg_shop__orders') }}
     where
         order_id is not null
         and credited_order_id is null
         -- only the orders a credit note credits are looked up
         and order_id in (
             select credit_notes.credited_order_id
-            from staged as credit_notes
+            from {{ ref('stg_shop__orders') }} as credit_notes
             where credit_notes.credited_order_id is not null
         )
     group by order_id
