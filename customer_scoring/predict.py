@@ -74,8 +74,8 @@ prediction_calibration: 10 equal-count bins of the prediction (``calibration_bin
 horizon-free model. model_registry.sample_rows: the rows the saved model was fitted on.
 
 Minimum data (``min_examples``, ``min_positives``): nothing is scored when the as-of date has fewer customers than
-``min_examples`` ("412 customers with history, 500 needed"). A target's discriminative model needs at least two
-labelled cut-offs, ``min_examples`` examples and ``min_positives`` positives (and, for a binary target, as many
+``min_examples`` ("412 customers with history, 500 needed (var prediction_min_examples)"). A target's
+discriminative model needs at least two labelled cut-offs, ``min_examples`` examples and ``min_positives`` positives (and, for a binary target, as many
 negatives) in its training rows, and ``min_positives`` positives (and negatives) in its validation rows (the held-out
 quarter of the customers at the latest labelled cut-off: a judge needs both outcomes, not a training set's size);
 otherwise it is not fitted and the target is served by the horizon-free model (status ``horizon_free``, the reason
@@ -583,7 +583,7 @@ def _fit_horizon_free(x, t_x, T, m, min_positives: int, cutoff) -> _HorizonFree:
     try:
         if repeat < min_positives:
             raise _NotServed(f"{repeat} customers with a repeat purchase day on {cutoff}, {min_positives} needed "
-                             "for the BG/NBD")
+                             "for the BG/NBD (var prediction_min_positives)")
         fit = btyd.fit_bgnbd(x, t_x, T)
         if not fit.converged:
             raise _NotServed(f"the BG/NBD fit on {cutoff} did not converge ({fit.message})")
@@ -594,7 +594,7 @@ def _fit_horizon_free(x, t_x, T, m, min_positives: int, cutoff) -> _HorizonFree:
     gg, revenue_reason = None, None
     if n_spend < min_positives:
         revenue_reason = (f"{n_spend} customers with a repeat purchase day and a positive mean spend on {cutoff}, "
-                          f"{min_positives} needed for the Gamma-Gamma")
+                          f"{min_positives} needed for the Gamma-Gamma (var prediction_min_positives)")
     else:
         gg = btyd.fit_gamma_gamma(np.where(spend_ok, x, 0.0), np.where(spend_ok, m, np.nan))
         if not gg.converged:
@@ -997,12 +997,13 @@ class _Run:
                                      "in the validation window")):
             y = y_all[part]
             if part is train and part.size < self.min_examples:
-                return f"{part.size} {spec.examples} {where}, {self.min_examples} needed"
+                return f"{part.size} {spec.examples} {where}, {self.min_examples} needed (var prediction_min_examples)"
             pos = int((y > 0).sum())
             if pos < self.min_positives:
-                return f"{pos} {spec.positives} {window}, {self.min_positives} needed"
+                return f"{pos} {spec.positives} {window}, {self.min_positives} needed (var prediction_min_positives)"
             if spec.task == "binary" and part.size - pos < self.min_positives:
-                return f"{part.size - pos} {spec.negatives} {window}, {self.min_positives} needed"
+                return (f"{part.size - pos} {spec.negatives} {window}, {self.min_positives} needed "
+                        "(var prediction_min_positives)")
         return None
 
     def split(self, spec: TargetSpec, rows: np.ndarray, cutoffs: list) -> dict:
@@ -1426,7 +1427,7 @@ def _predict(problem: _Problem, examples: pd.DataFrame, *, horizon_days, as_of, 
     with threadpool_limits(limits=n_threads) if n_threads else _nothing():
         n_scoring = int(data.scoring.sum())
         if n_scoring < min_examples:
-            run.not_fitted_all(f"{n_scoring} {problem.entities}, {min_examples} needed")
+            run.not_fitted_all(f"{n_scoring} {problem.entities}, {min_examples} needed (var prediction_min_examples)")
         else:
             if problem.horizon_free:
                 need = [as_of] if refit == "never" else [as_of] + data.labelled_cutoffs

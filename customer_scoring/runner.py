@@ -605,7 +605,7 @@ def _run_step(settings: BuildSettings, result: BuildResult, signals: "_Signals",
     except Interrupted as exc:
         detail, ok = _interrupted_message(exc.signame, f"during step {name}"), False
     except publish.PublicationRefused as exc:
-        detail, ok = str(exc), False
+        detail, ok = _publish_again_command(settings, str(exc)), False
         result.refused = True
     except (publish.PublishError, publish.NothingToPublish) as exc:
         detail, ok = str(exc), False
@@ -636,6 +636,19 @@ def _run_step(settings: BuildSettings, result: BuildResult, signals: "_Signals",
         log.error("step %-10s FAILED in %.1fs: %s", name, st.seconds, detail)
         result.error = f"{name}: {detail}"
     return ok
+
+
+def _publish_again_command(settings: BuildSettings, message: str) -> str:
+    """The refusal's suggested command, with this run's own folders and target: a build with --work-dir elsewhere
+    is published again from there, not from the default folder."""
+    import shlex
+
+    args = ["customer-scoring", "publish"]
+    if settings.target != "duckdb":
+        args += ["--target", settings.target]
+    args += ["--work-dir", shlex.quote(str(settings.work_dir)), "--publish-dir", shlex.quote(str(settings.publish_dir)),
+             "--accept-row-loss"]
+    return message.replace("`customer-scoring publish --accept-row-loss`", f"`{' '.join(args)}`")
 
 
 def _clean_stale(settings: BuildSettings) -> None:

@@ -168,7 +168,7 @@ def test_below_the_minimum_data_no_model_is_fitted_the_status_says_why_and_the_s
     assert set(status) == {"p_purchase", "churn_risk", "expected_orders", "expected_revenue", "p_alive", "p_convert",
                            "p_campaign_response"}
     assert {s for s, _ in status.values()} == {"not_fitted"}, status
-    assert status["p_purchase"][1] == "3 customers with history, 500 needed", status
+    assert status["p_purchase"][1] == "3 customers with history, 500 needed (var prediction_min_examples)", status
     assert status["p_convert"][1].startswith("1 leads, 500 needed"), status
     scores = con.execute("select count(*), count(p_purchase), count(p_alive), count(score_predict), "
                          "count(primary_score) from marts.customer_scores").fetchone()

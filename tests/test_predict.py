@@ -339,8 +339,8 @@ def test_below_minimum_nothing_is_scored(tmp_path):
     st = result.prediction_status
     assert set(st["target"]) == {"p_purchase", "churn_risk", "expected_orders", "expected_revenue", "p_alive"}
     assert (st["status"] == "not_fitted").all()
-    assert (st["message"] == "412 customers with history, 500 needed").all()
-    assert "p_purchase: not_fitted: 412 customers with history, 500 needed" in result.log
+    assert (st["message"] == "412 customers with history, 500 needed (var prediction_min_examples)").all()
+    assert "p_purchase: not_fitted: 412 customers with history, 500 needed (var prediction_min_examples)" in result.log
     assert len(result.prediction_evaluation) == 0 and len(result.model_registry) == 0
 
 
@@ -351,7 +351,8 @@ def test_too_few_positives_in_validation_falls_back_to_horizon_free(tmp_path):
     result = run(ex, tmp_path, min_examples=100, min_positives=buyers + 1)
     status, message = _status(result, "p_purchase")
     assert status == "horizon_free"
-    assert message == (f"{buyers} purchasing customers in the validation window, {buyers + 1} needed; served by the "
+    assert message == (f"{buyers} purchasing customers in the validation window, {buyers + 1} needed (var "
+                       "prediction_min_positives); served by the "
                        f"horizon-free BG/NBD model (its {HORIZON}-day prediction, not fitted to these labels)")
     scores = result.prediction_scores
     pp = scores[scores["target"] == "p_purchase"]

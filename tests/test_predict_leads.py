@@ -291,7 +291,7 @@ def test_leads_below_the_minimum_are_not_scored(leads, tmp_path):
     result = run_leads(few, tmp_path / "few")
     assert len(result.prediction_scores) == 0 and len(result.model_registry) == 0
     assert result.prediction_status[["target", "status", "message"]].values.tolist() == [
-        ["p_convert", "not_fitted", "412 leads, 500 needed"]]
+        ["p_convert", "not_fitted", "412 leads, 500 needed (var prediction_min_examples)"]]
     # Too few conversions in the training rows (groups 0-1 at the cut-offs before the last two): no horizon-free
     # model to fall back on, so p_convert has no score; the baselines are still published.
     train_days = [_date(d) for d in _cutoff_days()[:-3]]
@@ -301,8 +301,9 @@ def test_leads_below_the_minimum_are_not_scored(leads, tmp_path):
     result = run_leads(leads, tmp_path / "positives", min_positives=pos + 1)
     status, message = _status(result, "p_convert")
     assert status == "not_fitted"
-    assert message == (f"{pos} converted leads in the training windows, {pos + 1} needed; not scored (a lead has no "
-                       "purchase history for a horizon-free model)")
+    assert message == (f"{pos} converted leads in the training windows, {pos + 1} needed (var "
+                       "prediction_min_positives); not scored (a lead has no purchase history for a horizon-free "
+                       "model)")
     assert len(result.prediction_scores) == 0 and len(result.model_registry) == 0
     ev = result.prediction_evaluation
     assert set(ev["model_name"]) == {"constant", "engagement_score", "lead_stage"} and not ev["is_chosen"].any()
@@ -361,11 +362,11 @@ def test_campaign_below_the_minimum_is_not_scored(campaigns, tmp_path):
     result = run_campaigns(campaigns, tmp_path, min_positives=pos + 1)
     status, message = _status(result, "p_campaign_response")
     assert status == "not_fitted"
-    assert message == (f"{pos} responding contacts in the validation window, {pos + 1} needed; not scored "
-                       "(campaign response has no horizon-free model)")
+    assert message == (f"{pos} responding contacts in the validation window, {pos + 1} needed (var "
+                       "prediction_min_positives); not scored (campaign response has no horizon-free model)")
     assert len(result.prediction_scores) == 0 and len(result.model_registry) == 0
     # Fewer golden contacts at the as-of date than min_examples: nothing is fitted.
     n = int(campaigns["is_scoring_row"].sum())
     result = run_campaigns(campaigns, tmp_path, min_examples=n + 1)
     assert result.prediction_status[["status", "message"]].values.tolist() == [
-        ["not_fitted", f"{n} contacts, {n + 1} needed"]]
+        ["not_fitted", f"{n} contacts, {n + 1} needed (var prediction_min_examples)"]]

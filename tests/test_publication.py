@@ -108,6 +108,10 @@ def test_a_refresh_that_empties_the_marts_is_refused_then_published_only_when_ac
     assert result["error"].startswith("publish: publication refused: marts.account_scores ")
     assert f"marts.customer_scores {customers:,} rows -> 0 rows (-100%)" in result["error"]
     assert "more than the allowed 50% (--max-row-loss 0.5); the previous publication stays" in result["error"]
+    # The suggested command names this build's own folders, not the default build/ and publish/.
+    suggested = (f"customer-scoring publish --work-dir {emptied.work.resolve()} --publish-dir {emptied.pub.resolve()}"
+                 " --accept-row-loss")
+    assert f"`{suggested}`" in result["error"], result["error"]
     assert [s["name"] for s in result["steps"]][-2:] == ["checks", "publish"]
     # The good publication is untouched, byte for byte.
     assert sha256(emptied.pub / STABLE) == emptied.good_sha and meta(emptied.pub / STABLE) == emptied.good
