@@ -248,9 +248,10 @@ def thresholds_for_rates(scores: np.ndarray, converted: np.ndarray, current: lis
         if chosen is None:
             chosen = min_score
             if chosen >= above:
-                raise CalibrationError(f"tier {tier} has no target and keeps its threshold {min_score:g}, but the "
-                                       f"tier above now starts lower ({above:g}, the lowest threshold meeting its "
-                                       f"target): give tier {tier} a target rate too, or the tier above a higher one")
+                why = "its target is not reached" if tier in rates else "it has no target"
+                raise CalibrationError(f"tier {tier} would keep its threshold {min_score:g} ({why}), but the tier "
+                                       f"above now starts lower ({above:g}, the lowest threshold meeting its target): "
+                                       f"give tier {tier} a reachable target, or the tier above a higher one")
         out.append((tier, round(chosen, SCORE_DECIMALS)))
         above = chosen
     return out, notes
@@ -634,8 +635,8 @@ def report(p: Proposal, diff: str) -> str:
         for c in p.weights_before:
             lines.append(f"  {c:<28} {p.weights_before[c]:>6.1f} -> {p.weights_fitted.get(c, 0):>6.1f} -> "
                          f"{p.weights_after.get(c, 0):>6.1f}")
-        lines.append(f"  held-out top-tier lift: current weights {_fmt(p.lift_before, '.2f')}, proposed "
-                     f"{_fmt(p.lift_weights, '.2f')}")
+        lines.append(f"  held-out top-tier lift (tiers by the same threshold rule): current weights "
+                     f"{_fmt(p.lift_before, '.2f')}, proposed {_fmt(p.lift_weights, '.2f')}")
     target = {"sizes": "target size %", "rates": "target rate"}.get(p.target_kind or "", "")
     lines.append("")
     lines.append(f"held-out periods, per tier (before = the seeds now; after = the proposal):")

@@ -5,6 +5,8 @@
   publish    publish the work folder's last build again without rebuilding (e.g. --accept-row-loss after a refusal)
   demo       generate + build + a short summary of what landed and where
   bench      time a full build at a given scale and append the figures to benchmarks/RESULTS.md
+  backtest   the scores as of past dates into score_history (backtest schemas; nothing published), tier performance
+  calibrate  propose tier thresholds and criterion weights of a profile from its history, as a seed diff
 
 exit codes (build, publish): 0 ok, 1 build failed, 2 bad arguments, 3 another build holds the work folder's lock,
 4 publication refused (a public mart would lose too many rows), 130 SIGINT, 143 SIGTERM
@@ -253,6 +255,56 @@ def cmd_bench(a) -> int:
     return bench.main(a)
 
 
+def cmd_backtest(a) -> int:
+    from customer_scoring import backtest
+
+    try:
+        extra = json.loads(a.vars)
+    except json.JSONDecodeError as exc:
+        raise runner.BuildError(f"--vars is not valid JSON: {exc}") from exc
+    bs = backtest.BacktestSettings(
+        start=runner.parse_date(a.from_date), end=runner.parse_date(a.to_date), every=a.every, target=a.target,
+        raw_path=Path(a.raw), work_dir=Path(a.work_dir), threads=a.threads, extra_vars=extra, wait=a.wait,
+        performance_as_of=runner.parse_date(a.as_of) if a.as_of else None, performance=a.performance)
+    if a.load_raw:
+        if bs.target != "postgres":
+            raise runner.BuildError("--load-raw is for --target postgres; DuckDB reads the files directly")
+        from customer_scoring import postgres
+
+        postgres.load_raw(bs.raw_path)
+    res = backtest.run(bs)
+    print(json.dumps(res.as_dict(), indent=2, default=str) if a.json else backtest.summary(res))
+    return res.exit_code
+
+
+def cmd_calibrate(a) -> int:
+    from customer_scoring import calibrate as cal
+
+    project = runner.project_dir()
+    try:
+        sizes = cal.parse_targets(a.target_sizes, "sizes")
+        rates = cal.parse_targets(a.target_rates, "rates")
+        thresholds = cal.current_thresholds(cal.read_seed(project / cal.THRESHOLDS_SEED), a.profile)
+        weights = cal.current_weights(cal.read_seed(project / cal.WEIGHTS_SEED), a.profile)
+        if not (sizes or rates or a.weights):
+            raise cal.CalibrationError("nothing to propose: give --target-sizes, --target-rates and/or --weights")
+        settings = runner.BuildSettings(as_of=runner.parse_date(None), target=a.target, work_dir=Path(a.work_dir))
+        wide = cal.read_wide(settings, a.profile, list(weights))
+        proposal = cal.calibrate(wide, a.profile, thresholds, weights, sizes=sizes, rates=rates,
+                                 fit_weights=a.weights, holdout=a.holdout, min_population=a.min_population)
+    except cal.CalibrationError as exc:
+        log.error("calibrate: %s", exc)
+        return runner.EXIT_FAILED
+    changes = cal.seed_changes(proposal, project)
+    print(cal.report(proposal, cal.unified_diff(changes)))
+    if a.write and changes:
+        for path in cal.write_seeds(changes, project, Path(a.out) if a.out else None):
+            log.info("wrote %s", path)
+    elif changes:
+        log.info("nothing written: review the diff, then pass --write (in place) or --write --out DIR")
+    return runner.EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="customer-scoring", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -303,6 +355,43 @@ def main(argv: list[str] | None = None) -> int:
                     help="also time the RFM and engagement models against hand-written DuckDB queries "
                          "(default: when built)")
     be.set_defaults(func=cmd_bench)
+
+    bt = sub.add_parser("backtest", help="the scores as of past dates into the score history, then tier performance")
+    bt.add_argument("--from", dest="from_date", required=True, help="first as-of date YYYY-MM-DD")
+    bt.add_argument("--to", dest="to_date", required=True, help="last as-of date YYYY-MM-DD (included when on the grid)")
+    bt.add_argument("--every", default="30d",
+                    help="spacing: Nd, Nw, Nm or monthly (month ends when --from is a month end); default 30d")
+    bt.add_argument("--as-of", help="as-of date of tier_performance, score_drift and tier_changes (default: the "
+                                    "regular build's, from <work dir>/logs/last_run.json)")
+    bt.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"], help="dbt target (default duckdb)")
+    bt.add_argument("--raw", default="data/raw", help="raw data folder for DuckDB (default data/raw)")
+    bt.add_argument("--work-dir", default="build", help="the regular build's private working folder (default build)")
+    bt.add_argument("--threads", type=int, help="dbt threads (default 2)")
+    bt.add_argument("--vars", default="{}", help="extra dbt vars as JSON")
+    bt.add_argument("--load-raw", action="store_true",
+                    help="PostgreSQL: load the raw Parquet files into raw_* schemas before building")
+    bt.add_argument("--wait", nargs="?", type=float, const=-1.0, default=None, metavar="SECONDS",
+                    help="when a build holds the work folder, wait for it instead of exiting 3")
+    bt.add_argument("--performance", action=argparse.BooleanOptionalAction, default=True,
+                    help="build and print tier performance after the dates (default)")
+    bt.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    bt.set_defaults(func=cmd_backtest)
+
+    ca = sub.add_parser("calibrate", help="propose a profile's tier thresholds and weights from its history")
+    ca.add_argument("--profile", required=True, help="scoring profile, e.g. retain")
+    ca.add_argument("--target-sizes", help="percent of the entities per tier, best first: A=10,B=20,C=30 (the lowest "
+                                           "tier takes the rest)")
+    ca.add_argument("--target-rates", help="conversion rate per tier: A=0.3,B=0.15 (the lowest threshold meeting it)")
+    ca.add_argument("--weights", action="store_true", help="also propose criterion weights (logistic regression, "
+                                                           "non-negative, shrunk towards the current weights)")
+    ca.add_argument("--holdout", type=int, default=2, help="latest complete periods held out (default 2)")
+    ca.add_argument("--min-population", type=int, default=30,
+                    help="fewest entities a tier band needs for --target-rates (default 30)")
+    ca.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"], help="dbt target (default duckdb)")
+    ca.add_argument("--work-dir", default="build", help="the work folder whose database holds the history")
+    ca.add_argument("--write", action="store_true", help="write the proposed seed files (in place, or into --out)")
+    ca.add_argument("--out", help="with --write: folder for the proposed seed files instead of seeds/scoring")
+    ca.set_defaults(func=cmd_calibrate)
 
     a = parser.parse_args(argv)
     _setup_logging(a.verbose)
