@@ -406,3 +406,23 @@ def test_rows_loaded_after_the_as_of_date_warn(small_raw, end_date_work, tmp_pat
     assert empty == [f"no customer and no lead scored as of {END_DATE} although crm.contacts has "
                      f"{counts['crm.contacts']:,} raw rows (0 visible as of {END_DATE}): marts.customer_scores and "
                      "marts.lead_scores are empty"]
+
+
+def test_a_parsed_project_is_reused_for_another_as_of_date_only(tmp_path):
+    """runner._parse_key: two builds of one process that differ only by their as-of date (or work folder) share a
+    parse; any var, the raw folder or an edited project file parses again."""
+    project = copy_project(tmp_path / "project")
+
+    def key(**kw):
+        s = dict(as_of=END_DATE, raw_path=tmp_path / "raw", work_dir=tmp_path / "w1")
+        s.update(kw)
+        return runner._parse_key(runner.BuildSettings(**s), project)
+
+    base = key()
+    assert key(as_of=END_DATE - dt.timedelta(days=90), work_dir=tmp_path / "w2", threads=1) == base
+    assert key(extra_vars={"enable_surveys": False}) != base
+    assert key(raw_path=tmp_path / "other_raw") != base
+    assert key(target="postgres") != base
+    model = next((project / "models").rglob("*.sql"))
+    model.write_text(model.read_text() + "\n-- edited\n")
+    assert key() != base
