@@ -121,7 +121,9 @@ def rounded(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     if table == "prediction_scores" and len(out):
         places = out["target"].map(SCORE_DECIMALS).fillna(PROBABILITY_DECIMALS).astype(int).to_numpy()
-        values = out["value"].to_numpy(dtype=float)  # None -> nan, which rounds to nan and is stored as null
+        # a writable copy (to_numpy may return a read-only view of the column's array); None -> nan, which rounds to
+        # nan and is stored as null
+        values = np.array(out["value"].to_numpy(dtype=float, na_value=np.nan), dtype=float, copy=True)
         for p in np.unique(places):  # vectorised: 3.4M values at 1M contacts
             values[places == p] = np.round(values[places == p], int(p))
         out["value"] = values

@@ -417,3 +417,17 @@ def test_the_horizon_free_model_serves_a_target_when_it_beats_the_fitted_ones(tm
     assert (fitted.log_loss > chosen.log_loss.iloc[0]).all()
     scores = result.prediction_scores
     assert scores[scores.target == "p_purchase"].model_id.str.contains("horizon_free").all()
+
+
+def test_prediction_values_are_rounded_per_target_even_from_a_read_only_column():
+    """predict_io.rounded: probabilities 6 decimals, orders 4, revenue 2; a column backed by a read-only array (as
+    pandas hands out at scale) is copied, not written in place; a missing value stays missing."""
+    from customer_scoring import predict_io
+
+    values = np.array([0.12345678, 3.14159265, 1234.5678, np.nan])
+    values.flags.writeable = False
+    frame = pd.DataFrame({"target": ["p_purchase", "expected_orders", "expected_revenue", "p_alive"],
+                          "value": values}, copy=False)
+    out = predict_io.rounded("prediction_scores", frame)
+    assert out["value"].tolist()[:3] == [0.123457, 3.1416, 1234.57] and np.isnan(out["value"].iloc[3])
+    assert np.isnan(values[3]) and values[0] == 0.12345678, "the input is left as it was"
