@@ -3,7 +3,7 @@ replaces it byte for byte, an earlier date is inserted in place, and tier_change
 
 One small demo data set (300 contacts) and one work folder serve every build of the module: as of D3, then D1
 (earlier: inserted in place), then D2 (between the two), then D2 again (only the history models, on the tables the
-D2 build left). Each build selects what tier_changes reads (`+tier_changes`), without the predict step and without
+D2 build left), then D2 once more with var factor_history_days 31 (the factors of D1 are deleted). Each build selects what tier_changes reads (`+tier_changes`), without the predict step and without
 dbt tests (the history's data and unit tests run in the session build and the PostgreSQL build). The PostgreSQL test
 builds D2 then D1 into a database of its own and compares the history with DuckDB's, row for row.
 """
@@ -71,12 +71,14 @@ def rows_of(rows: list[tuple], date: dt.date) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def history_builds(history_raw, tmp_path_factory) -> dict:
-    """The four builds, in order, with a snapshot of the history after each."""
+    """The five builds, in order, with a snapshot of the history after each."""
     root = tmp_path_factory.mktemp("history")
     work = root / "build"
     snaps = {}
-    for step, (as_of, select) in enumerate(((D3, SELECT), (D1, SELECT), (D2, SELECT), (D2, HISTORY)), start=1):
-        res = run_build(history_raw, root, as_of=as_of, work_dir=work, select=select)
+    builds = ((D3, SELECT, {}), (D1, SELECT, {}), (D2, SELECT, {}), (D2, HISTORY, {}),
+              (D2, HISTORY, {"factor_history_days": 31}))
+    for step, (as_of, select, extra_vars) in enumerate(builds, start=1):
+        res = run_build(history_raw, root, as_of=as_of, work_dir=work, select=select, extra_vars=extra_vars)
         assert res.success, res.error
         snaps[step] = snapshot(work / "customer_scoring.duckdb", root, f"step{step}")
     return snaps
@@ -125,7 +127,8 @@ def test_rebuilding_a_date_replaces_it_byte_for_byte(history_builds):
 
 def expected_changes(snap: dict) -> list[tuple]:
     """tier_changes computed here from the history: consecutive dates of each entity and profile whose tiers differ,
-    direction by min_score, the three largest factor moves (a factor absent on one date counts 0 there)."""
+    direction by min_score, the three largest factor moves (a factor absent on one date counts 0 there; None when
+    either date has no factors kept)."""
     series = defaultdict(list)
     for date, profile, entity_type, entity_id, score, tier, _ in snap["score_history"]:
         series[(profile, entity_type, entity_id)].append((date, Decimal(score), tier))
@@ -146,6 +149,8 @@ def expected_changes(snap: dict) -> list[tuple]:
                      for f in set(after_points) | set(before_points)}
             top = sorted(((f, m) for f, m in moves.items() if m != 0), key=lambda fm: (-abs(fm[1]), fm[0]))[:3]
             moved = ", ".join(f"{f}: {'+' if m >= 0 else ''}{m:.2f}" for f, m in top)
+            if not after_points or not before_points:
+                moved = None
             out.append((date, before_date, profile, entity_type, entity_id, before_tier, tier, f"{before_score:.2f}",
                         f"{score:.2f}", "up" if up else "down", moved))
     return sorted(out)
@@ -161,6 +166,20 @@ def test_tier_changes_follow_the_sequence_of_builds(history_builds):
     assert {r[9] for r in got} == {"up", "down"}
     assert {r[3] for r in got} >= {"customer", "lead"}
     assert all(r[10] for r in got), "a change of tier with no factor moved"
+
+
+def test_factor_history_days_deletes_the_older_factors_only(history_builds):
+    """factor_history_days 31 as of D2, the newest date being D3: factors dated before D3 - 31 days (D1) are deleted;
+    the scores stay, and the changes from D1 to D2 keep their row with moved_factors NULL."""
+    before, after = history_builds[4], history_builds[5]
+    assert {r[0] for r in after["score_factor_history"]} == {D2, D3}
+    for date in (D2, D3):
+        assert rows_of(after["score_factor_history"], date) == rows_of(before["score_factor_history"], date)
+    assert after["score_history"] == before["score_history"]
+    assert after["tier_changes"] == expected_changes(after)
+    cut = [r for r in after["tier_changes"] if r[1] == D1]
+    assert cut and all(r[10] is None for r in cut)
+    assert [r for r in after["tier_changes"] if r[1] == D2] == [r for r in before["tier_changes"] if r[1] == D2]
 
 
 # ------------------------------------------------------------------------------------------------------ PostgreSQL
