@@ -16,6 +16,7 @@
     unique_key='as_of_date',
     on_schema_change='append_new_columns',
     full_refresh=false,
+    indexes=[{'columns': ['as_of_date']}],
     post_hook=history_prune_hooks('factor_history_days')
 ) }}
 {%- set lead_names = entity_criteria()['lead'] %}

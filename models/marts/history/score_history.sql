@@ -2,13 +2,16 @@
 -- entity (customers: every profile of customer_profile_scores; leads: the primary lead profile and lead_fit of
 -- lead_scores; accounts: the primary account profile of account_scores). Incremental by as-of date: a build
 -- replaces the rows of its own date (delete+insert on as_of_date) and leaves every other date as it was, so a
--- rebuild never duplicates a date and a build for an earlier date (a backtest) inserts it in place.
+-- rebuild never duplicates a date and a build for an earlier date (a backtest) inserts it in place. PostgreSQL gets an
+-- index on as_of_date (config indexes; other engines ignore it) so that the delete of a date does not scan the
+-- history; DuckDB's row groups, each written by one build, already skip by their min/max as-of date.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='as_of_date',
     on_schema_change='append_new_columns',
-    full_refresh=false
+    full_refresh=false,
+    indexes=[{'columns': ['as_of_date']}]
 ) }}
 
 {%- set lead_profile = var('lead_primary_profile', 'lead') %}
