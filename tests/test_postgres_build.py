@@ -126,6 +126,21 @@ def test_enrichment_coverage_is_identical_on_postgres(pg, pg_built, pub):
     assert duck and sorted(post) == sorted(duck), first_differences(duck, post)
 
 
+# --- score history: the same rows of the build's date on both engines ----------------------------------------------
+
+@pytest.mark.parametrize("sql", [
+    "select cast(as_of_date as varchar(10)), profile, entity_type, entity_id, cast(score as varchar(10)), tier, "
+    "top_factors from marts.score_history where as_of_date = '{d}'",
+    "select cast(as_of_date as varchar(10)), profile, entity_id, factor, factor_kind, cast(points as varchar(30)), "
+    "cast(normalized_value as varchar(30)) from marts.score_factor_history where as_of_date = '{d}'",
+], ids=["score_history", "score_factor_history"])
+def test_score_history_is_identical_on_postgres(pg, pg_built, pub, sql):
+    sql = sql.format(d=END_DATE.isoformat())
+    duck, post = fetch_duck(pub, sql), fetch_pg(pg, sql)
+    assert duck, "no history rows to compare"
+    assert post == duck, first_differences(duck, post)
+
+
 # --- predictive scoring: the training examples are the same on both engines ---------------------------------------
 
 @pytest.mark.parametrize("model", ["int_customer__training_examples", "int_lead__training_examples",
