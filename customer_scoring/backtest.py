@@ -204,8 +204,10 @@ def ancestors(manifest, names: tuple[str, ...], stop: tuple[str, ...] = ()) -> s
 
 # ------------------------------------------------------------------------------------------------ the run
 def _settings(bs: BacktestSettings, as_of: dt.date) -> runner.BuildSettings:
+    # the date of each build is the backtest's, whatever --vars says
+    extra = {k: v for k, v in bs.extra_vars.items() if k != "as_of_date"}
     return runner.BuildSettings(as_of=as_of, target=bs.target, raw_path=bs.raw_path, work_dir=bs.work_dir,
-                                threads=bs.threads, extra_vars={**bs.extra_vars, "backtest_schema_prefix": PREFIX},
+                                threads=bs.threads, extra_vars={**extra, "backtest_schema_prefix": PREFIX},
                                 wait=bs.wait, predict=False)
 
 

@@ -110,6 +110,7 @@ def wide_frame(history: pd.DataFrame, factors: pd.DataFrame, outcomes: pd.DataFr
     unknown). history: as_of_date, entity_id, score, tier; factors: as_of_date, entity_id, factor, factor_kind,
     normalized_value, points; outcomes: as_of_date, entity_id, is_converted, is_window_complete."""
     keys = ["as_of_date", "entity_id"]
+    history, factors, outcomes = (_dated(f) for f in (history, factors, outcomes))
     wide = history[[*keys, "score", "tier"]].copy()
     rules = (factors[factors["factor_kind"] == "rule"].groupby(keys)["points"].sum().rename("rule_points"))
     wide = wide.merge(rules, left_on=keys, right_index=True, how="left")
@@ -123,6 +124,13 @@ def wide_frame(history: pd.DataFrame, factors: pd.DataFrame, outcomes: pd.DataFr
         wide[c] = pd.to_numeric(wide[c], errors="coerce").astype(float)
     wide["is_window_complete"] = wide["is_window_complete"].fillna(False).astype(bool)
     return wide.sort_values(keys).reset_index(drop=True)
+
+
+def _dated(frame: pd.DataFrame) -> pd.DataFrame:
+    """as_of_date as datetime.date (a DataFrame read from a database may hold timestamps)."""
+    frame = frame.copy()
+    frame["as_of_date"] = pd.to_datetime(frame["as_of_date"]).dt.date
+    return frame
 
 
 # ------------------------------------------------------------------------------------------------ the engine, again
@@ -416,6 +424,13 @@ def calibrate(wide: pd.DataFrame, profile: str, thresholds: list[tuple[str, floa
     if sizes and rates:
         raise CalibrationError("give --target-sizes or --target-rates, not both")
     criteria = list(weights)
+    notes = []
+    known = wide[criteria].notna().any(axis=1).groupby(wide["as_of_date"]).any()
+    if not known.all():
+        missing = sorted(known[~known].index)
+        notes.append(f"left out: no factor history for {', '.join(map(str, missing))} (pruned by var "
+                     f"factor_history_days, or not built): their scores cannot be recomputed")
+        wide = wide[~wide["as_of_date"].isin(missing)]
     fit_periods, holdout_periods = split_periods(wide, holdout)
     fit = wide[wide["as_of_date"].isin(fit_periods)].reset_index(drop=True)
     held = wide[wide["as_of_date"].isin(holdout_periods)].reset_index(drop=True)
@@ -423,7 +438,7 @@ def calibrate(wide: pd.DataFrame, profile: str, thresholds: list[tuple[str, floa
     targets = sizes or rates or {}
     rule = _thresholds_rule(kind, targets, thresholds, min_population)
     p = Proposal(profile, fit_periods, holdout_periods, list(thresholds), list(thresholds), dict(weights),
-                 dict(weights), targets=targets, target_kind=kind)
+                 dict(weights), targets=targets, target_kind=kind, notes=notes)
     y_fit = fit["is_converted"].astype(float).to_numpy()
     y_held = held["is_converted"].astype(float).to_numpy()
 
@@ -613,8 +628,8 @@ def read_wide(settings, profile: str, criteria: list[str]) -> pd.DataFrame:
             wide[c] = pd.to_numeric(wide[c], errors="coerce").astype(float)
         wide["is_window_complete"] = wide["is_window_complete"].fillna(False).astype(bool)
         if wide.empty:
-            raise CalibrationError(f"no history for profile {profile!r} in {settings.work_db if settings.target == 'duckdb' else marts}: "
-                                   f"build or backtest first")
+            where = settings.work_db if settings.target == "duckdb" else marts
+            raise CalibrationError(f"no history for profile {profile!r} in {where}: build or backtest first")
         return wide
     raise CalibrationError(f"cannot read the history and its outcomes from the work database ({last_error}); "
                            f"build with the history models, or run customer-scoring backtest first")

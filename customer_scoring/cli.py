@@ -358,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
 
     bt = sub.add_parser("backtest", help="the scores as of past dates into the score history, then tier performance")
     bt.add_argument("--from", dest="from_date", required=True, help="first as-of date YYYY-MM-DD")
-    bt.add_argument("--to", dest="to_date", required=True, help="last as-of date YYYY-MM-DD (included when on the grid)")
+    bt.add_argument("--to", dest="to_date", required=True,
+                    help="last as-of date YYYY-MM-DD (included when on the grid)")
     bt.add_argument("--every", default="30d",
                     help="spacing: Nd, Nw, Nm or monthly (month ends when --from is a month end); default 30d")
     bt.add_argument("--as-of", help="as-of date of tier_performance, score_drift and tier_changes (default: the "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,8 @@ from customer_scoring import runner
 from conftest import PROJECT, copy_project
 
 THRESHOLDS = [("A", 70.0), ("B", 50.0), ("C", 30.0), ("D", 0.0)]
+# The runner's configuration step (runner.build, step config): the seeds and their validation.
+VALIDATION = ["build", "--select", "resource_type:seed", "int_scoring__config_errors", "--indirect-selection", "cautious"]
 
 
 def history_frames(weights: dict[str, float], truth: dict[str, float], intercept: float, entities: int = 1500,
@@ -132,7 +135,7 @@ def test_proposed_weights_beat_the_current_ones_on_held_out_periods():
                       holdout=2)
     assert p.weights_kept
     w = p.weights_after
-    assert sum(w.values()) == 100 and min(w.values()) >= 0
+    assert sum(Decimal(str(v)) for v in w.values()) == 100 and min(w.values()) >= 0
     assert w["c1"] > w["c2"] > w["c3"]
     assert all(round(v, 1) == v for v in w.values())
     assert 0 < p.shrinkage <= 1
@@ -197,7 +200,7 @@ def test_proposed_seeds_pass_the_validation_and_the_diff_applies(tmp_path):
     written = cal.write_seeds(changes, PROJECT, out)
     assert sorted(p.name for p in written) == ["scoring_weights.csv", "tier_thresholds.csv"]
     new_weights = cal.current_weights(cal.read_seed(out / "scoring_weights.csv"), "retain")
-    assert sum(new_weights.values()) == 100 and new_weights == p.weights_after
+    assert sum(Decimal(str(v)) for v in new_weights.values()) == 100 and new_weights == p.weights_after
 
     pristine = tmp_path / "pristine"
     shutil.copytree(PROJECT / "seeds" / "scoring", pristine / "seeds" / "scoring")
@@ -211,14 +214,14 @@ def test_proposed_seeds_pass_the_validation_and_the_diff_applies(tmp_path):
     for path in written:
         shutil.copy(path, project / "seeds" / "scoring" / path.name)
     settings = runner.BuildSettings(as_of=dt.date(2026, 6, 30), work_dir=tmp_path / "work")
-    res = runner.invoke_dbt(["build", "--select", "resource_type:seed", "int_scoring__config_errors"], project,
-                            settings)
+    parsed = runner.invoke_dbt(["parse"], project, settings)  # one parse for both checks (seeds are read at run time)
+    assert parsed.success, parsed.exception
+    res = runner.invoke_dbt(VALIDATION, project, settings, manifest=parsed.result)
     assert res.success, runner._failures(res) or res.exception
     # and the validation does fail on a broken proposal (weights no longer summing to 100)
     broken = (project / "seeds" / "scoring" / "scoring_weights.csv").read_text().replace(
         f"retain,recency_days,{cal._number(p.weights_after['recency_days'])},",
         f"retain,recency_days,{cal._number(p.weights_after['recency_days'] + 1)},")
     (project / "seeds" / "scoring" / "scoring_weights.csv").write_text(broken)
-    res = runner.invoke_dbt(["build", "--select", "resource_type:seed", "int_scoring__config_errors"], project,
-                            settings)
+    res = runner.invoke_dbt(VALIDATION, project, settings, manifest=parsed.result)
     assert not res.success and "weights must sum to 100" in " ".join(runner._failures(res))
