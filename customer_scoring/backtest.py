@@ -381,7 +381,13 @@ def _steps(bs: BacktestSettings, result: BacktestResult) -> None:
         result.performance = [dict(zip(columns, r)) for r in rows]
         return f"as of {as_of}: {len(rows)} tier_performance rows in {relation[0]}.{relation[1]}"
 
-    steps = [("preflight", preflight), ("parse", parse), ("config", config)]
+    def history():
+        # PostgreSQL: the history tables in build_<schema> must hold every earlier date before the incremental models
+        # append (after a swap publication they are copied back from the public schema), as a regular build does.
+        return runner._pg_history(state["manifest"])
+
+    steps = [("preflight", preflight), ("parse", parse),
+             *((("history", history),) if bs.target == "postgres" else ()), ("config", config)]
     steps += [(f"as of {d}", (lambda i=i, d=d: one_date(i, d))) for i, d in enumerate(dates)]
     if bs.performance:
         steps.append(("performance", performance))
