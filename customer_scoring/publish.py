@@ -14,7 +14,11 @@ public table in one transaction (delete and insert; the build's schemas are then
 inside one REPEATABLE READ transaction across the publication, and a reader idle in a transaction blocks nothing. A
 table whose columns changed is recreated, which waits for its readers to leave, under a lock timeout. `swap` renames
 the schemas (the previous version kept as `<schema>_previous`): faster for large marts, but a reader inside one
-transaction across the swap sees the new tables empty.
+transaction across the swap sees the new tables empty. The history tables (incremental models tagged `history`,
+listed by the runner in `meta.history_tables` from the parsed manifest) accumulate every build's as-of date, so they
+must outlive a publication: `mvcc` keeps them in `build_<schema>` (the schema stays while it holds one) for the next
+build to append to; after a `swap` (or a database restore) the next build copies them back from the public schema
+(`pg_prepare_history`, before its first dbt step).
 
 Both engines refuse a publication in which a public mart would lose more than `max_row_loss` of its rows (default
 0.5) unless it is accepted explicitly, and every wait for a lock has a timeout and a message.
@@ -421,6 +425,13 @@ def _pg_tables(cur, schema: str) -> list[str]:
     return [r[0] for r in cur.fetchall()]
 
 
+def _pg_relation_kinds(cur, schema: str) -> list[tuple[str, str]]:
+    """(name, 'BASE TABLE' or 'VIEW') of every table and view of a schema."""
+    cur.execute("select table_name, table_type from information_schema.tables where table_schema = %s order by 1",
+                (schema,))
+    return [(r[0], r[1]) for r in cur.fetchall()]
+
+
 def _pg_count(cur, schema: str, table: str) -> int:
     from psycopg2 import sql
 
@@ -445,8 +456,67 @@ def _pg_blockers(conn, schemas: list[str]) -> str:
                      f"{f' since {start}' if start else ''})" for pid, user, app, state, start in rows)
 
 
-def _pg_mvcc(cur, relations: list[tuple[str, str]], schemas) -> None:
-    """Replace the rows of every public table in the current transaction (delete and insert: MVCC-safe)."""
+def _pg_history_registered(cur) -> set[tuple[str, str]]:
+    """The history tables (public schema, table) listed in meta.history_tables; none before the first build that
+    registered them."""
+    cur.execute("select to_regclass('meta.history_tables')")
+    if cur.fetchone()[0] is None:
+        return set()
+    cur.execute("select schema_name, table_name from meta.history_tables")
+    return {(r[0], r[1]) for r in cur.fetchall()}
+
+
+def pg_prepare_history(tables, conn=None) -> str:
+    """Before a PostgreSQL build's first dbt step, in one transaction: list `tables` (public schema, table: the
+    project's history tables, read from the parsed manifest) in meta.history_tables, which an mvcc publication reads
+    to keep them in build_<schema>; and copy each one build_<schema> lacks from the public schema, when it is there
+    (after a swap publication, a database restore, a first build of this release), so that the build's incremental
+    models append to the whole history instead of starting it over. Says what it found and copied."""
+    from psycopg2 import sql
+
+    from customer_scoring import postgres
+
+    tables = sorted(set(tables))
+    own = conn is None
+    conn = conn or postgres.connect()
+    copied, kept = [], []
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("create schema if not exists meta")
+            cur.execute("create table if not exists meta.history_tables (schema_name text not null, "
+                        "table_name text not null)")
+            cur.execute("delete from meta.history_tables")
+            for schema, table in tables:
+                cur.execute("insert into meta.history_tables (schema_name, table_name) values (%s, %s)",
+                            (schema, table))
+                build, public = sql.Identifier(f"build_{schema}", table), sql.Identifier(schema, table)
+                if _pg_exists(cur, f"build_{schema}", table):
+                    kept.append(f"build_{schema}.{table}")
+                    continue
+                if not _pg_exists(cur, schema, table):
+                    continue  # no history yet: the build starts it
+                cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(f"build_{schema}")))
+                cur.execute(sql.SQL("create table {} (like {} including all)").format(build, public))
+                names = sql.SQL(", ").join(sql.Identifier(c) for c, _ in _pg_columns(cur, schema, table))
+                cur.execute(sql.SQL("insert into {} ({}) select {} from {}").format(build, names, names, public))
+                copied.append(f"{schema}.{table} ({cur.rowcount:,} rows)")
+                cur.execute(sql.SQL("analyze {}").format(build))
+    finally:
+        if own:
+            conn.close()
+    parts = [f"{len(tables)} history table(s)"]
+    if kept:
+        parts.append(f"kept from the last build: {', '.join(kept)}")
+    if copied:
+        parts.append(f"copied from the publication: {', '.join(copied)}")
+    if not kept and not copied and tables:
+        parts.append("none yet: this build starts the history")
+    return "; ".join(parts)
+
+
+def _pg_mvcc(cur, relations: list[tuple[str, str]], schemas, history: set[tuple[str, str]] = frozenset()) -> None:
+    """Replace the rows of every public table in the current transaction (delete and insert: MVCC-safe). The build's
+    schemas are dropped, except the `history` tables (public schema, table) in them: the next build appends to those."""
     from psycopg2 import sql
 
     wanted = set(relations)
@@ -472,8 +542,17 @@ def _pg_mvcc(cur, relations: list[tuple[str, str]], schemas) -> None:
         for table in _pg_tables(cur, schema):
             if (schema, table) not in wanted:
                 cur.execute(sql.SQL("drop table {} cascade").format(sql.Identifier(schema, table)))
-        # Published: the build's copy is not kept (the next build writes it again).
-        cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(f"build_{schema}")))
+        # Published: the build's copy is not kept (the next build writes it again), except the history tables: the
+        # next build's incremental models append their as-of date to them (dropped, the history would start over).
+        build = f"build_{schema}"
+        kept = {t for t in _pg_tables(cur, build) if (schema, t) in history}
+        if not kept:
+            cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(build)))
+            continue
+        for table, kind in _pg_relation_kinds(cur, build):
+            if table not in kept:
+                drop = "drop view if exists {} cascade" if kind == "VIEW" else "drop table if exists {} cascade"
+                cur.execute(sql.SQL(drop).format(sql.Identifier(build, table)))
 
 
 def _pg_swap(cur, relations: list[tuple[str, str]], schemas) -> None:
@@ -497,10 +576,12 @@ def _pg_swap(cur, relations: list[tuple[str, str]], schemas) -> None:
 def publish_postgres(run_id: str, as_of: dt.date, schemas=PUBLISHED_SCHEMAS, conn=None,
                      relations: list[tuple[str, str]] | None = None, mode: str = "mvcc",
                      max_row_loss: float = DEFAULT_MAX_ROW_LOSS, accept_row_loss: bool = False,
-                     lock_timeout: float = DEFAULT_PG_LOCK_TIMEOUT, tries: int = DEFAULT_PG_LOCK_TRIES) -> Publication:
+                     lock_timeout: float = DEFAULT_PG_LOCK_TIMEOUT, tries: int = DEFAULT_PG_LOCK_TRIES,
+                     history: set[tuple[str, str]] | None = None) -> Publication:
     """Publish `relations` (public schema, table) from build_<schema> in one transaction (default: every table of
     build_<schema> for each of `schemas`). Each try waits at most `lock_timeout` seconds for a lock; after `tries`
-    PublishError names the sessions in the way."""
+    PublishError names the sessions in the way. `history` (public schema, table; default: meta.history_tables): the
+    tables an mvcc publication keeps in build_<schema> for the next build to append to."""
     import psycopg2
     import psycopg2.errors
 
@@ -527,7 +608,11 @@ def publish_postgres(run_id: str, as_of: dt.date, schemas=PUBLISHED_SCHEMAS, con
             try:
                 with conn, conn.cursor() as cur:
                     cur.execute(f"set local lock_timeout = '{int(lock_timeout * 1000)}ms'")
-                    (_pg_mvcc if mode == "mvcc" else _pg_swap)(cur, relations, schemas)
+                    if mode == "mvcc":
+                        kept = _pg_history_registered(cur) if history is None else set(history)
+                        _pg_mvcc(cur, relations, schemas, kept)
+                    else:
+                        _pg_swap(cur, relations, schemas)
                     cur.execute("create schema if not exists meta")
                     cur.execute("create table if not exists meta.publication (run_id text, as_of_date date, "
                                 "published_at timestamptz default now())")

@@ -547,6 +547,7 @@ def build(settings: BuildSettings) -> BuildResult:
     steps = [
         ("preflight", preflight),
         ("parse", parse),
+        *((("history", lambda: _pg_history(parsed.get("manifest"))),) if settings.target == "postgres" else ()),
         ("config", validate_config),
         *((("clear predictions", clear_predictions),) if not settings.predict and not settings.select else ()),
         *((("dbt build", dbt_build),) if settings.select or not settings.predict else (
@@ -709,6 +710,25 @@ def _clean_stale(settings: BuildSettings) -> None:
     if removed:
         log.info("removed %d temporary file(s) left by an interrupted run: %s", len(removed),
                  ", ".join(str(p) for p in removed[:5]) + (" ..." if len(removed) > 5 else ""))
+
+
+def _pg_history(manifest) -> str:
+    """PostgreSQL, before the first dbt step: the history tables (every incremental model tagged `history`, in a
+    build_<schema> schema) must hold every earlier as-of date when the build's incremental models append to them. An
+    mvcc publication keeps them in build_<schema>; after a swap publication (or a database restore) they are copied
+    back from the public schema (publish.pg_prepare_history, which also lists them for the publication)."""
+    import psycopg2
+
+    from customer_scoring import publish
+
+    tables = {(node.schema[len("build_"):], node.alias or node.name) for node in manifest.nodes.values()
+              if node.resource_type == "model" and node.config.materialized == "incremental"
+              and "history" in node.tags and node.schema.startswith("build_")}
+    try:
+        return publish.pg_prepare_history(tables)
+    except psycopg2.Error as exc:
+        raise BuildError(f"cannot prepare the history tables {', '.join(f'{s}.{t}' for s, t in sorted(tables))} "
+                         f"on PostgreSQL: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}") from exc
 
 
 def _public_relations(manifest, target: str) -> set[tuple[str, str]]:

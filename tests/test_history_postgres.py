@@ -1,0 +1,130 @@
+"""PostgreSQL: the history tables (score_history, score_factor_history) keep every as-of date across builds and
+publications, as the work database does on DuckDB.
+
+A build writes build_<schema> schemas and publishes them: an mvcc publication keeps the history tables in build_marts
+(and drops the rest), a swap publication renames build_marts to marts; before its first dbt step a build copies a
+history table that build_marts lacks from marts (after a swap, or a database restore). One 300-contact demo in a
+database of its own, three full publishing builds: D1 and D2 in mvcc mode, then D3 in swap mode after build_marts
+lost score_history (as a restore would leave it), so one build both appends to a kept table and to a copied one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import pytest
+
+from conftest import DBT_TESTS, connect_postgres
+from customer_scoring import publish, runner
+from customer_scoring.generate import generate_demo_data
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+PG_DB = "cs_history_publication_test"
+D1, D2, D3 = dt.date(2026, 4, 30), dt.date(2026, 5, 31), dt.date(2026, 6, 30)
+HISTORY = ("score_history", "score_factor_history")
+
+
+def rows_by_date(cur, table: str) -> dict[dt.date, list[tuple]]:
+    """Every row of a table (every column, in order), by as-of date."""
+    cur.execute(f"select * from {table}")
+    names = [d[0] for d in cur.description]
+    at = names.index("as_of_date")
+    out = defaultdict(list)
+    for row in cur.fetchall():
+        out[row[at]].append(tuple(row))
+    return {day: sorted(rows) for day, rows in out.items()}
+
+
+def tables(cur, schema: str) -> set[str] | None:
+    """The tables and views of a schema; None when there is no such schema."""
+    cur.execute("select 1 from information_schema.schemata where schema_name = %s", (schema,))
+    if cur.fetchone() is None:
+        return None
+    cur.execute("select table_name from information_schema.tables where table_schema = %s", (schema,))
+    return {r[0] for r in cur.fetchall()}
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    """The published history after each build, the state of the build schemas after D2, and the D3 build's result."""
+    from customer_scoring import postgres
+
+    admin = connect_postgres(autocommit=True)
+    with admin.cursor() as cur:
+        cur.execute(f"drop database if exists {PG_DB} with (force)")
+        cur.execute(f"create database {PG_DB}")
+    root = tmp_path_factory.mktemp("history_pg")
+    raw = root / "raw"
+    generate_demo_data(raw, contacts=300, seed=13, end_date=D3)
+    out = {"published": {}}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CS_PG_DATABASE", PG_DB)
+        conn = postgres.connect()
+        try:
+            postgres.load_raw(raw, conn=conn)
+            for as_of, mode in ((D1, "mvcc"), (D2, "mvcc"), (D3, "swap")):
+                if as_of == D3:
+                    with conn, conn.cursor() as cur:  # a restore: build_marts without score_history
+                        cur.execute("drop table build_marts.score_history cascade")  # and the views on it
+                res = runner.build(runner.BuildSettings(
+                    as_of=as_of, target="postgres", raw_path=raw, work_dir=root / "build",
+                    publish_dir=root / "publish", pg_publish=mode, exclude=list(DBT_TESTS["none"])))
+                assert res.success, res.error
+                assert res.publishable
+                with conn, conn.cursor() as cur:
+                    out["published"][as_of] = {t: rows_by_date(cur, f"marts.{t}") for t in HISTORY}
+                    if as_of == D2:
+                        out["after_mvcc"] = {s: tables(cur, s) for s in ("build_marts", "build_audit")}
+                        cur.execute("select schema_name, table_name from meta.history_tables")
+                        out["registered"] = set(cur.fetchall())
+                out[as_of] = res
+            with conn, conn.cursor() as cur:
+                out["after_swap"] = {s: tables(cur, s) for s in ("build_marts", "marts", "marts_previous")}
+            # What the next build's first step does after the swap: copy the history back into build_marts.
+            out["prepared"] = publish.pg_prepare_history(out["registered"], conn=conn)
+            with conn, conn.cursor() as cur:
+                out["copied"] = {t: rows_by_date(cur, f"build_marts.{t}") for t in HISTORY}
+                cur.execute("select indexdef from pg_indexes where schemaname = 'build_marts' "
+                            "and tablename = 'score_history'")
+                out["copied_indexes"] = [r[0] for r in cur.fetchall()]
+        finally:
+            conn.close()
+    yield out
+    with admin.cursor() as cur:
+        cur.execute(f"drop database if exists {PG_DB} with (force)")
+    admin.close()
+
+
+def test_mvcc_publication_keeps_only_the_history_tables_in_the_build_schema(builds):
+    assert builds["registered"] == {("marts", "score_history"), ("marts", "score_factor_history")}
+    assert builds["after_mvcc"] == {"build_marts": set(HISTORY), "build_audit": None}
+
+
+def test_published_history_holds_every_date_as_each_build_wrote_it(builds):
+    first, second, last = (builds["published"][d] for d in (D1, D2, D3))
+    for table in HISTORY:
+        assert list(first[table]) == [D1], table
+        assert sorted(second[table]) == [D1, D2], f"{table}: the second mvcc build appended to the first's history"
+        assert sorted(last[table]) == [D1, D2, D3], f"{table}: the swap build appended to the whole history"
+        assert first[table][D1] and second[table][D2] and last[table][D3], f"{table}: a date without rows"
+        assert second[table][D1] == first[table][D1], f"{table}: {D1} rewritten by the {D2} build"
+        assert last[table][D1] == first[table][D1], f"{table}: {D1} rewritten by the {D3} build"
+        assert last[table][D2] == second[table][D2], f"{table}: {D2} rewritten by the {D3} build"
+
+
+def test_a_build_copies_a_history_table_the_build_schema_lacks_and_keeps_the_other(builds):
+    step = next(s for s in builds[D3].steps if s.name == "history")
+    assert step.success
+    d2_rows = len(builds["published"][D2]["score_history"][D1]) + len(builds["published"][D2]["score_history"][D2])
+    assert step.detail == ("2 history table(s); kept from the last build: build_marts.score_factor_history; copied "
+                           f"from the publication: marts.score_history ({d2_rows:,} rows)")
+
+
+def test_after_a_swap_the_next_build_starts_from_the_published_history(builds):
+    assert builds["after_swap"]["build_marts"] is None
+    assert set(HISTORY) <= builds["after_swap"]["marts"]
+    assert set(HISTORY) <= builds["after_swap"]["marts_previous"], "swap keeps the previous version"
+    assert builds["prepared"].startswith("2 history table(s); copied from the publication: ")
+    assert builds["copied"] == builds["published"][D3]
+    assert any("(as_of_date)" in d for d in builds["copied_indexes"]), "the copy has the index on as_of_date"
