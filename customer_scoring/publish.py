@@ -10,15 +10,16 @@ reach a later version; a WAL found next to the stable name (a DuckDB that does n
 `current` symlink swapped atomically.
 
 PostgreSQL: the build writes `build_<schema>` schemas. The default publication (`mvcc`) replaces the rows of each
-public table in one transaction (delete and insert; the build's schemas are then dropped), so a reader sees the old publication or the new one, whole, even
-inside one REPEATABLE READ transaction across the publication, and a reader idle in a transaction blocks nothing. A
-table whose columns changed is recreated, which waits for its readers to leave, under a lock timeout. `swap` renames
+public table in one transaction (delete and insert; the build's schemas are then dropped, but for the history
+tables), so a reader sees the old publication or the new one, whole, even inside one REPEATABLE READ transaction
+across the publication, and a reader idle in a transaction blocks nothing. A table whose columns changed is
+recreated, which waits for its readers to leave, under a lock timeout. `swap` renames
 the schemas (the previous version kept as `<schema>_previous`): faster for large marts, but a reader inside one
 transaction across the swap sees the new tables empty. The history tables (incremental models tagged `history`,
 listed by the runner in `meta.history_tables` from the parsed manifest) accumulate every build's as-of date, so they
 must outlive a publication: `mvcc` keeps them in `build_<schema>` (the schema stays while it holds one) for the next
 build to append to; after a `swap` (or a database restore) the next build copies them back from the public schema
-(`pg_prepare_history`, before its first dbt step).
+(`pg_prepare_history`, before its first dbt step). Either way a publication costs one copy of the whole history.
 
 Both engines refuse a publication in which a public mart would lose more than `max_row_loss` of its rows (default
 0.5) unless it is accepted explicitly, and every wait for a lock has a timeout and a message.
@@ -432,6 +433,18 @@ def _pg_relation_kinds(cur, schema: str) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in cur.fetchall()]
 
 
+def _pg_drop_all(cur, schema: str, names: list[str]) -> None:
+    """Drop these tables and views of a schema, with what depends on them (a view dropped by an earlier cascade is
+    skipped)."""
+    from psycopg2 import sql
+
+    for name in names:
+        kinds = dict(_pg_relation_kinds(cur, schema))
+        if name in kinds:
+            drop = "drop view {} cascade" if kinds[name] == "VIEW" else "drop table {} cascade"
+            cur.execute(sql.SQL(drop).format(sql.Identifier(schema, name)))
+
+
 def _pg_count(cur, schema: str, table: str) -> int:
     from psycopg2 import sql
 
@@ -539,9 +552,7 @@ def _pg_mvcc(cur, relations: list[tuple[str, str]], schemas, history: set[tuple[
         if comment:
             cur.execute(sql.SQL("comment on table {} is {}").format(public, sql.Literal(comment)))
     for schema in schemas:
-        for table in _pg_tables(cur, schema):
-            if (schema, table) not in wanted:
-                cur.execute(sql.SQL("drop table {} cascade").format(sql.Identifier(schema, table)))
+        _pg_drop_all(cur, schema, [t for t, _ in _pg_relation_kinds(cur, schema) if (schema, t) not in wanted])
         # Published: the build's copy is not kept (the next build writes it again), except the history tables: the
         # next build's incremental models append their as-of date to them (dropped, the history would start over).
         build = f"build_{schema}"
@@ -549,10 +560,7 @@ def _pg_mvcc(cur, relations: list[tuple[str, str]], schemas, history: set[tuple[
         if not kept:
             cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(build)))
             continue
-        for table, kind in _pg_relation_kinds(cur, build):
-            if table not in kept:
-                drop = "drop view if exists {} cascade" if kind == "VIEW" else "drop table if exists {} cascade"
-                cur.execute(sql.SQL(drop).format(sql.Identifier(build, table)))
+        _pg_drop_all(cur, build, [t for t, _ in _pg_relation_kinds(cur, build) if t not in kept])
 
 
 def _pg_swap(cur, relations: list[tuple[str, str]], schemas) -> None:
@@ -563,9 +571,8 @@ def _pg_swap(cur, relations: list[tuple[str, str]], schemas) -> None:
         build = f"build_{schema}"
         if not _pg_exists(cur, build):
             continue
-        for table in _pg_tables(cur, build):  # left over from an earlier build: not part of this publication
-            if (schema, table) not in wanted:
-                cur.execute(sql.SQL("drop table {} cascade").format(sql.Identifier(build, table)))
+        # left over from an earlier build: not part of this publication
+        _pg_drop_all(cur, build, [t for t, _ in _pg_relation_kinds(cur, build) if (schema, t) not in wanted])
         cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(f"{schema}_previous")))
         if _pg_exists(cur, schema):
             cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(schema),

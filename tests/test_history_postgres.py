@@ -6,6 +6,7 @@ A build writes build_<schema> schemas and publishes them: an mvcc publication ke
 history table that build_marts lacks from marts (after a swap, or a database restore). One 300-contact demo in a
 database of its own, three full publishing builds: D1 and D2 in mvcc mode, then D3 in swap mode after build_marts
 lost score_history (as a restore would leave it), so one build both appends to a kept table and to a copied one.
+A publication-only test stages the build schemas by hand (no dbt, under a second) for the same rules.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from conftest import DBT_TESTS, connect_postgres
 from customer_scoring import publish, runner
 from customer_scoring.generate import generate_demo_data
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres]
 
 PG_DB = "cs_history_publication_test"
 D1, D2, D3 = dt.date(2026, 4, 30), dt.date(2026, 5, 31), dt.date(2026, 6, 30)
@@ -96,11 +97,13 @@ def builds(tmp_path_factory):
     admin.close()
 
 
+@pytest.mark.slow
 def test_mvcc_publication_keeps_only_the_history_tables_in_the_build_schema(builds):
     assert builds["registered"] == {("marts", "score_history"), ("marts", "score_factor_history")}
     assert builds["after_mvcc"] == {"build_marts": set(HISTORY), "build_audit": None}
 
 
+@pytest.mark.slow
 def test_published_history_holds_every_date_as_each_build_wrote_it(builds):
     first, second, last = (builds["published"][d] for d in (D1, D2, D3))
     for table in HISTORY:
@@ -113,6 +116,7 @@ def test_published_history_holds_every_date_as_each_build_wrote_it(builds):
         assert last[table][D2] == second[table][D2], f"{table}: {D2} rewritten by the {D3} build"
 
 
+@pytest.mark.slow
 def test_a_build_copies_a_history_table_the_build_schema_lacks_and_keeps_the_other(builds):
     step = next(s for s in builds[D3].steps if s.name == "history")
     assert step.success
@@ -121,6 +125,7 @@ def test_a_build_copies_a_history_table_the_build_schema_lacks_and_keeps_the_oth
                            f"from the publication: marts.score_history ({d2_rows:,} rows)")
 
 
+@pytest.mark.slow
 def test_after_a_swap_the_next_build_starts_from_the_published_history(builds):
     assert builds["after_swap"]["build_marts"] is None
     assert set(HISTORY) <= builds["after_swap"]["marts"]
@@ -128,3 +133,70 @@ def test_after_a_swap_the_next_build_starts_from_the_published_history(builds):
     assert builds["prepared"].startswith("2 history table(s); copied from the publication: ")
     assert builds["copied"] == builds["published"][D3]
     assert any("(as_of_date)" in d for d in builds["copied_indexes"]), "the copy has the index on as_of_date"
+
+
+# --- the publication alone: build schemas staged by hand --------------------------------------------------------
+
+def stage(cur, day: dt.date) -> None:
+    """What a build leaves: build_marts.customer_scores (rebuilt), score_history (appended: day's rows), a view (not
+    published) and build_audit."""
+    for schema in ("build_marts", "build_audit"):
+        cur.execute(f"create schema if not exists {schema}")
+    cur.execute("drop table if exists build_marts.customer_scores cascade")
+    cur.execute("create table build_marts.customer_scores as select 1 as contact_id, 50 as score")
+    cur.execute("create table if not exists build_marts.score_history (as_of_date date not null, entity_id text)")
+    cur.execute("insert into build_marts.score_history select %s, 'c' || i from generate_series(1, 3) as i", (day,))
+    cur.execute("create or replace view build_marts.recent as select * from build_marts.score_history")
+    cur.execute("drop table if exists build_audit.dq_reconciliation")
+    cur.execute("create table build_audit.dq_reconciliation as select 'shop.orders' as source_table")
+
+
+def test_publications_keep_the_registered_history_tables():
+    from customer_scoring import postgres
+
+    db = "cs_history_publish_only_test"
+    admin = connect_postgres(autocommit=True)
+    with admin.cursor() as cur:
+        cur.execute(f"drop database if exists {db} with (force)")
+        cur.execute(f"create database {db}")
+    conn = postgres.connect(dbname=db)
+    try:
+        rels = [("marts", "customer_scores"), ("marts", "score_history"), ("audit", "dq_reconciliation")]
+        history = {("marts", "score_history")}
+        # each round as a build does it: prepare the history tables, build (stage), publish
+        assert publish.pg_prepare_history(history, conn=conn) == (
+            "1 history table(s); none yet: this build starts the history")
+        with conn, conn.cursor() as cur:
+            stage(cur, D1)
+        publish.publish_postgres("r1", D1, relations=rels, conn=conn)  # mvcc: history from meta.history_tables
+        with conn, conn.cursor() as cur:
+            assert tables(cur, "build_marts") == {"score_history"}, "the history table only: not the view, not a mart"
+            assert tables(cur, "build_audit") is None
+        assert publish.pg_prepare_history(history, conn=conn) == (
+            "1 history table(s); kept from the last build: build_marts.score_history")
+        with conn, conn.cursor() as cur:
+            stage(cur, D2)
+        publish.publish_postgres("r2", D2, relations=rels, conn=conn, mode="swap")
+        with conn, conn.cursor() as cur:
+            assert tables(cur, "build_marts") is None
+            published = rows_by_date(cur, "marts.score_history")
+            assert {day: len(rows) for day, rows in published.items()} == {D1: 3, D2: 3}
+        assert publish.pg_prepare_history(history, conn=conn) == (
+            "1 history table(s); copied from the publication: marts.score_history (6 rows)")
+        with conn, conn.cursor() as cur:
+            assert rows_by_date(cur, "build_marts.score_history") == published
+            cur.execute("select is_nullable from information_schema.columns where table_schema = 'build_marts' "
+                        "and table_name = 'score_history' and column_name = 'as_of_date'")
+            assert cur.fetchone()[0] == "NO", "copied with its constraints"
+            stage(cur, D3)
+        # Without history tables an mvcc publication drops the build schemas whole, as before.
+        publish.publish_postgres("r3", D3, relations=rels, conn=conn, history=set())
+        with conn, conn.cursor() as cur:
+            assert tables(cur, "build_marts") is None
+            assert {day: len(rows) for day, rows in rows_by_date(cur, "marts.score_history").items()} == {
+                D1: 3, D2: 3, D3: 3}
+    finally:
+        conn.close()
+        with admin.cursor() as cur:
+            cur.execute(f"drop database if exists {db} with (force)")
+        admin.close()
