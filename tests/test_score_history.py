@@ -29,6 +29,19 @@ SCORE_COLUMNS = "as_of_date, profile, entity_type, entity_id, cast(score as varc
 FACTOR_COLUMNS = ("as_of_date, profile, entity_type, entity_id, factor, factor_kind, "
                   "cast(normalized_value as varchar(30)) as normalized_value, cast(weight as varchar(30)) as weight, "
                   "cast(points as varchar(30)) as points")
+# Tier performance parity: as of D2 with a 20-day window (D1's window (04-30, 05-20] is over, D2's is not).
+PERFORMANCE_VARS = {"tier_performance_window_days": 20}
+PERFORMANCE_PG = ["+tier_performance", "+score_drift"]
+PERFORMANCE_DUCK = ["int_history__outcomes", "int_history__score_outcomes", "tier_performance", "score_drift"]
+PERFORMANCE_COLUMNS = {
+    "tier_performance": "profile, period, tier, population, conversions, window_days, is_window_complete, "
+                        "cast(conversion_rate as varchar(20)), cast(conversion_rate_low as varchar(20)), "
+                        "cast(conversion_rate_high as varchar(20)), cast(lift as varchar(20)), "
+                        "cast(share_of_conversions as varchar(20)), tiers_in_order",
+    "score_drift": "profile, period, tier, tier_entities, cast(tier_share as varchar(20)), entities, "
+                   "cast(score_mean as varchar(20)), cast(score_p50 as varchar(20)), cast(psi_score as varchar(20)), "
+                   "cast(psi_tier as varchar(20)), psi_score_reading",
+}
 CHANGE_COLUMNS = ("as_of_date, previous_as_of_date, profile, entity_type, entity_id, from_tier, to_tier, "
                   "cast(score_before as varchar(10)) as score_before, cast(score_after as varchar(10)) as score_after, "
                   "direction, moved_factors")
@@ -81,6 +94,7 @@ def history_builds(history_raw, tmp_path_factory) -> dict:
         res = run_build(history_raw, root, as_of=as_of, work_dir=work, select=select, extra_vars=extra_vars)
         assert res.success, res.error
         snaps[step] = snapshot(work / "customer_scoring.duckdb", root, f"step{step}")
+    snaps["work"] = work
     return snaps
 
 
@@ -202,10 +216,12 @@ def test_history_is_identical_on_postgres(history_raw, history_builds, tmp_path,
         conn = postgres.connect()
         try:
             postgres.load_raw(history_raw, conn=conn)
-            for as_of in (D2, D1):
+            # D2 then D1 (inserted in place), then D2 again with tier performance: as of D2 with a 20-day window,
+            # the D1 period is complete and judged, the D2 period open
+            for as_of, select in ((D2, SELECT), (D1, SELECT), (D2, PERFORMANCE_PG)):
                 res = runner.build(runner.BuildSettings(
                     as_of=as_of, target="postgres", raw_path=history_raw, work_dir=tmp_path / "build",
-                    publish_dir=tmp_path / "publish", select=SELECT,
+                    publish_dir=tmp_path / "publish", select=select, extra_vars=PERFORMANCE_VARS,
                     exclude=["resource_type:test", "test_type:unit"]))
                 assert res.success, res.error
             with conn.cursor() as cur:
@@ -213,6 +229,9 @@ def test_history_is_identical_on_postgres(history_raw, history_builds, tmp_path,
                 for table, columns in (("score_history", SCORE_COLUMNS), ("score_factor_history", FACTOR_COLUMNS),
                                        ("tier_changes", CHANGE_COLUMNS)):
                     # a partial build publishes nothing: the history is in the build schema
+                    cur.execute(f"select {columns} from build_marts.{table}")
+                    got[table] = sorted(tuple(r) for r in cur.fetchall())
+                for table, columns in PERFORMANCE_COLUMNS.items():
                     cur.execute(f"select {columns} from build_marts.{table}")
                     got[table] = sorted(tuple(r) for r in cur.fetchall())
         finally:
@@ -227,3 +246,18 @@ def test_history_is_identical_on_postgres(history_raw, history_builds, tmp_path,
         assert got[table] == want, f"{table}: {len(got[table])} rows on PostgreSQL, {len(want)} on DuckDB"
     want = sorted(r for r in duck["tier_changes"] if (r[1], r[0]) == (D1, D2))
     assert want and got["tier_changes"] == want
+    # tier performance and score drift as of D2 on DuckDB: its history also holds D3, which a build as of D2 ignores
+    res = run_build(history_raw, tmp_path, as_of=D2, work_dir=history_builds["work"], select=PERFORMANCE_DUCK,
+                    extra_vars=PERFORMANCE_VARS, dbt_tests="none")
+    assert res.success, res.error
+    con = duckdb.connect(str(history_builds["work"] / "customer_scoring.duckdb"), read_only=True)
+    try:
+        for table, columns in PERFORMANCE_COLUMNS.items():
+            want = sorted(con.execute(f"select {columns} from marts.{table}").fetchall())
+            assert want and got[table] == want, f"{table}: {len(got[table])} rows on PostgreSQL, {len(want)} on DuckDB"
+    finally:
+        con.close()
+    # (profile, period, tier, population, conversions, window_days, is_window_complete, conversion_rate, ...)
+    judged = [r for r in got["tier_performance"] if r[1] == D1 and r[6] is True and r[3] > 0]
+    assert judged and all(r[7] is not None for r in judged), "the D1 period is judged as of D2"
+    assert all(r[6] is False and r[7] is None for r in got["tier_performance"] if r[1] == D2), "D2's window is open"
