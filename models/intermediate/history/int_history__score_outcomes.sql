@@ -20,8 +20,7 @@ with
 
 history as (
 
-    select * from {{ ref('score_history') }}
-    where as_of_date <= {{ as_of_date() }}
+    {{ history_as_of(ref('score_history')) }}
 
 ),
 

@@ -13,8 +13,7 @@ with
 
 history as (
 
-    select * from {{ ref('score_history') }}
-    where as_of_date <= {{ as_of_date() }}
+    {{ history_as_of(ref('score_history')) }}
 
 ),
 
@@ -148,57 +147,20 @@ tier_counts as (
 
 ),
 
-profile_tiers as (
-
-    select
-        profile,
-        tier
-    from thresholds
-    union
-    select
-        profile,
-        tier
-    from tier_counts
-
-),
-
-ranked_tiers as (
-
-    select
-        profile_tiers.profile,
-        profile_tiers.tier,
-        case
-            when thresholds.min_score is not null
-                then row_number() over (
-                    partition by profile_tiers.profile
-                    order by thresholds.min_score desc nulls last, profile_tiers.tier asc
-                )
-        end as tier_rank
-    from profile_tiers
-    left join thresholds
-        on
-            profile_tiers.profile = thresholds.profile
-            and profile_tiers.tier = thresholds.tier
-
-),
+{{ period_tier_grid_ctes(
+    'periods', 'tier_counts', 'thresholds', period_columns=['entities'], count_columns=['tier_entities']
+) }}
 
 tier_shares as (
 
     select
-        periods.profile,
-        periods.period,
-        ranked_tiers.tier,
-        ranked_tiers.tier_rank,
-        coalesce(tier_counts.tier_entities, 0) as tier_entities,
-        cast(coalesce(tier_counts.tier_entities, 0) as {{ type_double() }}) / periods.entities as tier_share
-    from periods
-    inner join ranked_tiers
-        on periods.profile = ranked_tiers.profile
-    left join tier_counts
-        on
-            periods.profile = tier_counts.profile
-            and periods.period = tier_counts.period
-            and ranked_tiers.tier = tier_counts.tier
+        profile,
+        period,
+        tier,
+        tier_rank,
+        tier_entities,
+        cast(tier_entities as {{ type_double() }}) / entities as tier_share
+    from period_tiers
 
 ),
 

@@ -59,40 +59,47 @@ changes as (
 
 ),
 
--- the points of each factor after the change (side 1) and, negated, before it (side 0)
-factor_sides as (
+-- the two dates a change compares: its own (side 1) and the previous one (side 0)
+sides as (
+
+    select 0 as side
+    union all
+    select 1 as side
+
+),
+
+change_dates as (
 
     select
         changes.as_of_date,
         changes.profile,
         changes.entity_type,
         changes.entity_id,
-        factors.factor,
-        1 as side,
-        factors.points
+        sides.side,
+        case when sides.side = 1 then changes.as_of_date else changes.previous_as_of_date end as factor_date
     from changes
-    inner join factors
-        on
-            changes.as_of_date = factors.as_of_date
-            and changes.profile = factors.profile
-            and changes.entity_type = factors.entity_type
-            and changes.entity_id = factors.entity_id
-    union all
+    cross join sides
+
+),
+
+-- the points of each factor after the change (side 1) and, negated, before it (side 0)
+factor_sides as (
+
     select
-        changes.as_of_date,
-        changes.profile,
-        changes.entity_type,
-        changes.entity_id,
+        change_dates.as_of_date,
+        change_dates.profile,
+        change_dates.entity_type,
+        change_dates.entity_id,
         factors.factor,
-        0 as side,
-        -factors.points as points
-    from changes
+        change_dates.side,
+        case when change_dates.side = 1 then factors.points else -factors.points end as points
+    from change_dates
     inner join factors
         on
-            changes.previous_as_of_date = factors.as_of_date
-            and changes.profile = factors.profile
-            and changes.entity_type = factors.entity_type
-            and changes.entity_id = factors.entity_id
+            change_dates.factor_date = factors.as_of_date
+            and change_dates.profile = factors.profile
+            and change_dates.entity_type = factors.entity_type
+            and change_dates.entity_id = factors.entity_id
 
 ),
 

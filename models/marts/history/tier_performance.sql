@@ -65,70 +65,33 @@ periods as (
 
 ),
 
--- the tiers of each profile, best first by min_score; a tier found in the history but no longer in the seeds keeps
--- its rows, unranked
-profile_tiers as (
-
-    select
-        profile,
-        tier
-    from thresholds
-    union
-    select
-        profile,
-        tier
-    from tier_counts
-
-),
-
-ranked_tiers as (
-
-    select
-        profile_tiers.profile,
-        profile_tiers.tier,
-        thresholds.min_score,
-        case
-            when thresholds.min_score is not null
-                then row_number() over (
-                    partition by profile_tiers.profile
-                    order by thresholds.min_score desc nulls last, profile_tiers.tier asc
-                )
-        end as tier_rank
-    from profile_tiers
-    left join thresholds
-        on
-            profile_tiers.profile = thresholds.profile
-            and profile_tiers.tier = thresholds.tier
-
-),
+-- every tier of the profile in every period, best first by min_score; a tier found in the history but no longer in
+-- the seeds keeps its rows, unranked
+{{ period_tier_grid_ctes(
+    'periods', 'tier_counts', 'thresholds',
+    period_columns=[
+        'entity_type', 'window_days', 'window_end_on', 'is_window_complete', 'period_population', 'period_conversions'
+    ],
+    count_columns=['population', 'conversions']
+) }}
 
 measured as (
 
     select
-        periods.profile,
-        periods.period,
-        periods.entity_type,
-        ranked_tiers.tier,
-        ranked_tiers.tier_rank,
-        ranked_tiers.min_score,
-        periods.window_days,
-        periods.window_end_on,
-        periods.is_window_complete,
-        periods.period_population,
-        periods.period_conversions,
-        cast(coalesce(tier_counts.population, 0) as {{ dbt.type_bigint() }}) as population,
-        cast(
-            case when periods.is_window_complete then coalesce(tier_counts.conversions, 0) end
-            as {{ dbt.type_bigint() }}
-        ) as conversions
-    from periods
-    inner join ranked_tiers
-        on periods.profile = ranked_tiers.profile
-    left join tier_counts
-        on
-            periods.profile = tier_counts.profile
-            and periods.period = tier_counts.period
-            and ranked_tiers.tier = tier_counts.tier
+        profile,
+        period,
+        entity_type,
+        tier,
+        tier_rank,
+        min_score,
+        window_days,
+        window_end_on,
+        is_window_complete,
+        period_population,
+        period_conversions,
+        cast(population as {{ dbt.type_bigint() }}) as population,
+        cast(case when is_window_complete then conversions end as {{ dbt.type_bigint() }}) as conversions
+    from period_tiers
 
 ),
 
