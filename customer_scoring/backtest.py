@@ -241,6 +241,16 @@ def _regular_as_of(work_dir: Path) -> dt.date | None:
         return None
 
 
+def latest_allowed(bs: BacktestSettings) -> tuple[dt.date, str]:
+    """The last date a backtest may score, and why: --as-of, else the regular build's as-of date, else today (UTC)."""
+    if bs.performance_as_of is not None:
+        return bs.performance_as_of, "--as-of"
+    regular = _regular_as_of(Path(bs.work_dir))
+    if regular is not None:
+        return regular, "the regular build's as-of date in logs/last_run.json"
+    return dt.datetime.now(dt.timezone.utc).date(), "today, UTC: no regular build in the work folder"
+
+
 def run(bs: BacktestSettings) -> BacktestResult:
     """The backtest; never raises for a failed step (the result says what failed), except LockHeld."""
     bs.work_dir = Path(bs.work_dir).resolve()
@@ -291,6 +301,15 @@ def _steps(bs: BacktestSettings, result: BacktestResult) -> None:
     def preflight():
         if bs.raw_path is not None and bs.target == "duckdb" and not Path(bs.raw_path).exists():
             raise runner.BuildError(f"raw path {bs.raw_path} does not exist")
+        # A backtest scores past dates: a date after the regular build's (or --as-of, or today without either) would
+        # put scores of a day no build has reached into the history, which the next build publishes and tier_changes
+        # turns into changes caused only by time passing without data.
+        limit, why = latest_allowed(bs)
+        late = [d for d in dates if d > limit]
+        if late:
+            raise runner.BuildError(
+                f"{len(late)} backtest date(s) after {limit} ({why}): {', '.join(str(d) for d in late[:3])}"
+                f"{' ...' if len(late) > 3 else ''}; a backtest scores past dates only (use --to {limit} or earlier)")
         try:
             found = rawcheck.check(bs.raw_path, bs.target, bs.extra_vars)
         except rawcheck.RawCheckError as exc:
@@ -375,7 +394,8 @@ def _steps(bs: BacktestSettings, result: BacktestResult) -> None:
         relation = next((n.schema, n.alias or n.name) for n in nodes.values()
                         if n.resource_type == "model" and n.name == "tier_performance")
         columns = ["profile", "period", "tier", "population", "conversions", "conversion_rate", "conversion_rate_low",
-                   "conversion_rate_high", "lift", "tiers_in_order", "is_window_complete", "tier_rank"]
+                   "conversion_rate_high", "lift", "tiers_in_order", "is_window_complete", "tier_rank",
+                   "meets_min_population"]
         rows = runner._read(s, relation, f"select {', '.join(columns)} from {{rel}} order by profile, period, "
                                          f"tier_rank, tier")
         result.performance = [dict(zip(columns, r)) for r in rows]
@@ -439,7 +459,10 @@ def summary(result: BacktestResult) -> str:
                 interval = ("-" if r["conversion_rate_low"] is None else
                             f"{_pct(r['conversion_rate_low'])}-{_pct(r['conversion_rate_high'])}")
                 rate, lift = _pct(r["conversion_rate"]), "-" if r["lift"] is None else f"{float(r['lift']):.2f}"
-                order = {True: "yes", False: "NO", None: "-"}[r["tiers_in_order"]]
+                # a tier below tier_performance_min_population is shown, not judged: the profile's verdict is not
+                # its own
+                order = ({True: "yes", False: "NO", None: "-"}[r["tiers_in_order"]]
+                         if r.get("meets_min_population", True) else "not judged (too few)")
             else:
                 interval, rate, lift, order = "window open", "-", "-", "-"
             lines.append(f"  {r['profile']:<10} {str(r['period']):<10} {r['tier']:<6} {r['population']:>10,} "

@@ -431,6 +431,17 @@ def calibrate(wide: pd.DataFrame, profile: str, thresholds: list[tuple[str, floa
         notes.append(f"left out: no factor history for {', '.join(map(str, missing))} (pruned by var "
                      f"factor_history_days, or not built): their scores cannot be recomputed")
         wide = wide[~wide["as_of_date"].isin(missing)]
+    # A weighted criterion with no value at all on a date (a prediction on a backtest date: predictions exist for the
+    # regular builds' dates only, and the profile scored with its fallback there) would calibrate a scoring the
+    # profile does not use: such dates are left out.
+    for criterion in [c for c, w in weights.items() if w > 0]:
+        present = wide[criterion].notna().groupby(wide["as_of_date"]).any()
+        absent = sorted(present[~present].index)
+        if absent:
+            notes.append(f"left out: {criterion} (weight {weights[criterion]:g}) has no value on "
+                         f"{', '.join(map(str, absent))} (predictions exist only for the regular builds' dates; "
+                         f"backtests score such a profile with its fallback): their scores are not this profile's")
+            wide = wide[~wide["as_of_date"].isin(absent)]
     fit_periods, holdout_periods = split_periods(wide, holdout)
     fit = wide[wide["as_of_date"].isin(fit_periods)].reset_index(drop=True)
     held = wide[wide["as_of_date"].isin(holdout_periods)].reset_index(drop=True)
@@ -464,8 +475,13 @@ def calibrate(wide: pd.DataFrame, profile: str, thresholds: list[tuple[str, floa
         cand_held = recompute_scores(held, candidate, criteria)
         cand_thresholds, cand_notes = rule(cand_fit, y_fit)
         p.lift_weights = top_tier_lift(cand_held, y_held, cand_thresholds)
+        top_population = min(int((assign_tiers(cand_held, cand_thresholds) == cand_thresholds[0][0]).sum()),
+                             int((assign_tiers(current_held, after_thresholds) == after_thresholds[0][0]).sum()))
         if candidate == weights:
             p.notes.append(f"weights: the fitting periods chose lambda = {p.shrinkage:g}: the current weights stay")
+        elif top_population < min_population:
+            p.notes.append(f"weights not proposed: the held-out top tier holds {top_population} entities with one of "
+                           f"the two weight sets, fewer than --min-population {min_population}: its lift is noise")
         elif p.lift_weights + 1e-12 >= p.lift_before:
             p.weights_kept = True
             p.weights_after = candidate

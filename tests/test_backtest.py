@@ -213,3 +213,21 @@ def test_calibrate_reads_the_history_and_recomputes_every_score(backtested):
                              cal.current_thresholds(cal.read_seed(PROJECT / cal.THRESHOLDS_SEED), "retain"),
                              cal.current_weights(seeds, "retain"), sizes={"A": 20, "B": 30, "C": 30}, holdout=1)
     assert proposal.fit_periods == DATES[:2] and proposal.holdout_periods == DATES[2:]
+
+
+def test_a_backtest_refuses_dates_after_the_regular_build(tmp_path):
+    """A date after the regular build's as-of date (or --as-of) is refused before anything is built: the history
+    would hold scores of a day no build has reached, published by the next build."""
+    work = tmp_path / "work"
+    (work / "logs").mkdir(parents=True)
+    (work / "logs" / "last_run.json").write_text(json.dumps({"as_of_date": "2026-03-31"}))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    res = backtest.run(backtest.BacktestSettings(start=dt.date(2026, 2, 28), end=dt.date(2026, 5, 31),
+                                                 every="monthly", raw_path=raw, work_dir=work))
+    assert not res.success and res.parses == 0 and not res.dates
+    assert ("2 backtest date(s) after 2026-03-31 (the regular build's as-of date in logs/last_run.json): "
+            "2026-04-30, 2026-05-31; a backtest scores past dates only (use --to 2026-03-31 or earlier)") in res.error
+    assert backtest.latest_allowed(backtest.BacktestSettings(
+        start=dt.date(2026, 1, 31), end=dt.date(2026, 1, 31), work_dir=work,
+        performance_as_of=dt.date(2026, 2, 28))) == (dt.date(2026, 2, 28), "--as-of")

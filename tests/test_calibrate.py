@@ -4,6 +4,7 @@ periods, and the proposed seed files: valid for the project's seed validation, a
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -166,6 +167,34 @@ def test_weights_whose_held_out_lift_falls_are_not_proposed():
     assert p.lift_weights < p.lift_before
     assert any("weights not proposed" in n for n in p.notes)
     assert cal.seed_changes(p, PROJECT) == {}
+
+
+def test_weights_judged_on_a_tiny_top_tier_are_not_proposed():
+    """The case above where the new weights win, with a top tier of 2 % (about 30 entities a period, fewer than 70
+    on the two held-out periods) and --min-population 70: a lift on so few entities is noise, nothing is proposed."""
+    weights = {"c1": 10.0, "c2": 20.0, "c3": 70.0}
+    wide = history_frames(weights, {"c1": 4.0, "c2": 1.5}, -3.0, seed=3)
+    p = cal.calibrate(wide, "retain", THRESHOLDS, weights, sizes={"A": 2, "B": 20, "C": 30}, fit_weights=True,
+                      holdout=2, min_population=70)
+    assert not p.weights_kept and p.weights_after == weights
+    assert any(re.match(r"weights not proposed: the held-out top tier holds \d+ entities .* fewer than "
+                        r"--min-population 70", n) for n in p.notes), p.notes
+    # with a minimum the top tier meets, the same weights are proposed
+    assert cal.calibrate(wide, "retain", THRESHOLDS, weights, sizes={"A": 2, "B": 20, "C": 30}, fit_weights=True,
+                         holdout=2, min_population=30).weights_kept
+
+
+def test_dates_where_a_weighted_criterion_has_no_value_are_left_out():
+    """A predictive criterion is null on backtest dates (no predictions there): those dates scored the profile with
+    its fallback, so calibration leaves them out and says why; the dates with a value remain."""
+    weights = {"c1": 10.0, "c2": 20.0, "c3": 70.0}
+    wide = history_frames(weights, {"c1": 4.0, "c2": 1.5}, -3.0, seed=3, periods=7)
+    dates = sorted(wide["as_of_date"].unique())
+    wide.loc[wide["as_of_date"].isin(dates[:2]), "c3"] = np.nan
+    p = cal.calibrate(wide, "retain", THRESHOLDS, weights, sizes={"A": 10, "B": 20, "C": 30}, holdout=2)
+    assert not set(dates[:2]) & set(p.fit_periods + p.holdout_periods)
+    assert p.fit_periods == list(dates[2:4]) and p.holdout_periods == list(dates[4:6])
+    assert any(n.startswith(f"left out: c3 (weight 70) has no value on {dates[0]}, {dates[1]}") for n in p.notes)
 
 
 def test_targets_are_parsed_and_checked():
