@@ -134,44 +134,28 @@ customer_rows as (
 
 ),
 
-lead_rows as (
+-- the engines run again inside this model (history_engine_factors): the primary lead profile and lead_fit score
+-- leads, the primary account profile accounts
+{%- set engine_factors = [
+    ('lead', [lead_profile], 'lead'), ('fit', ['lead_fit'], 'lead'), ('account', [account_profile], 'account')
+] %}
+engine_rows as (
 
-    select
-        profile,
-        'lead' as entity_type,
-        entity_id,
-        factor,
-        factor_kind,
-        normalized_value,
-        weight,
-        points
-    from ({{ history_engine_factors('lead', [lead_profile]) }}) as lead_factors
-    union all
-    select
-        profile,
-        'lead' as entity_type,
-        entity_id,
-        factor,
-        factor_kind,
-        normalized_value,
-        weight,
-        points
-    from ({{ history_engine_factors('fit', ['lead_fit']) }}) as fit_factors
-
-),
-
-account_rows as (
-
-    select
-        profile,
-        'account' as entity_type,
-        entity_id,
-        factor,
-        factor_kind,
-        normalized_value,
-        weight,
-        points
-    from ({{ history_engine_factors('account', [account_profile]) }}) as account_factors
+    {%- for prefix, profiles, entity_type in engine_factors %}
+        {%- if not loop.first %}
+            union all
+        {%- endif %}
+        select
+            profile,
+            '{{ entity_type }}' as entity_type,
+            entity_id,
+            factor,
+            factor_kind,
+            normalized_value,
+            weight,
+            points
+        from ({{ history_engine_factors(prefix, profiles) }}) as {{ prefix }}_factors
+    {%- endfor %}
 
 ),
 
@@ -179,9 +163,7 @@ factors as (
 
     select * from customer_rows
     union all
-    select * from lead_rows
-    union all
-    select * from account_rows
+    select * from engine_rows
 
 ),
 
