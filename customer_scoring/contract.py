@@ -192,6 +192,8 @@ TABLES: tuple[RawTable, ...] = (
         C("target_industries", "text", "offer fit"),
         C("target_segments", "text", "offer fit"),
         C("min_budget", "decimal", "offer fit", raw_type="VARCHAR", domain=POSITIVE),
+        C("repurchase_days", "integer", "offers: days after which a bought product (a consumable) may be offered "
+          "again; empty: never offered again to who owns it", domain=(1, None)),
         C("updated_at", "timestamp", "newest version of a product wins"),
     ], ["product_id"], "the catalogue: category breadth and offer scoring"),
     _t("shop", "orders", [

@@ -71,6 +71,7 @@
             {'name': 'target_industries', 'kind': 'text', 'required': false, 'default': none, 'on_unreadable': 'null', 'domain': none, 'purpose': 'offer fit'},
             {'name': 'target_segments', 'kind': 'text', 'required': false, 'default': none, 'on_unreadable': 'null', 'domain': none, 'purpose': 'offer fit'},
             {'name': 'min_budget', 'kind': 'decimal', 'required': false, 'default': none, 'on_unreadable': 'null', 'domain': {'low': 0, 'high': none, 'code': 'unreadable_value_nulled', 'text': '>= 0'}, 'purpose': 'offer fit'},
+            {'name': 'repurchase_days', 'kind': 'integer', 'required': false, 'default': none, 'on_unreadable': 'null', 'domain': {'low': 1, 'high': none, 'code': 'unreadable_value_nulled', 'text': 'whole number >= 1'}, 'purpose': 'offers: days after which a bought product (a consumable) may be offered again; empty: never offered again to who owns it'},
             {'name': 'updated_at', 'kind': 'timestamp', 'required': false, 'default': none, 'on_unreadable': 'null', 'domain': none, 'purpose': 'newest version of a product wins'},
             {'name': '_loaded_at', 'kind': 'timestamp', 'required': false, 'default': none, 'on_unreadable': 'null', 'domain': none, 'purpose': 'when the row was extracted into the raw layer (point-in-time visibility and freshness); without it the business timestamp is used'},
         ]},

@@ -20,6 +20,7 @@ renamed as (
         {{ clean_text('source.target_industries', lower_case=true) }} as target_industries,
         {{ clean_text('source.target_segments', lower_case=true) }} as target_segments,
         cast(source.min_budget as decimal(18, 2)) as min_budget,
+        cast(source.repurchase_days as {{ dbt.type_int() }}) as repurchase_days,
 
         -- timestamps
         source.updated_at,
