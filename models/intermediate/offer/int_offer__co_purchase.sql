@@ -6,8 +6,10 @@
 -- basket counts from the same rows. support = pair / total baskets, confidence = pair / antecedent baskets, lift =
 -- confidence / (item baskets / total baskets), each rounded to 6 places.
 -- Size: the self-join yields sum over baskets of n * (n - 1) rows for n distinct items in a basket, before the
--- minimum-support filter: on the 300-contact demo about 17,000 rows per cut-off (customer baskets); at 1M contacts /
--- 10M orders about 100M (customer baskets of about a dozen products in two years), about 10M with order baskets.
+-- minimum-support filter: on the 300-contact demo 23,716 at the as-of date and 21,352 at the evaluation cut-off with
+-- customer baskets (100 customers, 13 distinct products each), 2,502 and 2,388 with order baskets; at 1M contacts /
+-- 10M orders (333,000 customers) about 80M rows per cut-off with customer baskets and 8M with order baskets. They
+-- stream into an aggregate of at most items^2 groups (3,600 for 60 products) and are never materialised.
 {%- set basket = var('offer_basket', 'customer') %}
 {%- if basket not in ['customer', 'order'] %}
     {{ exceptions.raise_compiler_error("var offer_basket is '" ~ basket ~ "': allowed values are customer, order") }}
@@ -83,29 +85,29 @@ final as (
 
         -- counts
         pairs.pair_baskets,
-        antecedents.item_baskets as antecedent_baskets,
-        consequents.item_baskets,
+        antecedent_counts.item_baskets as antecedent_baskets,
+        consequent_counts.item_baskets,
         basket_totals.total_baskets,
 
-        -- statistics
+        -- statistics ('support' is a keyword to sqlfluff, and the name the design fixes)
         {{ round_decimal('cast(pairs.pair_baskets as decimal(38, 10)) / basket_totals.total_baskets', 6) }}
-            as support,
-        {{ round_decimal('cast(pairs.pair_baskets as decimal(38, 10)) / antecedents.item_baskets', 6) }}
+            as support,  -- noqa: RF04
+        {{ round_decimal('cast(pairs.pair_baskets as decimal(38, 10)) / antecedent_counts.item_baskets', 6) }}
             as confidence,
         {{ round_decimal(
             'cast(pairs.pair_baskets as decimal(38, 10)) * basket_totals.total_baskets'
-            ~ ' / (cast(antecedents.item_baskets as decimal(38, 10)) * consequents.item_baskets)', 6
+            ~ ' / (cast(antecedent_counts.item_baskets as decimal(38, 10)) * consequent_counts.item_baskets)', 6
         ) }} as lift
 
     from pairs
-    inner join item_counts as antecedents
+    inner join item_counts as antecedent_counts
         on
-            pairs.cutoff_date = antecedents.cutoff_date
-            and pairs.antecedent_item_id = antecedents.item_id
-    inner join item_counts as consequents
+            pairs.cutoff_date = antecedent_counts.cutoff_date
+            and pairs.antecedent_item_id = antecedent_counts.item_id
+    inner join item_counts as consequent_counts
         on
-            pairs.cutoff_date = consequents.cutoff_date
-            and pairs.item_id = consequents.item_id
+            pairs.cutoff_date = consequent_counts.cutoff_date
+            and pairs.item_id = consequent_counts.item_id
     inner join basket_totals
         on pairs.cutoff_date = basket_totals.cutoff_date
 

@@ -93,7 +93,7 @@ final as (
             as buyer_share,
         row_number() over (
             partition by item_buyers.cutoff_date, item_buyers.segment_key
-            order by item_buyers.buyers desc, item_buyers.item_id
+            order by item_buyers.buyers desc, item_buyers.item_id asc
         ) as popularity_rank
 
     from item_buyers

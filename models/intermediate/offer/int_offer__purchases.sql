@@ -6,7 +6,8 @@
 -- cut-off is still completed at it), the line versions current then (loaded before the cut-off + 1 day, valid), and
 -- the golden contact of today's contact map (int_contacts__identity: a merge known today links ids, it brings no
 -- purchase after the cut-off). Amounts: the line after its discount, in the reporting currency at the order's date
--- (macros order_line_amount and reporting_amount, the formulas of int_order_items__validated and int_orders__validated).
+-- (macros order_line_amount and reporting_amount: the formulas of int_order_items__validated and
+-- int_orders__validated).
 -- A line whose product is unknown at the cut-off keeps its product_id, with category null (item_id null at category
 -- grain).
 {%- set fx_rule = var('fx_before_first_rate', 'earliest') %}
@@ -143,7 +144,7 @@ evaluation_purchases as (
     inner join line_versions
         on
             evaluation_orders.order_id = line_versions.order_id
-            and line_versions.valid_from <= evaluation_orders.cutoff_date
+            and evaluation_orders.cutoff_date >= line_versions.valid_from
             and (line_versions.valid_to is null or evaluation_orders.cutoff_date < line_versions.valid_to)
 
 ),
