@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
+import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -19,11 +22,101 @@ CONTACTS = 2000
 HOLDOUT_DAYS = 182
 
 
+# --- parallel runs (pytest-xdist, scripts/test.sh runs `-n 2 --dist loadfile`) ------------------------------------
+# Each worker is a process of its own with its own session fixtures. The demo data and its builds are made once per
+# run all the same (shared_once: the first worker to ask builds, the others wait and read the result), and each
+# worker builds on PostgreSQL in a database of its own (customer_scoring_gw0, ...), so two workers' builds never
+# write the same schemas. Without xdist nothing changes.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+# The modules that take longest, slowest first: a worker starts them before the quick ones, so the two workers end
+# together (longest-first scheduling). A module missing here keeps its place after them; the figures only order.
+SLOW_MODULES = ["test_history_postgres", "test_postgres_build", "test_backtest", "test_score_history", "test_own_data",
+                "test_runner", "test_customer_scoring", "test_lead_scoring", "test_calibrate",
+                "test_lead_training_examples", "test_training_examples", "test_input_faults", "test_publication"]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(SLOW_MODULES)}
+    def module_rank(item) -> int:
+        module = getattr(item, "module", None)
+        return rank.get(module.__name__ if module else "", len(rank))
+
+    items.sort(key=module_rank)  # stable: a module's tests keep their order
+
+
+def _worker_database() -> str | None:
+    """Create a fresh PostgreSQL database for this worker and point CS_PG_DATABASE at it (None: no server, or a DSN
+    names the database)."""
+    if WORKER is None or os.environ.get("CS_PG_DSN"):
+        return None
+    from customer_scoring import postgres
+
+    name = f"{os.environ.get('CS_PG_DATABASE', 'customer_scoring')}_{WORKER}"
+    try:
+        admin = postgres.connect(connect_timeout=3)
+    except Exception:  # noqa: BLE001 - no server: the PostgreSQL tests skip or fail as connect_postgres says
+        return None
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"drop database if exists {name} with (force)")
+        cur.execute(f"create database {name}")
+    admin.close()
+    os.environ["CS_PG_DATABASE"] = name
+    return name
+
+
+def pytest_configure(config):
+    config._cs_worker_database = (os.environ.get("CS_PG_DATABASE"), _worker_database())
+
+
+def pytest_unconfigure(config):
+    base, mine = getattr(config, "_cs_worker_database", (None, None))
+    if mine is None:
+        return
+    from customer_scoring import postgres
+
+    if base is None:
+        os.environ.pop("CS_PG_DATABASE", None)
+    else:
+        os.environ["CS_PG_DATABASE"] = base
+    try:
+        admin = postgres.connect(connect_timeout=3)
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute(f"drop database if exists {mine} with (force)")
+        admin.close()
+    except Exception:  # noqa: BLE001 - the throwaway server may be gone already
+        pass
+
+
+def shared_once(tmp_path_factory, name: str, make):
+    """make(folder) once per test run: in a session fixture of its own without xdist; with xdist, under a file lock in
+    the run's common temporary folder, so the first worker makes it and the others read its pickled result. What it
+    makes is read-only for its users (a test that changes it copies it first)."""
+    if WORKER is None:
+        return make(tmp_path_factory.mktemp(name))
+    common = tmp_path_factory.getbasetemp().parent
+    folder, done = common / name, common / f"{name}.pickle"
+    with open(common / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done.exists():
+            return pickle.loads(done.read_bytes())
+        if folder.exists():  # a worker that failed half-way: start again
+            shutil.rmtree(folder)
+        folder.mkdir()
+        value = make(folder)
+        done.write_bytes(pickle.dumps(value))
+        return value
+
+
 @pytest.fixture(scope="session")
 def demo_raw(tmp_path_factory) -> Path:
-    raw = tmp_path_factory.mktemp("raw")
-    generate_demo_data(raw, contacts=CONTACTS, seed=7, end_date=END_DATE)
-    return raw
+    def make(raw: Path) -> Path:
+        generate_demo_data(raw, contacts=CONTACTS, seed=7, end_date=END_DATE)
+        return raw
+
+    return shared_once(tmp_path_factory, "raw", make)
 
 
 @pytest.fixture(scope="session")
@@ -53,19 +146,23 @@ def run_build(raw: Path, root: Path, as_of: dt.date = END_DATE, dbt_tests: str =
 @pytest.fixture(scope="session")
 def built(demo_raw, tmp_path_factory):
     """The demo data built and published as of END_DATE (dbt data and unit tests included)."""
-    root = tmp_path_factory.mktemp("built")
-    res = run_build(demo_raw, root, dbt_tests="all")
-    assert res.success, res.error
-    return res
+    def make(root: Path) -> runner.BuildResult:
+        res = run_build(demo_raw, root, dbt_tests="all")
+        assert res.success, res.error
+        return res
+
+    return shared_once(tmp_path_factory, "built", make)
 
 
 @pytest.fixture(scope="session")
 def holdout_build(demo_raw, tmp_path_factory) -> runner.BuildResult:
     """The same demo data built as of END_DATE - HOLDOUT_DAYS: what the scores said half a year before the end."""
-    res = run_build(demo_raw, tmp_path_factory.mktemp("holdout"), as_of=END_DATE - dt.timedelta(days=HOLDOUT_DAYS),
-                    dbt_tests="data")
-    assert res.success, res.error
-    return res
+    def make(root: Path) -> runner.BuildResult:
+        res = run_build(demo_raw, root, as_of=END_DATE - dt.timedelta(days=HOLDOUT_DAYS), dbt_tests="data")
+        assert res.success, res.error
+        return res
+
+    return shared_once(tmp_path_factory, "holdout", make)
 
 
 @pytest.fixture(scope="session")
