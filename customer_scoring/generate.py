@@ -236,6 +236,30 @@ CAMPAIGN_CHANNELS = ("email", "webinar", "paid_social", "paid_search", "event", 
 CAMPAIGN_OBJECTIVES = ("awareness", "lead_generation", "conversion", "retention")
 PRODUCT_CATEGORIES = ("Software", "Hardware", "Services", "Training", "Supplies", "Accessories")
 
+# Offers (issue 14): what a catalogue and its baskets look like. Draws of their own streams ("products-offers",
+# "baskets", "product-views"), so the other columns of products, orders, lines and events keep their values.
+CONSUMABLE_DAYS = (30, 45, 60, 90, 120)  # usual repurchase gap of a 'Supplies' product
+RENEWAL_DAYS = (90, 120)  # and of the 'Services' products that are renewals (support, subscriptions)
+RENEWAL_SHARE = 0.35  # of the 'Services' products
+MIN_BUDGET_SHARE = 0.75  # of the products sold to businesses have a minimum budget
+BUDGET_OF_REVENUE = 0.02  # a company spends up to this share of its annual revenue: products above it are rarer
+PREFERRED_BOOST = (30.0, 8.0)  # weight of a buyer's first and second preferred category (others: 1)
+SECOND_CATEGORY = 0.5  # share of buyers with a second preferred category
+INDUSTRY_MATCH, INDUSTRY_MISS = 6.0, 0.25 # a business buying a product that targets its industry, or other ones
+OVER_BUDGET = 0.1  # a business buying a product whose minimum budget is above its own
+COMPLEMENTS = (2, 3)  # complements of each product (as many of each)
+COMPLEMENT_SAME_CATEGORY = 6.0  # a complement is likelier of the same category (weight, others 1)
+COMPLEMENT_SHARE = 0.5  # of a buyer's later lines: a complement of a product they bought before
+RECENT_ANCHOR = 0.6  # that product is the one of the line just before (the same order, mostly), else an earlier one
+REBUY_DUE = 0.85  # a consumable is due again after this share of its repurchase gap...
+REBUY_SHARE = 0.8  # ...and then the buyer's next line rebuys it with this chance
+PLAIN_DRAW = 0.05  # share of the other lines drawn by the buyer's weights alone (maybe a product they have)
+VIEW_DAYS = 21  # product page views come 1 to this many days before the purchase
+VIEW_NEW, VIEW_AGAIN, VIEW_REBUY = 0.35, 0.2, 0.03  # chance of a view before a new product, a second one, a rebuy
+CATEGORY_VIEW = 0.08  # chance of a category page view before a new product
+BROWSE_PER_LINE = 0.08  # a customer's product views that lead nowhere (preferred category), per order line
+LEAD_VIEWS = 1.0  # a non-customer's product views over their life (times exp(0.4 engagement))
+
 ARROW_TYPES = {"VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us"), "DATE": pa.date32(), "INTEGER": pa.int32(),
                "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_()}
 MINUTE = 1 / 1440
@@ -426,6 +450,7 @@ class _Accounts:
     dup_n: int = 0  # same_domain extra accounts
     dup_of: np.ndarray | None = None  # per extra account: original account index
     dup_created: np.ndarray | None = None
+    revenue: np.ndarray | None = None  # annual revenue, EUR (as written in crm.accounts, also when left empty there)
 
 
 @dataclass
@@ -611,6 +636,7 @@ def _accounts_table(ctx: _Ctx, acc: _Accounts) -> tuple[pa.Table, dict, pa.Array
     if cv.any():
         country = pc.replace_with_mask(country, pa.array(cv), _country_variant(rng, acc.country[cv]))
     revenue = np.rint(acc.employees * rng.lognormal(np.log(150_000), 0.5, acc.n) / 1000) * 1000 * 100
+    acc.revenue = revenue / 100
     revenue_text = pc.if_else(pa.array(rng.random(acc.n) < 0.12), pa.scalar(None, pa.string()), _money(revenue))
     emp_text = _num(acc.employees)
     base = _table("crm.accounts", {
@@ -800,8 +826,15 @@ def _phones(rng, country) -> pa.Array:
 @dataclass
 class _Products:
     price_cents: np.ndarray  # [product, currency] unit price in whole multiples of 20 cents
-    weights_b2b: np.ndarray
+    weights_b2b: np.ndarray  # popularity among businesses (0: not sold to them)
     weights_b2c: np.ndarray
+    category: np.ndarray  # index into PRODUCT_CATEGORIES
+    segment: np.ndarray  # 0 b2b, 1 b2c, 2 both
+    targets: np.ndarray  # [product, industry] the product targets that industry
+    targeted: np.ndarray  # the product has target industries
+    min_budget: np.ndarray  # EUR, 0 = none
+    repurchase_days: np.ndarray  # NaN = not a consumable
+    complements: np.ndarray  # [product, 3] the products its buyers buy with it or later, -1 = none
 
 
 def _products(ctx: _Ctx) -> tuple[pa.Table, _Products]:
@@ -819,28 +852,255 @@ def _products(ctx: _Ctx) -> tuple[pa.Table, _Products]:
     names = [f"{PRODUCT_CATEGORIES[c]} {adjectives[i % len(adjectives)]} {i // len(adjectives) + 1}"
              for i, c in enumerate(cat)]
     target = rng.integers(0, len(INDUSTRIES), (k, 2))
-    target_text = [None if segment[i] == 1 or rng_ok else f"{INDUSTRIES[target[i, 0]]};{INDUSTRIES[target[i, 1]]}"
-                   for i, rng_ok in enumerate(rng.random(k) < 0.3)]
+    targeted = (segment != 1) & ~(rng.random(k) < 0.3)
+    target_text = [None if not targeted[i] else INDUSTRIES[a] if a == b else f"{INDUSTRIES[a]};{INDUSTRIES[b]}"
+                   for i, (a, b) in enumerate(target)]
+    targets = np.zeros((k, len(INDUSTRIES)), bool)
+    targets[np.arange(k), target[:, 0]] = targeted
+    targets[np.arange(k), target[:, 1]] |= targeted
     seg_text = [("b2b", "b2c", "b2b;b2c")[s] for s in segment]
-    budget = np.where(segment == 1, 0, np.rint(eur * rng.uniform(5, 50, k) / 100_000) * 100_000)
+    budget_u = rng.uniform(5, 50, k)
     updated = rng.uniform(0, ctx.horizon - 30, k)
+    loaded = ctx.loaded(rng, updated)
+
+    # offers: minimum budgets a company's size decides, consumables and renewals, complements
+    orng = ctx.rng("products-offers")
+    has_budget = (segment != 1) & (orng.random(k) < MIN_BUDGET_SHARE)
+    budget = np.where(has_budget, np.rint(eur * budget_u * 20 / 100_000) * 100_000, 0)  # cents, whole 1,000 EUR
+    services, supplies = PRODUCT_CATEGORIES.index("Services"), PRODUCT_CATEGORIES.index("Supplies")
+    renewal = (cat == services) & (orng.random(k) < RENEWAL_SHARE)
+    days = np.where(cat == supplies, np.asarray(CONSUMABLE_DAYS)[orng.integers(0, len(CONSUMABLE_DAYS), k)],
+                    np.where(renewal, np.asarray(RENEWAL_DAYS)[orng.integers(0, len(RENEWAL_DAYS), k)], 0))
+    # complements: sold to a segment the product is sold to, likelier popular and of the same category (Gumbel top-k)
+    shared = (segment[:, None] == segment[None, :]) | (segment[:, None] == 2) | (segment[None, :] == 2)
+    w = np.sqrt(pop)[None, :] * np.where(cat[:, None] == cat[None, :], COMPLEMENT_SAME_CATEGORY, 1.0) * shared
+    np.fill_diagonal(w, 0.0)
+    with np.errstate(divide="ignore"):
+        keys = np.log(w) - np.log(-np.log(orng.random((k, k))))
+    comp = np.argsort(-keys, axis=1, kind="stable")[:, :max(COMPLEMENTS)]
+    n_comp = np.asarray(COMPLEMENTS)[orng.integers(0, len(COMPLEMENTS), k)]
+    comp = np.where((np.arange(comp.shape[1])[None, :] < n_comp[:, None]) & (np.take_along_axis(w, comp, 1) > 0),
+                    comp, -1)
+
     tbl = _table("shop.products", {
         "product_id": _ids("P", np.arange(1, k + 1), 4), "name": pa.array(names),
         "category": _vocab(PRODUCT_CATEGORIES, cat), "list_price": _money(eur), "currency": pa.array(["EUR"] * k),
         "target_industries": pa.array(target_text, pa.string()),
         "target_segments": pa.array(seg_text),
         "min_budget": pc.if_else(pa.array(budget > 0), _money(budget), pa.scalar(None, pa.string())),
-        "updated_at": ctx.ts(updated), "_loaded_at": ctx.ts(ctx.loaded(rng, updated)),
+        "repurchase_days": pa.array(days.astype(np.int32), mask=days == 0),
+        "updated_at": ctx.ts(updated), "_loaded_at": ctx.ts(loaded),
     })
-    return tbl, _Products(price.astype(np.int64), w_b2b, w_b2c)
+    return tbl, _Products(price.astype(np.int64), w_b2b, w_b2c, category=cat, segment=segment, targets=targets,
+                          targeted=targeted, min_budget=budget / 100,
+                          repurchase_days=np.where(days > 0, days, np.nan).astype(np.float64), complements=comp)
+
+
+def _preferences(ctx: _Ctx, P: _People, acc: _Accounts, prod: _Products, lo: int, hi: int) -> tuple:
+    """Each person's weight of each product (people lo..hi-1 x products, float32) and preferred categories.
+
+    The popularity of the product in the person's segment, times PREFERRED_BOOST for the person's preferred
+    categories (drawn by the categories' popularity in the segment), and for businesses INDUSTRY_MATCH when the
+    product targets the account's industry, INDUSTRY_MISS when it targets others only, OVER_BUDGET when its
+    minimum budget is above BUDGET_OF_REVENUE of the account's revenue."""
+    rng = ctx.rng("baskets-people", lo // CHUNK_PEOPLE)
+    n, k, nc = hi - lo, len(prod.category), len(PRODUCT_CATEGORIES)
+    b2b = P.b2b[lo:hi]
+    onehot = prod.category[:, None] == np.arange(nc)[None, :]
+    mass = np.stack([prod.weights_b2c @ onehot, prod.weights_b2b @ onehot])  # [segment b2c/b2b, category]
+    cum = np.cumsum(mass / mass.sum(1, keepdims=True), axis=1)
+    seg = b2b.astype(np.int64)
+    u = rng.random((n, 3))
+    first = (cum[seg] < u[:, :1]).sum(1).clip(0, nc - 1)
+    # a second category: the same draw with the first left out
+    left = np.where(np.arange(nc)[None, :] == first[:, None], 0.0, mass[seg])
+    second = (np.cumsum(left, 1) < u[:, 1:2] * left.sum(1, keepdims=True)).sum(1).clip(0, nc - 1)
+    second = np.where(u[:, 2] < SECOND_CATEGORY, second, -1)
+    w = np.where(b2b[:, None], prod.weights_b2b[None, :], prod.weights_b2c[None, :]).astype(np.float32)
+    w *= np.where(prod.category[None, :] == first[:, None], np.float32(PREFERRED_BOOST[0]),
+                  np.where(prod.category[None, :] == second[:, None], np.float32(PREFERRED_BOOST[1]),
+                           np.float32(1)))
+    biz = np.flatnonzero(b2b)
+    if len(biz):
+        account = P.account[lo + biz]
+        match = prod.targets[:, acc.industry[account]].T
+        factor = np.where(prod.targeted[None, :], np.where(match, INDUSTRY_MATCH, INDUSTRY_MISS), 1.0)
+        over = prod.min_budget[None, :] > BUDGET_OF_REVENUE * acc.revenue[account][:, None]
+        w[biz] *= (factor * np.where(over, OVER_BUDGET, 1.0)).astype(np.float32)
+    return w, first
+
+
+class _RowSampler:
+    """Draws a column of given rows of weights w (rows x columns): the rows' cumulative shares are computed once."""
+
+    def __init__(self, w: np.ndarray):
+        cw = np.cumsum(w, axis=1, dtype=np.float64)
+        total = cw[:, -1:]
+        self.cum = (cw / np.where(total > 0, total, 1.0)).astype(np.float32)
+        self.k = w.shape[1]
+
+    def draw(self, rows, u) -> np.ndarray:
+        return (self.cum[rows] <= np.asarray(u, dtype=np.float32)[:, None]).sum(1).clip(0, self.k - 1)
+
+
+def _basket_products(ctx: _Ctx, P: _People, acc: _Accounts, prod: _Products, lo: int, hi: int, cust, n_o, t,
+                     n_i):
+    """The product of each order line, one line after the other in each buyer's history (vectorised over buyers).
+
+    A line rebuys a consumable that is due (REBUY_DUE of its repurchase gap passed since the buyer last bought it)
+    with chance REBUY_SHARE; else, after the buyer's first line, it is a complement of a product they bought before
+    (COMPLEMENT_SHARE, one they do not have yet); else the next product they do not have in their list (drawn once by
+    their weights, `_preferences`, without replacement), or with chance PLAIN_DRAW and once the list is done a draw
+    by their weights (maybe a product they have). Returns (product per line, the line is the buyer's first of that product, the
+    buyers' weights, preferred categories, what each buyer has at the end)."""
+    rng = ctx.rng("baskets", lo // CHUNK_PEOPLE)
+    weights, first_cat = _preferences(ctx, P, acc, prod, lo, hi)
+    c, li, k = len(cust), int(n_i.sum()), len(prod.category)
+    order_owner = np.repeat(np.arange(c), n_o)
+    when = np.repeat(t, n_i)
+    # each buyer's lines in time order: the orders sorted by (buyer, time), then their lines in line order
+    perm = np.argsort(order_owner + t / (ctx.horizon + 1), kind="stable")
+    first_line = np.cumsum(n_i) - n_i
+    ni_sorted = n_i[perm]
+    order_sorted = np.repeat(first_line[perm] - (np.cumsum(ni_sorted) - ni_sorted), ni_sorted) + np.arange(li)
+    n_lines = np.bincount(order_owner, weights=n_i, minlength=c).astype(np.int64)
+    start = np.cumsum(n_lines) - n_lines
+    by_count = np.argsort(-n_lines, kind="stable")
+    n_active = c - np.cumsum(np.bincount(n_lines))  # buyers with more than r lines, by r
+    w_cust = weights[cust - lo]
+    sampler = _RowSampler(w_cust)
+    # each buyer's list of products in the order they would buy them: successive draws by their weights without
+    # replacement (Gumbel keys; products of no weight are left out)
+    with np.errstate(divide="ignore"):
+        keys = np.log(w_cust) - np.log(-np.log(rng.random(w_cust.shape)))
+    wish = np.argsort(-keys, axis=1, kind="stable")
+    n_wish = (w_cust > 0).sum(1)
+    ptr = np.zeros(c, np.int64)
+    cons = np.flatnonzero(~np.isnan(prod.repurchase_days))
+    cons_of = np.full(k, -1)
+    cons_of[cons] = np.arange(len(cons))
+    gap_days = prod.repurchase_days[cons]
+    last = np.full((c, len(cons)), np.nan)
+    owned = np.zeros((c, k), bool)
+    u = rng.random((li, 6), dtype=np.float32)  # by time order: rebuy, anchor, anchor rank, complement, draw, complement
+    prod_sorted = np.zeros(li, np.int64)
+    new_sorted = np.zeros(li, bool)
+    comps = prod.complements
+    n_comp = comps.shape[1]
+    for r in range(int(n_lines.max()) if c else 0):
+        who = by_count[:n_active[r]]
+        idx = start[who] + r
+        now = when[order_sorted[idx]]
+        uu = u[idx]
+        product = np.full(len(who), -1)
+        if len(cons):
+            since = (now[:, None] - last[who]) / gap_days[None, :]
+            due = since >= REBUY_DUE  # NaN (never bought) is not due
+            rebuy = due.any(1) & (uu[:, 0] < REBUY_SHARE)
+            product[rebuy] = cons[np.argmax(np.where(due, since, -1.0), axis=1)[rebuy]]
+        if r > 0:
+            comp_mode = (product < 0) & (uu[:, 5] < COMPLEMENT_SHARE)
+            m = np.flatnonzero(comp_mode)
+            if len(m):
+                rank = np.where(uu[m, 1] < RECENT_ANCHOR, r - 1, (uu[m, 2] * r).astype(np.int64))
+                cand = comps[prod_sorted[start[who[m]] + rank]]
+                valid = (cand >= 0) & ~owned[who[m][:, None], np.maximum(cand, 0)]
+                nv = valid.sum(1)
+                pick = (uu[m, 3] * nv).astype(np.int64)  # the pick-th complement they do not have
+                col, seen = np.zeros(len(m), np.int64), np.zeros(len(m), np.int64)
+                for j in range(n_comp - 1):
+                    seen += valid[:, j]
+                    col += seen <= pick
+                ok = nv > 0
+                product[m[ok]] = cand[ok, col[ok]]
+        m = np.flatnonzero(product < 0)
+        if len(m):  # the next product of the buyer's list they do not have; a plain draw when none is left
+            b = who[m]
+            plain = uu[m, 1] < PLAIN_DRAW
+            listed = np.flatnonzero(~plain)
+            lb = b[listed]
+            while True:
+                nxt = wish[lb, np.minimum(ptr[lb], k - 1)]
+                skip = (ptr[lb] < n_wish[lb]) & owned[lb, nxt]
+                if not skip.any():
+                    break
+                ptr[lb[skip]] += 1
+            left = ptr[lb] < n_wish[lb]
+            product[m[listed[left]]] = nxt[left]
+            ptr[lb[left]] += 1
+            plain[listed[~left]] = True
+            product[m[plain]] = sampler.draw(b[plain], uu[m[plain], 4])
+        new_sorted[idx] = ~owned[who, product]
+        owned[who, product] = True
+        ci = cons_of[product]
+        isc = ci >= 0
+        last[who[isc], ci[isc]] = now[isc]
+        prod_sorted[idx] = product
+    product_line = np.empty(li, np.int64)
+    product_line[order_sorted] = prod_sorted
+    new_line = np.empty(li, bool)
+    new_line[order_sorted] = new_sorted
+    return product_line, new_line, weights, first_cat, owned
+
+
+def _product_views(ctx: _Ctx, P: _People, prod: _Products, lo: int, hi: int, cust, line_person, line_t, product,
+                   new, weights, first_cat, owned) -> tuple:
+    """Page views of products (and categories) by people lo..hi-1: (person, item, time, is category page).
+
+    Before a purchase (1 to VIEW_DAYS days, never before the person was created): a view of the product page with
+    chance VIEW_NEW for a product new to the buyer (a second one with chance VIEW_AGAIN), VIEW_REBUY for a rebuy; a
+    view of the category page with chance CATEGORY_VIEW before a new product. Browsing that leads nowhere:
+    BROWSE_PER_LINE views per order line of products of the buyer's first preferred category they never buy, over
+    their active life; LEAD_VIEWS per non-customer (more for the engaged) by their product weights (segment,
+    industry, preferred categories), over their life."""
+    rng = ctx.rng("product-views", lo // CHUNK_PEOPLE)
+    H, li = ctx.horizon, len(product)
+    created = P.created[line_person]
+    u = rng.random((li, 6), dtype=np.float32)
+    p_view = np.where(new, VIEW_NEW, VIEW_REBUY)
+    span = np.maximum(np.minimum(VIEW_DAYS, line_t - created) - 1, 0)
+
+    def before(mask, col, item):
+        i = np.flatnonzero(mask)
+        when = line_t[i] - np.minimum(1 + u[i, col] * span[i], line_t[i] - created[i])
+        return line_person[i], item[i], when, np.full(len(i), item is not product)
+
+    parts = [before(u[:, 0] < p_view, 3, product),
+             before((u[:, 0] < p_view) & new & (u[:, 1] < VIEW_AGAIN), 4, product),
+             before(new & (u[:, 2] < CATEGORY_VIEW), 5, prod.category[product])]
+    # customers browsing their preferred category without buying
+    n_lines = np.bincount(np.searchsorted(cust, line_person), minlength=len(cust))
+    n_b = rng.poisson(BROWSE_PER_LINE * n_lines)
+    who = np.repeat(np.arange(len(cust)), n_b)
+    if len(who):
+        person = cust[who]
+        w = weights[cust - lo] * (prod.category[None, :] == first_cat[cust - lo][:, None]) * ~owned
+        w = np.where(w.sum(1, keepdims=True) > 0, w, weights[cust - lo])
+        item = _RowSampler(w).draw(who, rng.random(len(who)))
+        end = np.minimum(np.nan_to_num(P.active_end[person]) + 120, H)
+        tb = P.created[person] + rng.random(len(who)) * (end - P.created[person])
+        parts.append((person, item, tb, np.zeros(len(who), bool)))
+    # people who never buy browse too
+    leads = np.flatnonzero(~P.is_customer[lo:hi]) + lo
+    n_l = rng.poisson(LEAD_VIEWS * np.exp(0.4 * P.lat["engagement"][leads]))
+    person = np.repeat(leads, n_l)
+    if len(person):
+        item = _RowSampler(weights).draw(person - lo, rng.random(len(person)))
+        tl = P.created[person] + rng.random(len(person)) * (H - P.created[person])
+        parts.append((person, item, tl, np.zeros(len(person), bool)))
+    person, item, tv, is_cat = (np.concatenate(x) for x in zip(*parts))
+    tv = np.minimum(tv, H)
+    return person.astype(np.int64), item.astype(np.int64), tv, is_cat
 
 
 def _order_id_width(n) -> int:
     return max(9, len(str(ORDERS_PER_CONTACT * 4 * n + 1000)) + 1)
 
 
-def _orders_chunk(ctx: _Ctx, P: _People, prod: _Products, lo: int, hi: int, offset: int, orphan_offset: int):
-    """Orders and their lines of people lo..hi-1. Returns (orders table, items table, mess counts, items mess)."""
+def _orders_chunk(ctx: _Ctx, P: _People, acc: _Accounts, prod: _Products, lo: int, hi: int, offset: int,
+                  orphan_offset: int):
+    """Orders and their lines of people lo..hi-1. Returns (orders table, items table, mess counts, items mess, number
+    of orders, refunds, product page views of these people for `_events_chunk`)."""
     rng = ctx.rng("orders", lo // CHUNK_PEOPLE)
     H, om = ctx.horizon, ORDERS_MESS
     cust = np.flatnonzero(P.is_customer[lo:hi]) + lo
@@ -873,7 +1133,12 @@ def _orders_chunk(ctx: _Ctx, P: _People, prod: _Products, lo: int, hi: int, offs
     li = len(line_order)
     line_number = np.arange(li) - np.repeat(np.cumsum(n_i) - n_i, n_i) + 1
     b2b_line = P.b2b[person[line_order]]
-    product = np.where(b2b_line, _choice(rng, li, prod.weights_b2b), _choice(rng, li, prod.weights_b2c))
+    # the popularity-only draw of old, kept so that the draws after it (quantities, discounts...) keep their values
+    np.where(b2b_line, _choice(rng, li, prod.weights_b2b), _choice(rng, li, prod.weights_b2c))
+    product, new_line, weights, first_cat, owned = _basket_products(ctx, P, acc, prod, lo, hi, cust, n_o, t, n_i)
+    views = _product_views(ctx, P, prod, lo, hi, cust, person[line_order], t[line_order], product, new_line, weights,
+                           first_cat, owned)
+    del weights, owned
     qty = 1 + rng.poisson(np.where(b2b_line, 1.5, 0.3) * P.basket[person[line_order]])
     price = prod.price_cents[product, currency[line_order]]
     d20 = np.asarray(DISCOUNTS_20THS)[_choice(rng, li, DISCOUNT_WEIGHTS)]
@@ -974,7 +1239,8 @@ def _orders_chunk(ctx: _Ctx, P: _People, prod: _Products, lo: int, hi: int, offs
         "discount": np.concatenate([d20, d20[src]]) / 20.0,
         "_loaded_at": ctx.ts(np.concatenate([loaded[line_order], np.minimum(loaded[line_order][src] + 1, H)])),
     })
-    return orders, items, {**_count(kind, om), "unknown_credited_order": len(ux)}, {"orphan_order": n_orph}, m, refunds
+    return (orders, items, {**_count(kind, om), "unknown_credited_order": len(ux)}, {"orphan_order": n_orph}, m,
+            refunds, views)
 
 
 def _patch(arr: pa.Array, mask, make) -> pa.Array:
@@ -994,7 +1260,10 @@ def _odd_case(rng, status: pa.Array) -> pa.Array:
 # ---------------------------------------------------------------------------------------------------------------
 # marketing.events
 # ---------------------------------------------------------------------------------------------------------------
-def _events_chunk(ctx: _Ctx, P: _People, lo: int, hi: int, offset: int):
+def _events_chunk(ctx: _Ctx, P: _People, prod: _Products, lo: int, hi: int, offset: int, views: tuple,
+                  view_offset: int):
+    """Events of people lo..hi-1, then their product page views (`_product_views`: clean rows, ids from
+    5 x 10^(width - 1) on). Returns (table, mess counts, events drawn here, product views)."""
     rng = ctx.rng("events", lo // CHUNK_PEOPLE)
     H, em = ctx.horizon, EVENTS_MESS
     people = np.arange(lo, hi)
@@ -1041,15 +1310,31 @@ def _events_chunk(ctx: _Ctx, P: _People, lo: int, hi: int, offset: int):
     contact_num[orphan] = _orphan_contacts(rng, P, int(orphan.sum()))
     type_text = _patch(_vocab(types, etype), kind == _kind(em, "unknown_event_type"),
                        lambda k: _vocab(UNKNOWN_EVENT_TYPES, rng.integers(0, 3, k)))
+    width = max(10, len(str(EVENTS_PER_CONTACT * 4 * P.n)) + 1)
     tbl = _table("marketing.events", {
-        "event_id": _ids("E", offset + 1 + np.arange(m), max(10, len(str(EVENTS_PER_CONTACT * 4 * P.n)) + 1)),
+        "event_id": _ids("E", offset + 1 + np.arange(m), width),
         "contact_id": _ids("C", contact_num, P.id_width), "event_type": type_text, "occurred_at": ctx.ts(occurred),
         "url": _vocab(urls, ui), "properties": _vocab(list(EVENT_PROPERTIES) + [None], prop_i),
         "_loaded_at": ctx.ts(loaded),
     })
     idx = np.flatnonzero(kind == _kind(em, "duplicate_id"))  # exact copies, extracted again a little later
     copies = _replace(tbl.take(pa.array(idx)), _loaded_at=ctx.ts(np.minimum(loaded[idx] + _lag(rng, len(idx)), H)))
-    return pa.concat_tables([tbl, copies]), _count(kind, em), m
+    # product and category page views (their own stream: the events above keep their values)
+    vrng = ctx.rng("product-views-rows", lo // CHUNK_PEOPLE)
+    person, item, tv, is_cat = views
+    v = len(person)
+    k = len(prod.category)
+    view_urls = [f"{SITE}/products/{pid.lower()}" for pid in _ids("P", np.arange(1, k + 1), 4).to_pylist()] + \
+        [f"{SITE}/category/{c.lower()}" for c in PRODUCT_CATEGORIES]
+    prop_v = np.where(vrng.random(v) < 0.45, len(EVENT_PROPERTIES), vrng.integers(0, len(EVENT_PROPERTIES), v))
+    page_views = _table("marketing.events", {
+        "event_id": _ids("E", 5 * 10 ** (width - 1) + view_offset + 1 + np.arange(v), width),
+        "contact_id": _ids("C", _contact_numbers(vrng, P, person, tv), P.id_width),
+        "event_type": pa.array(["page_view"] * v, pa.string()), "occurred_at": ctx.ts(tv),
+        "url": _vocab(view_urls, np.where(is_cat, k + item, item)),
+        "properties": _vocab(list(EVENT_PROPERTIES) + [None], prop_v), "_loaded_at": ctx.ts(ctx.loaded(vrng, tv)),
+    })
+    return pa.concat_tables([tbl, copies, page_views]), _count(kind, em), m, v
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1328,9 +1613,11 @@ def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: 
     om = dict.fromkeys([*ORDERS_MESS, "unknown_credited_order"], 0)
     im, refunds = dict.fromkeys(ORDER_ITEMS_MESS, 0), dict.fromkeys(ORDER_REFUNDS, 0)
     offset = orphan_offset = 0
+    views = []  # product page views per chunk of people, written with their events
     for lo in range(0, P.n, CHUNK_PEOPLE):
-        orders, items, m_o, m_i, n_new, r_o = _orders_chunk(ctx, P, prod, lo, min(lo + CHUNK_PEOPLE, P.n), offset,
-                                                            orphan_offset)
+        orders, items, m_o, m_i, n_new, r_o, v = _orders_chunk(ctx, P, acc, prod, lo, min(lo + CHUNK_PEOPLE, P.n),
+                                                               offset, orphan_offset)
+        views.append(v if wanted("marketing.events") else None)
         refunds = {k: refunds[k] + r_o[k] for k in refunds}
         offset += n_new
         orphan_offset += m_i["orphan_order"]
@@ -1344,12 +1631,17 @@ def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: 
         w.close()
         rows[name], mess[name] = w.rows, m
 
+    info_views = 0
     if wanted("marketing.events"):
         w_events = _Writer(out, "marketing.events", csv)
-        em, offset = dict.fromkeys(EVENTS_MESS, 0), 0
-        for lo in range(0, P.n, CHUNK_PEOPLE):
-            events, m_e, n_new = _events_chunk(ctx, P, lo, min(lo + CHUNK_PEOPLE, P.n), offset)
+        em, offset, view_offset = dict.fromkeys(EVENTS_MESS, 0), 0, 0
+        for i, lo in enumerate(range(0, P.n, CHUNK_PEOPLE)):
+            events, m_e, n_new, n_views = _events_chunk(ctx, P, prod, lo, min(lo + CHUNK_PEOPLE, P.n), offset,
+                                                        views[i], view_offset)
+            views[i] = None
             offset += n_new
+            view_offset += n_views
+            info_views += n_views
             w_events.write(events)
             chunk_done(("marketing.events",), (w_events,), min(lo + CHUNK_PEOPLE, P.n), P.n)
             em = {k: em[k] + m_e[k] for k in em}
@@ -1372,7 +1664,7 @@ def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: 
         "rows": {k: rows[k] for k in order}, "mess": {k: mess[k] for k in order},
         "info": {
             **contact_info, "people": P.n, "accounts": acc.n, "customers": int(P.is_customer.sum()),
-            "order_refunds": refunds,
+            "order_refunds": refunds, "product_page_views": info_views,
             "history_start": ctx.origin.isoformat(), "include_optional": include_optional,
             "mess_rates": {"crm.accounts": ACCOUNTS_MESS, "crm.contacts": CONTACTS_MESS,
                            "shop.orders": {**ORDERS_MESS, "unknown_credited_order": UNKNOWN_CREDITED_ORDER_RATE},
