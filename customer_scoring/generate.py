@@ -16,8 +16,22 @@ Latent model (one draw per person, all independent standard normals unless said 
   an exponential lifetime whose mean grows with it: unhappy customers stop buying earlier.
 A person converts with probability sigmoid(-0.7 + 1.1 engagement + 0.8 fit), some weeks after being created; a
 customer orders as a Poisson process from the first order until churn or the end date (orders ~ 10 x contacts), with
-1 + Poisson items. Events (~ 20 x contacts) spread over the person's life, a third of a customer's in the 60 days
-before the first order. History covers `years` years ending on `end_date`, and activity runs until `end_date`.
+1 + Poisson items. Events (~ 20 x contacts, plus ~ 5 x contacts product page views: see Offers) spread over the
+person's life, a third of a customer's in the 60 days before the first order. History covers `years` years ending
+on `end_date`, and activity runs until `end_date`.
+
+Offers (issue 14): what a buyer buys, and the product pages they view
+---------------------------------------------------------------------
+shop.products carries targeting (segments, industries), minimum budgets that a company's size decides and, for
+consumables ('Supplies', and the 'Services' that are renewals), `repurchase_days`. Each product has 2-3 complements.
+Each person has a preferred category (half of them a second one). An order line's product (`_basket_products`, in
+each buyer's time order) is a due consumable bought again (around its gap), else often a complement of a product the
+buyer bought before (the same order or earlier), else the next product of the buyer's own list (drawn once by
+popularity x preferred categories x, for businesses, industry targeting and budget): repeat buyers seldom buy a
+product again unless it is a consumable. Page views of the product (sometimes of its category) come 1-21 days before
+many purchases; customers also view products of their preferred category they do not buy, and non-customers view
+products that suit them (`_product_views`). These page views are clean rows appended to marketing.events with ids of
+their own range (manifest "info.product_page_views"); they take no part in the events' mess.
 
 `_loaded_at` is each row's business timestamp (updated_at, occurred_at, submitted_at...) plus a lag of 2 minutes to 2
 days, capped at end_date 23:59:59. Business dates of clean rows are never after end_date nor before the contact's
@@ -949,10 +963,10 @@ def _basket_products(ctx: _Ctx, P: _People, acc: _Accounts, prod: _Products, lo:
 
     A line rebuys a consumable that is due (REBUY_DUE of its repurchase gap passed since the buyer last bought it)
     with chance REBUY_SHARE; else, after the buyer's first line, it is a complement of a product they bought before
-    (COMPLEMENT_SHARE, one they do not have yet); else the next product they do not have in their list (drawn once by
-    their weights, `_preferences`, without replacement), or with chance PLAIN_DRAW and once the list is done a draw
-    by their weights (maybe a product they have). Returns (product per line, the line is the buyer's first of that product, the
-    buyers' weights, preferred categories, what each buyer has at the end)."""
+    (COMPLEMENT_SHARE, one they do not have yet); else the next product they do not have in their list (drawn once
+    by their weights, `_preferences`, without replacement), or with chance PLAIN_DRAW and once the list is done a
+    draw by their weights (maybe a product they have). Returns (product per line, the line is the buyer's first of
+    that product, the buyers' weights, preferred categories, what each buyer has at the end)."""
     rng = ctx.rng("baskets", lo // CHUNK_PEOPLE)
     weights, first_cat = _preferences(ctx, P, acc, prod, lo, hi)
     c, li, k = len(cust), int(n_i.sum()), len(prod.category)
@@ -1060,14 +1074,14 @@ def _product_views(ctx: _Ctx, P: _People, prod: _Products, lo: int, hi: int, cus
     p_view = np.where(new, VIEW_NEW, VIEW_REBUY)
     span = np.maximum(np.minimum(VIEW_DAYS, line_t - created) - 1, 0)
 
-    def before(mask, col, item):
+    def before(mask, col, item, is_category):
         i = np.flatnonzero(mask)
         when = line_t[i] - np.minimum(1 + u[i, col] * span[i], line_t[i] - created[i])
-        return line_person[i], item[i], when, np.full(len(i), item is not product)
+        return line_person[i], item[i], when, np.full(len(i), is_category)
 
-    parts = [before(u[:, 0] < p_view, 3, product),
-             before((u[:, 0] < p_view) & new & (u[:, 1] < VIEW_AGAIN), 4, product),
-             before(new & (u[:, 2] < CATEGORY_VIEW), 5, prod.category[product])]
+    parts = [before(u[:, 0] < p_view, 3, product, False),
+             before((u[:, 0] < p_view) & new & (u[:, 1] < VIEW_AGAIN), 4, product, False),
+             before(new & (u[:, 2] < CATEGORY_VIEW), 5, prod.category[product], True)]
     # customers browsing their preferred category without buying
     n_lines = np.bincount(np.searchsorted(cust, line_person), minlength=len(cust))
     n_b = rng.poisson(BROWSE_PER_LINE * n_lines)

@@ -474,11 +474,12 @@ LINES = f"""select o.contact_id, o.ordered_at, i.product_id, p.category, p.repur
 B2B = "(select contact_id from crm_contacts group by contact_id having max(account_id) is not null)"
 PRODUCT_VIEWS = """select contact_id, upper(regexp_extract(url, '/products?/([A-Za-z0-9_-]+)', 1)) as product_id,
                           occurred_at
-                   from marketing_events where event_type = 'page_view' and regexp_matches(url, '/products?/[A-Za-z0-9_-]+')"""
+                   from marketing_events
+                   where event_type = 'page_view' and regexp_matches(url, '/products?/[A-Za-z0-9_-]+')"""
 
 
 def test_offers_consumables_have_a_repurchase_gap_and_business_products_a_minimum_budget(con):
-    rows = con.execute("""select category, target_segments, repurchase_days, min_budget from shop_products""").fetchall()
+    rows = con.execute("select category, target_segments, repurchase_days, min_budget from shop_products").fetchall()
     gaps = {cat: [d for c, _, d, _ in rows if c == cat] for cat in {r[0] for r in rows}}
     assert all(30 <= d <= 120 for d in gaps["Supplies"]), gaps["Supplies"]  # every consumable has its gap
     assert 0 < sum(d is not None for d in gaps["Services"]) < len(gaps["Services"])  # renewals, a few
@@ -561,7 +562,8 @@ def test_offers_businesses_buy_what_targets_their_industry(con):
                  join shop_products p using (product_id) where p.target_industries is not null),
         industry as (select industry, count(*) / sum(count(*)) over () as s from line group by 1)
         select avg(list_contains(targets, industry)::int),
-               avg((select sum(s) from industry i where list_contains(line.targets, i.industry))) from line""").fetchone()
+               avg((select sum(s) from industry i where list_contains(line.targets, i.industry)))
+        from line""").fetchone()
     assert match > 1.5 * chance, (match, chance)  # 0.24 against 0.13
 
 
