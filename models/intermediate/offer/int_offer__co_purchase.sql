@@ -90,13 +90,13 @@ final as (
         basket_totals.total_baskets,
 
         -- statistics ('support' is a keyword to sqlfluff, and the name the design fixes)
-        {{ round_decimal('cast(pairs.pair_baskets as decimal(38, 10)) / basket_totals.total_baskets', 6) }}
+        {{ offer_decimal6('cast(pairs.pair_baskets as decimal(38, 10)) / basket_totals.total_baskets') }}
             as support,  -- noqa: RF04
-        {{ round_decimal('cast(pairs.pair_baskets as decimal(38, 10)) / antecedent_counts.item_baskets', 6) }}
+        {{ offer_decimal6('cast(pairs.pair_baskets as decimal(38, 10)) / antecedent_counts.item_baskets') }}
             as confidence,
-        {{ round_decimal(
+        {{ offer_decimal6(
             'cast(pairs.pair_baskets as decimal(38, 10)) * basket_totals.total_baskets'
-            ~ ' / (cast(antecedent_counts.item_baskets as decimal(38, 10)) * consequent_counts.item_baskets)', 6
+            ~ ' / (cast(antecedent_counts.item_baskets as decimal(38, 10)) * consequent_counts.item_baskets)'
         ) }} as lift
 
     from pairs

@@ -89,7 +89,7 @@ final as (
         -- popularity
         item_buyers.buyers,
         segment_sizes.segment_buyers,
-        {{ round_decimal('cast(item_buyers.buyers as decimal(38, 10)) / segment_sizes.segment_buyers', 6) }}
+        {{ offer_decimal6('cast(item_buyers.buyers as decimal(38, 10)) / segment_sizes.segment_buyers') }}
             as buyer_share,
         row_number() over (
             partition by item_buyers.cutoff_date, item_buyers.segment_key

@@ -182,9 +182,9 @@ final as (
         -- interest
         count(*) as view_count,
         sum(case when via = 'product' then 1 else 0 end) as product_view_count,
-        {{ round_decimal(
+        {{ offer_decimal6(
             'sum(power(cast(0.5 as ' ~ type_double() ~ '), cast(days_before_cutoff as ' ~ type_double() ~ ') / '
-            ~ half_life ~ '))', 6
+            ~ half_life ~ '))'
         ) }} as decayed_views,
         max(occurred_on) as last_viewed_on,
         case when max(case when via = 'product' then 1 else 0 end) = 1 then 'product' else 'category' end as via
