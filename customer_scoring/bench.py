@@ -125,6 +125,12 @@ def main(a) -> int:
                 step_results.append((step, time_step(step, work, raw, a.threads)))
             except RuntimeError as exc:  # record it: the full build's figures above are still worth keeping
                 step_results.append((step, {"error": str(exc).strip().splitlines()[-1][:300]}))
+    offers = None
+    if run_steps:
+        try:
+            offers = time_offers(work, raw, a.threads)
+        except RuntimeError as exc:
+            offers = {"error": str(exc).strip().splitlines()[-1][:300]}
     lines = [
         f"## {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC: full build, {a.contacts:,} contacts",
         "",
@@ -148,6 +154,8 @@ def main(a) -> int:
         lines += predictive_lines(r, steps)
     for step, r in step_results:
         lines += step_lines(step, r, a.threads)
+    if offers is not None:
+        lines += offer_lines(offers, a.threads)
     lines.append("")
     text = "\n".join(lines) + "\n"
     results = Path(a.results)
@@ -321,8 +329,9 @@ class BenchStep:
     name: str
     models: tuple[str, ...]
     sql: str  # creates main.bench_step; {as_of}, {lookback}, {trend} are filled in
-    compare: tuple[str, ...]  # intermediate tables compared with main.bench_step on contact_id, every common column
+    compare: tuple[str, ...]  # intermediate tables compared with main.bench_step on `key`, every common column
     unit: str  # what a row of main.bench_step is
+    key: tuple[str, ...] = ("contact_id",)  # the columns a row of the step is identified by
 
 
 # One statement, written by hand from the models' definitions (int_customer__order_facts, int_customer__rfm, macro
@@ -578,11 +587,51 @@ from final
 asof left join config.engagement_levels as levels on final.engagement_score >= levels.min_score
 """
 
+# One statement, written by hand from the definition of int_offer__co_purchase (as a competent engineer would write the
+# statistics on the same input, the completed order lines of each cut-off, int_offer__purchases): distinct (basket,
+# item) pairs, a self-join on the basket, counts per item and per cut-off, support, confidence and lift rounded to 6
+# places. Customer baskets (var offer_basket 'customer'); {co_days} and {min_pair} are filled in from the vars.
+HAND_WRITTEN_CO_PURCHASE = """
+create or replace table main.bench_step as
+with basket_items as (
+    select distinct cutoff_date, contact_id as basket_id, item_id
+    from intermediate.int_offer__purchases
+    where days_before_cutoff < {co_days} and item_id is not null
+),
+item_counts as (
+    select cutoff_date, item_id, count(*) as item_baskets from basket_items group by cutoff_date, item_id
+),
+totals as (
+    select cutoff_date, count(distinct basket_id) as total_baskets from basket_items group by cutoff_date
+),
+pairs as (
+    select a.cutoff_date, a.item_id as antecedent_item_id, c.item_id, count(*) as pair_baskets
+    from basket_items as a
+    inner join basket_items as c on a.cutoff_date = c.cutoff_date and a.basket_id = c.basket_id
+        and a.item_id <> c.item_id
+    group by a.cutoff_date, a.item_id, c.item_id
+    having count(*) >= {min_pair}
+)
+select
+    p.cutoff_date, p.antecedent_item_id, p.item_id, p.pair_baskets,
+    a.item_baskets as antecedent_baskets, c.item_baskets, t.total_baskets,
+    cast(round(cast(p.pair_baskets as decimal(38, 10)) / t.total_baskets, 6) as decimal(18, 6)) as support,
+    cast(round(cast(p.pair_baskets as decimal(38, 10)) / a.item_baskets, 6) as decimal(18, 6)) as confidence,
+    cast(round(cast(p.pair_baskets as decimal(38, 10)) * t.total_baskets
+        / (cast(a.item_baskets as decimal(38, 10)) * c.item_baskets), 6) as decimal(18, 6)) as lift
+from pairs as p
+inner join item_counts as a on p.cutoff_date = a.cutoff_date and p.antecedent_item_id = a.item_id
+inner join item_counts as c on p.cutoff_date = c.cutoff_date and p.item_id = c.item_id
+inner join totals as t on p.cutoff_date = t.cutoff_date
+"""
+
 STEPS = (
     BenchStep("RFM", ("int_customer__order_facts", "int_customer__rfm"), HAND_WRITTEN_RFM,
               ("int_customer__order_facts", "int_customer__rfm"), "customers"),
     BenchStep("engagement", ("int_contact__event_days", "int_contact__engagement"), HAND_WRITTEN_ENGAGEMENT,
               ("int_contact__engagement",), "golden contacts"),
+    BenchStep("co-purchase", ("int_offer__co_purchase",), HAND_WRITTEN_CO_PURCHASE, ("int_offer__co_purchase",),
+              "item pairs (both cut-offs)", key=("cutoff_date", "antecedent_item_id", "item_id")),
 )
 
 # Run in a child process so that its peak RSS is its own: the query, then the comparison with the dbt models (every
@@ -590,7 +639,9 @@ STEPS = (
 HAND_WRITTEN_CHILD = r"""
 import json, sys, time
 import duckdb
-db, threads, memory_limit, compare, sql = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.stdin.read()
+db, threads, memory_limit, compare, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+sql = sys.stdin.read()
+key = key.split(",")
 t0 = time.perf_counter()  # connection included: the dbt side opens its own too
 con = duckdb.connect(db, config={"memory_limit": memory_limit, "threads": threads,
                                  "preserve_insertion_order": False})
@@ -602,13 +653,14 @@ checks = {}
 for table in compare.split(","):
     columns = [r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema = 'intermediate' "
-        "and table_name = ? and column_name <> 'contact_id' and column_name in (select column_name "
+        "and table_name = ? and column_name in (select column_name "
         "from information_schema.columns where table_schema = 'main' and table_name = 'bench_step')",
-        [table]).fetchall()]
+        [table]).fetchall() if r[0] not in key]
     differs = " or ".join(f"h.{c} is distinct from d.{c}" for c in columns) or "false"
+    on = " and ".join(f"h.{k} = d.{k}" for k in key)
     mismatches = con.execute(
         f"select count(*) from main.bench_step as h full outer join intermediate.{table} as d "
-        f"on h.contact_id = d.contact_id where h.contact_id is null or d.contact_id is null or {differs}"
+        f"on {on} where h.{key[0]} is null or d.{key[0]} is null or {differs}"
     ).fetchone()[0]
     checks[table] = {"columns": columns, "mismatches": mismatches}
 con.execute("drop table main.bench_step")
@@ -651,14 +703,17 @@ def dbt_executable() -> list[str]:
 
 def step_query(step: BenchStep, project: Path) -> str:
     return step.sql.format(as_of=END_DATE.isoformat(), lookback=_var("customer_lookback_days", project),
-                           trend=_var("spend_trend_window_days", project))
+                           trend=_var("spend_trend_window_days", project),
+                           co_days=_var("offer_co_purchase_days", project),
+                           min_pair=_var("offer_min_pair_baskets", project))
 
 
 def hand_written(step: BenchStep, db: Path, threads: int, memory_limit: str, project: Path
                  ) -> tuple[float, float, dict]:
     """Runs the hand-written query of `step` on `db` in a child process: wall seconds, peak RSS, its report."""
     wall, peak, proc = timed_child(
-        [sys.executable, "-c", HAND_WRITTEN_CHILD, str(db), str(threads), memory_limit, ",".join(step.compare)],
+        [sys.executable, "-c", HAND_WRITTEN_CHILD, str(db), str(threads), memory_limit, ",".join(step.compare),
+         ",".join(step.key)],
         stdin=step_query(step, project))
     if proc.returncode:
         raise RuntimeError(f"hand-written {step.name} query failed:\n{proc.stderr[-3000:]}")
@@ -712,6 +767,42 @@ def time_step(step: BenchStep, work: Path, raw: Path, threads: int, repeats: int
     for k in ("dbt_wall", "dbt_nodes", "hand_wall", "query_seconds", "warm_wall", "parse_seconds"):
         out[k] = min(out[k])
     return {**out, "runs": all_walls, "repeats": repeats, "memory_limit": memory_limit}
+
+
+OFFER_MODELS = ("path:models/intermediate/offer", "path:models/marts/offer")
+
+
+def time_offers(work: Path, raw: Path, threads: int, repeats: int = 2) -> dict:
+    """The offer step on the built work database: every offer model (inputs, candidates, scores, marts and the
+    evaluation, both cut-offs) run as the runner runs them (a process that parsed the project once), `repeats` times:
+    best wall time, peak RSS of the child, node time per model of the last run."""
+    from customer_scoring.runner import project_dir
+
+    project = project_dir()
+    memory_limit = os.environ.get("CS_DUCKDB_MEMORY_LIMIT", "1500MB")
+    _, peak, proc = timed_child(
+        [sys.executable, "-c", WARM_DBT_CHILD, str(work), str(raw), str(threads), END_DATE.isoformat(),
+         str(repeats), *OFFER_MODELS],
+        env={"CS_DUCKDB_MEMORY_LIMIT": memory_limit, "CS_PROJECT_DIR": str(project)})
+    if proc.returncode:
+        raise RuntimeError(f"dbt run of the offer models failed:\n{proc.stderr[-3000:]}")
+    warm = json.loads(proc.stdout.strip().splitlines()[-1])
+    nodes, _ = node_timings(work, top=50)
+    return {"wall": min(warm["walls"]), "walls": warm["walls"], "peak": peak, "nodes": nodes,
+            "memory_limit": memory_limit}
+
+
+def offer_lines(r: dict, threads: int) -> list[str]:
+    if "error" in r:
+        return [f"- **offer step**: FAILED: {r['error']}"]
+    ok = r["peak"] < 2.0
+    return [
+        f"- **offer step** (`dbt run --select {' '.join(OFFER_MODELS)}`, as the runner runs it: project parsed once; "
+        f"both cut-offs; memory_limit {r['memory_limit']}, {threads} threads): **{r['wall']:.1f} s wall, peak RSS "
+        f"{r['peak']:.2f} GiB** ({'within' if ok else 'NOT within'} 2 GiB); all runs "
+        + ", ".join(f"{t:.1f}" for t in r["walls"]) + " s",
+        "  - node time of the last run: " + ", ".join(f"{n.split('.')[-1]} {t:.1f} s" for n, t in r["nodes"]),
+    ]
 
 
 def _var(name: str, project: Path) -> int:
