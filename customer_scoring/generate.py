@@ -994,7 +994,8 @@ def _basket_products(ctx: _Ctx, P: _People, acc: _Accounts, prod: _Products, lo:
     cons_of = np.full(k, -1)
     cons_of[cons] = np.arange(len(cons))
     gap_days = prod.repurchase_days[cons]
-    last = np.full((c, len(cons)), np.nan)
+    last = np.full((c, len(cons)), np.nan)  # when each buyer last bought each consumable
+    next_due = np.full(c, np.inf)  # when the first of their consumables is due again
     owned = np.zeros((c, k), bool)
     u = rng.random((li, 6), dtype=np.float32)  # by time order: rebuy, anchor, anchor rank, complement, draw, complement
     prod_sorted = np.zeros(li, np.int64)
@@ -1007,11 +1008,10 @@ def _basket_products(ctx: _Ctx, P: _People, acc: _Accounts, prod: _Products, lo:
         now = when[order_sorted[idx]]
         uu = u[idx]
         product = np.full(len(who), -1)
-        if len(cons):
-            since = (now[:, None] - last[who]) / gap_days[None, :]
-            due = since >= REBUY_DUE  # NaN (never bought) is not due
-            rebuy = due.any(1) & (uu[:, 0] < REBUY_SHARE)
-            product[rebuy] = cons[np.argmax(np.where(due, since, -1.0), axis=1)[rebuy]]
+        d = np.flatnonzero((now >= next_due[who]) & (uu[:, 0] < REBUY_SHARE))
+        if len(d):  # the consumable most overdue, in shares of its gap
+            since = (now[d, None] - last[who[d]]) / gap_days[None, :]  # NaN (never bought) is not due
+            product[d] = cons[np.argmax(np.where(since >= REBUY_DUE, since, -1.0), axis=1)]
         if r > 0:
             comp_mode = (product < 0) & (uu[:, 5] < COMPLEMENT_SHARE)
             m = np.flatnonzero(comp_mode)
@@ -1047,8 +1047,11 @@ def _basket_products(ctx: _Ctx, P: _People, acc: _Accounts, prod: _Products, lo:
         new_sorted[idx] = ~owned[who, product]
         owned[who, product] = True
         ci = cons_of[product]
-        isc = ci >= 0
-        last[who[isc], ci[isc]] = now[isc]
+        isc = np.flatnonzero(ci >= 0)
+        if len(isc):
+            b = who[isc]
+            last[b, ci[isc]] = now[isc]
+            next_due[b] = np.nanmin(last[b] + REBUY_DUE * gap_days[None, :], axis=1)
         prod_sorted[idx] = product
     product_line = np.empty(li, np.int64)
     product_line[order_sorted] = prod_sorted
@@ -1623,45 +1626,41 @@ def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: 
     products, prod = _products(ctx)
     write("shop.products", products)
 
+    # orders, their lines and the events, chunk by chunk of people (each file gets its chunks in order): the events of
+    # a chunk include the product page views that its order lines brought
     w_orders, w_items = _Writer(out, "shop.orders", csv), _Writer(out, "shop.order_items", csv)
+    events_wanted = wanted("marketing.events")
+    w_events = _Writer(out, "marketing.events", csv) if events_wanted else None
     om = dict.fromkeys([*ORDERS_MESS, "unknown_credited_order"], 0)
     im, refunds = dict.fromkeys(ORDER_ITEMS_MESS, 0), dict.fromkeys(ORDER_REFUNDS, 0)
-    offset = orphan_offset = 0
-    views = []  # product page views per chunk of people, written with their events
+    em = dict.fromkeys(EVENTS_MESS, 0)
+    offset = orphan_offset = event_offset = view_offset = 0
     for lo in range(0, P.n, CHUNK_PEOPLE):
-        orders, items, m_o, m_i, n_new, r_o, v = _orders_chunk(ctx, P, acc, prod, lo, min(lo + CHUNK_PEOPLE, P.n),
-                                                               offset, orphan_offset)
-        views.append(v if wanted("marketing.events") else None)
+        hi = min(lo + CHUNK_PEOPLE, P.n)
+        orders, items, m_o, m_i, n_new, r_o, views = _orders_chunk(ctx, P, acc, prod, lo, hi, offset, orphan_offset)
         refunds = {k: refunds[k] + r_o[k] for k in refunds}
         offset += n_new
         orphan_offset += m_i["orphan_order"]
         w_orders.write(orders)
         w_items.write(items)
-        chunk_done(("shop.orders", "shop.order_items"), (w_orders, w_items), min(lo + CHUNK_PEOPLE, P.n), P.n)
+        chunk_done(("shop.orders", "shop.order_items"), (w_orders, w_items), hi, P.n)
         om = {k: om[k] + m_o[k] for k in om}
         im = {k: im[k] + m_i[k] for k in im}
         del orders, items
-    for w, name, m in ((w_orders, "shop.orders", om), (w_items, "shop.order_items", im)):
-        w.close()
-        rows[name], mess[name] = w.rows, m
-
-    info_views = 0
-    if wanted("marketing.events"):
-        w_events = _Writer(out, "marketing.events", csv)
-        em, offset, view_offset = dict.fromkeys(EVENTS_MESS, 0), 0, 0
-        for i, lo in enumerate(range(0, P.n, CHUNK_PEOPLE)):
-            events, m_e, n_new, n_views = _events_chunk(ctx, P, prod, lo, min(lo + CHUNK_PEOPLE, P.n), offset,
-                                                        views[i], view_offset)
-            views[i] = None
-            offset += n_new
+        if events_wanted:
+            events, m_e, n_new, n_views = _events_chunk(ctx, P, prod, lo, hi, event_offset, views, view_offset)
+            event_offset += n_new
             view_offset += n_views
-            info_views += n_views
             w_events.write(events)
-            chunk_done(("marketing.events",), (w_events,), min(lo + CHUNK_PEOPLE, P.n), P.n)
+            chunk_done(("marketing.events",), (w_events,), hi, P.n)
             em = {k: em[k] + m_e[k] for k in em}
             del events
-        w_events.close()
-        rows["marketing.events"], mess["marketing.events"] = w_events.rows, em
+        del views
+    for w, name, m in ((w_orders, "shop.orders", om), (w_items, "shop.order_items", im),
+                       (w_events, "marketing.events", em)):
+        if w is not None:
+            w.close()
+            rows[name], mess[name] = w.rows, m
 
     if wanted("marketing.campaigns"):
         campaigns, members = _campaigns(ctx, P)
@@ -1678,7 +1677,7 @@ def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: 
         "rows": {k: rows[k] for k in order}, "mess": {k: mess[k] for k in order},
         "info": {
             **contact_info, "people": P.n, "accounts": acc.n, "customers": int(P.is_customer.sum()),
-            "order_refunds": refunds, "product_page_views": info_views,
+            "order_refunds": refunds, "product_page_views": view_offset,
             "history_start": ctx.origin.isoformat(), "include_optional": include_optional,
             "mess_rates": {"crm.accounts": ACCOUNTS_MESS, "crm.contacts": CONTACTS_MESS,
                            "shop.orders": {**ORDERS_MESS, "unknown_credited_order": UNKNOWN_CREDITED_ORDER_RATE},
