@@ -5,6 +5,7 @@
 -- the row and what is wrong; the post-hook then fails the build listing them all (D11). The seeds carry no data tests
 -- (a failing one would skip this model, naming no row). Settings that would load but do nothing are problems too.
 {%- set known = entity_criteria() %}
+{%- do known.update({'offer': offer_criteria()}) %}
 {%- set text_values = known_text_values() %}
 {%- set mql_number_list = "'" ~ (mql_fields()['number'] | join("', '")) ~ "'" %}
 {%- set mql_text_list = "'" ~ (mql_fields()['text'] | join("', '")) ~ "'" %}
@@ -16,6 +17,7 @@
     ('customer_primary_profile', 'customer', var('customer_primary_profile', 'retain')),
     ('lead_primary_profile', 'lead', var('lead_primary_profile', 'lead')),
     ('account_primary_profile', 'account', var('account_primary_profile', 'account')),
+    ('offer_profile', 'offer', var('offer_profile', 'offer')),
 ] %}
 {#- generic checks: required columns, whole numbers, shares 0-1, identifiers, values that must differ between rows -#}
 {%- set required = [
@@ -696,9 +698,9 @@ problems as (
     select
         config_table,
         row_key,
-        'entity_type must be customer, lead_fit, lead or account, got ' || coalesce(entity_type, 'NULL')
+        'entity_type must be customer, lead_fit, lead, account or offer, got ' || coalesce(entity_type, 'NULL')
     from profiles
-    where entity_type is null or entity_type not in ('customer', 'lead_fit', 'lead', 'account')
+    where entity_type is null or entity_type not in ('customer', 'lead_fit', 'lead', 'account', 'offer')
 
     union all
     select
