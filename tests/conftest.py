@@ -165,6 +165,36 @@ def holdout_build(demo_raw, tmp_path_factory) -> runner.BuildResult:
     return shared_once(tmp_path_factory, "holdout", make)
 
 
+# The point-in-time tests of the training examples (test_training_examples for customers, test_lead_training_examples
+# for leads and campaigns) share one small demo data set and one partial build of it as of the latest labelled
+# cut-off (default vars: END_DATE less the 180-day horizon), holding the production models both compare with; each
+# module builds its own changed copy of the data as of END_DATE.
+PIT_CONTACTS = 300
+PIT_CUTOFF = END_DATE - dt.timedelta(days=180)
+PIT_MODELS = ["+int_customer__rfm", "+int_customer__satisfaction", "+int_contact__engagement", "+int_lead__fit_inputs",
+              "+int_contacts__lifecycle"]
+
+
+@pytest.fixture(scope="session")
+def pit_raw(tmp_path_factory) -> Path:
+    def make(raw: Path) -> Path:
+        generate_demo_data(raw, contacts=PIT_CONTACTS, seed=7, end_date=END_DATE)
+        return raw
+
+    return shared_once(tmp_path_factory, "pit_raw", make)
+
+
+@pytest.fixture(scope="session")
+def pit_past(pit_raw, tmp_path_factory) -> Path:
+    """The work database of pit_raw built as of PIT_CUTOFF with PIT_MODELS (a partial build publishes nothing)."""
+    def make(root: Path) -> Path:
+        res = run_build(pit_raw, root, as_of=PIT_CUTOFF, select=PIT_MODELS)
+        assert res.success, res.error
+        return root / "build" / "customer_scoring.duckdb"
+
+    return shared_once(tmp_path_factory, "pit_past", make)
+
+
 @pytest.fixture(scope="session")
 def partial_work(tmp_path_factory):
     """partial_work(as_of): a work folder shared across modules by partial builds of generated data (no vars) as of

@@ -1,9 +1,10 @@
 """Point-in-time training examples of leads and campaign response (issue 12, items 1-2): int_lead__training_examples
 and int_campaign__training_examples.
 
-Two small builds of 300 demo contacts, shared by the module (the approach of tests/test_training_examples.py):
+Two small builds of 300 demo contacts (the approach of tests/test_training_examples.py):
 - `past`: the original raw data built as of CUTOFF (the latest labelled cut-off), with only the production models the
-  lead features come from (int_lead__fit_inputs, int_contact__engagement, int_contacts__lifecycle);
+  lead features come from (int_lead__fit_inputs, int_contact__engagement, int_contacts__lifecycle) and the customer
+  ones of tests/test_training_examples.py: one session build, conftest pit_past, serves both modules;
 - `now`: a copy of the raw data with rows loaded after CUTOFF (a new job title of lead X, a demo request of X dated
   before CUTOFF but loaded after it, X's first order, a deal of lead Y created before CUTOFF, loaded and won after it, a
   campaign response of Y dated before CUTOFF but loaded after it, and a campaign Y is sent after CUTOFF and answers),
@@ -21,9 +22,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customer_scoring.generate import generate_demo_data
 
-from conftest import run_build
+from conftest import PIT_CONTACTS, PIT_CUTOFF, PIT_MODELS, run_build
 
 END_DATE = dt.date(2026, 6, 30)
 HORIZON = 180
@@ -75,19 +75,17 @@ def _append(path: Path, rows_sql: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def raw(tmp_path_factory) -> Path:
-    raw = tmp_path_factory.mktemp("lead_pit_raw")
-    generate_demo_data(raw, contacts=CONTACTS, seed=7, end_date=END_DATE)
-    return raw
+def raw(pit_raw) -> Path:
+    """The session's point-in-time demo data (conftest pit_raw), read-only: `now` changes a copy."""
+    return pit_raw
 
 
 @pytest.fixture(scope="module")
-def past(raw, tmp_path_factory) -> Path:
-    """The original data built as of CUTOFF: what the production models said then."""
-    root = tmp_path_factory.mktemp("lead_pit_past")
-    res = run_build(raw, root, as_of=CUTOFF, select=PRODUCTION_MODELS)
-    assert res.success, res.error
-    return root / "build" / "customer_scoring.duckdb"  # a partial build publishes nothing: read its work database
+def past(pit_past) -> Path:
+    """The original data built as of CUTOFF: what the production models said then (the session's partial build,
+    conftest pit_past, which holds this module's production models and those of the other point-in-time module)."""
+    assert (CONTACTS, CUTOFF) == (PIT_CONTACTS, PIT_CUTOFF) and set(PRODUCTION_MODELS) <= set(PIT_MODELS)
+    return pit_past  # a partial build publishes nothing: read its work database
 
 
 @pytest.fixture(scope="module")

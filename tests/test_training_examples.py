@@ -1,8 +1,9 @@
 """Point-in-time training examples (issue 12, items 1 and 2): int_customer__training_examples.
 
-Two small builds of 300 demo contacts, shared by the module:
+Two small builds of 300 demo contacts:
 - `past`: the original raw data built as of CUTOFF (the latest labelled cut-off, as of END_DATE - 180 days), with only
-  the production customer models;
+  the production models (the customer ones, and the lead ones of tests/test_lead_training_examples.py: one session
+  build, conftest pit_past, serves both modules);
 - `now`: a copy of the raw data with rows dated or loaded after CUTOFF changed or added (a new order, a later refund
   version of an older order, a survey submitted before CUTOFF but loaded after it, a later duplicate of a customer
   that becomes its master), built as of END_DATE with the training examples and the same production models.
@@ -20,9 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customer_scoring.generate import generate_demo_data
 
-from conftest import run_build
+from conftest import PIT_CONTACTS, PIT_CUTOFF, PIT_MODELS, run_build
 
 END_DATE = dt.date(2026, 6, 30)
 HORIZON = 180
@@ -73,19 +73,17 @@ def _rewrite(path: Path, rows_sql: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def raw(tmp_path_factory) -> Path:
-    raw = tmp_path_factory.mktemp("pit_raw")
-    generate_demo_data(raw, contacts=CONTACTS, seed=7, end_date=END_DATE)
-    return raw
+def raw(pit_raw) -> Path:
+    """The session's point-in-time demo data (conftest pit_raw), read-only: `now` changes a copy."""
+    return pit_raw
 
 
 @pytest.fixture(scope="module")
-def past(raw, tmp_path_factory) -> Path:
-    """The original data built as of CUTOFF: what the production models said then."""
-    root = tmp_path_factory.mktemp("pit_past")
-    res = run_build(raw, root, as_of=CUTOFF, select=PRODUCTION_MODELS)
-    assert res.success, res.error
-    return root / "build" / "customer_scoring.duckdb"  # a partial build publishes nothing: read its work database
+def past(pit_past) -> Path:
+    """The original data built as of CUTOFF: what the production models said then (the session's partial build,
+    conftest pit_past, which holds this module's production models and those of the other point-in-time module)."""
+    assert (CONTACTS, CUTOFF) == (PIT_CONTACTS, PIT_CUTOFF) and set(PRODUCTION_MODELS) <= set(PIT_MODELS)
+    return pit_past  # a partial build publishes nothing: read its work database
 
 
 @pytest.fixture(scope="module")
