@@ -21,7 +21,7 @@
     not popularity), else its segment (b2b / b2c) under the same condition, else 'all'. Columns: the entity
     relation's (one row per cut-off and entity, with industry and segment) and segment_key. -#}
 {% macro offer_entity_segment_keys(entities_relation, popularity_relation) -%}
-    {%- set min_buyers = var('offer_min_segment_buyers', 20) | int -%}
+    {%- set min_buyers = offer_int_var('offer_min_segment_buyers', 20) -%}
 select
     entities.*,
     coalesce(industry_keys.segment_key, segment_keys.segment_key, 'all') as segment_key

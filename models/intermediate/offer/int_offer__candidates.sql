@@ -8,10 +8,10 @@
 -- offer_co_purchase_lift, category -> offer_category_affinity, viewed -> offer_interest, repurchase ->
 -- offer_repurchase_due, popular -> offer_popularity, targeted -> offer_segment_fit), then the item's buyer share in
 -- the entity's segment key, then item_id.
-{%- set per_category = var('offer_candidate_items_per_category', 3) | int %}
-{%- set popular_n = var('offer_candidate_popular_items', 5) | int %}
-{%- set co_purchase_n = var('offer_candidate_co_purchase_items', 5) | int %}
-{%- set per_entity = var('offer_candidates_per_entity', 10) | int %}
+{%- set per_category = offer_int_var('offer_candidate_items_per_category', 3) %}
+{%- set popular_n = offer_int_var('offer_candidate_popular_items', 5) %}
+{%- set co_purchase_n = offer_int_var('offer_candidate_co_purchase_items', 5) %}
+{%- set per_entity = offer_int_var('offer_candidates_per_entity', 10) %}
 {%- set profile = var('offer_profile', 'offer') %}
 {%- set source_criteria = [
     ('co_purchase', 'offer_co_purchase_lift'), ('category', 'offer_category_affinity'), ('viewed', 'offer_interest'),

@@ -3,7 +3,7 @@
 -- when it is unknown (no budget, no purchase history); an absence that is information is written as its value (no view:
 -- 0 views; owned items without a co-purchase pair: lift 1; an item never bought: not due, 0).
 -- At category grain an item stands for its category's products: the best segment fit and the most affordable product.
-{%- set affinity_half_life = var('offer_affinity_half_life_days', 180) %}
+{%- set affinity_half_life = offer_int_var('offer_affinity_half_life_days', 180) %}
 
 with
 

@@ -6,10 +6,10 @@
 -- contributing criterion with its evidence, and the top offers after the diversity rule (at most
 -- var offer_max_per_category per category among the var offer_top_k best; no diversity rule at category grain).
 {%- set names = offer_criteria() %}
-{%- set top_k = var('offer_top_k', 3) | int %}
-{%- set max_per_category = var('offer_max_per_category', 1) | int %}
+{%- set top_k = offer_int_var('offer_top_k', 3) %}
+{%- set max_per_category = offer_int_var('offer_max_per_category', 1) %}
 {%- set is_category_grain = var('offer_grain', 'product') == 'category' %}
-{%- set interest_days = var('offer_interest_days', 30) | int %}
+{%- set interest_days = offer_int_var('offer_interest_days', 30) %}
 {%- set string = dbt.type_string() %}
 {%- set evidence_order = [
     'offer_co_purchase_lift', 'offer_interest', 'offer_repurchase_due', 'offer_category_affinity', 'offer_popularity',
