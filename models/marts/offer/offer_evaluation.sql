@@ -228,8 +228,8 @@ population_blocked as (
 
 ),
 
--- popularity baseline: the segment key's most bought items, then the overall list ('all') to fill K, skipping
--- what the entity may not be offered; ranks are re-counted over the cut-off's catalogue first
+-- popularity baseline: the entity's segment key's most bought items, then the overall list ('all') to fill K,
+-- skipping what the entity may not be offered; ranks are re-counted over the cut-off's catalogue first
 catalogue_popularity as (
 
     select
@@ -247,21 +247,29 @@ catalogue_popularity as (
 
 ),
 
+-- the segment key whose popularity speaks for the entity, as the candidates and features read it (its industry, else
+-- its segment, with at least var offer_min_segment_buyers buyers; else 'all')
+entity_keys as (
+
+    {{ offer_entity_segment_keys('entities', 'popularity') }}
+
+),
+
 population_keys as (
 
     select
         population.contact_id,
-        coalesce(entities.industry, entities.segment) as segment_key,
+        entity_keys.segment_key,
         count(population_blocked.item_id) as blocked_items
     from population
     cross join evaluation_cutoff
-    left join entities
+    left join entity_keys
         on
-            population.contact_id = entities.contact_id
-            and evaluation_cutoff.cutoff_date = entities.cutoff_date
+            population.contact_id = entity_keys.contact_id
+            and evaluation_cutoff.cutoff_date = entity_keys.cutoff_date
     left join population_blocked
         on population.contact_id = population_blocked.contact_id
-    group by population.contact_id, coalesce(entities.industry, entities.segment)
+    group by population.contact_id, entity_keys.segment_key
 
 ),
 
