@@ -257,12 +257,13 @@ RENEWAL_DAYS = (90, 120)  # and of the 'Services' products that are renewals (su
 RENEWAL_SHARE = 0.35  # of the 'Services' products
 MIN_BUDGET_SHARE = 0.75  # of the products sold to businesses have a minimum budget
 BUDGET_OF_REVENUE = 0.02  # a company spends up to this share of its annual revenue: products above it are rarer
+POPULARITY_POWER = 0.5  # a buyer's weight of a product starts from its popularity to this power (1: as popular)
 PREFERRED_BOOST = (30.0, 8.0)  # weight of a buyer's first and second preferred category (others: 1)
 SECOND_CATEGORY = 0.5  # share of buyers with a second preferred category
 INDUSTRY_MATCH, INDUSTRY_MISS = 6.0, 0.25 # a business buying a product that targets its industry, or other ones
 OVER_BUDGET = 0.1  # a business buying a product whose minimum budget is above its own
 COMPLEMENTS = (2, 3)  # complements of each product (as many of each)
-COMPLEMENT_SAME_CATEGORY = 6.0  # a complement is likelier of the same category (weight, others 1)
+COMPLEMENT_SAME_CATEGORY = 0.5  # weight of a complement of the same category (others 1: mostly another category)
 COMPLEMENT_SHARE = 0.5  # of a buyer's later lines: a complement of a product they bought before
 RECENT_ANCHOR = 0.6  # that product is the one of the line just before (the same order, mostly), else an earlier one
 REBUY_DUE = 0.85  # a consumable is due again after this share of its repurchase gap...
@@ -913,15 +914,16 @@ def _products(ctx: _Ctx) -> tuple[pa.Table, _Products]:
 def _preferences(ctx: _Ctx, P: _People, acc: _Accounts, prod: _Products, lo: int, hi: int) -> tuple:
     """Each person's weight of each product (people lo..hi-1 x products, float32) and preferred categories.
 
-    The popularity of the product in the person's segment, times PREFERRED_BOOST for the person's preferred
-    categories (drawn by the categories' popularity in the segment), and for businesses INDUSTRY_MATCH when the
-    product targets the account's industry, INDUSTRY_MISS when it targets others only, OVER_BUDGET when its
-    minimum budget is above BUDGET_OF_REVENUE of the account's revenue."""
+    The popularity of the product in the person's segment (to the power POPULARITY_POWER), times PREFERRED_BOOST for
+    the person's preferred categories (drawn by the categories' popularity in the segment), and for businesses
+    INDUSTRY_MATCH when the product targets the account's industry, INDUSTRY_MISS when it targets others only,
+    OVER_BUDGET when its minimum budget is above BUDGET_OF_REVENUE of the account's revenue."""
     rng = ctx.rng("baskets-people", lo // CHUNK_PEOPLE)
     n, k, nc = hi - lo, len(prod.category), len(PRODUCT_CATEGORIES)
     b2b = P.b2b[lo:hi]
     onehot = prod.category[:, None] == np.arange(nc)[None, :]
-    mass = np.stack([prod.weights_b2c @ onehot, prod.weights_b2b @ onehot])  # [segment b2c/b2b, category]
+    # [segment b2c/b2b, category]
+    mass = np.stack([prod.weights_b2c ** POPULARITY_POWER @ onehot, prod.weights_b2b ** POPULARITY_POWER @ onehot])
     cum = np.cumsum(mass / mass.sum(1, keepdims=True), axis=1)
     seg = b2b.astype(np.int64)
     u = rng.random((n, 3))
@@ -930,7 +932,8 @@ def _preferences(ctx: _Ctx, P: _People, acc: _Accounts, prod: _Products, lo: int
     left = np.where(np.arange(nc)[None, :] == first[:, None], 0.0, mass[seg])
     second = (np.cumsum(left, 1) < u[:, 1:2] * left.sum(1, keepdims=True)).sum(1).clip(0, nc - 1)
     second = np.where(u[:, 2] < SECOND_CATEGORY, second, -1)
-    w = np.where(b2b[:, None], prod.weights_b2b[None, :], prod.weights_b2c[None, :]).astype(np.float32)
+    w = np.where(b2b[:, None], prod.weights_b2b[None, :], prod.weights_b2c[None, :]) ** POPULARITY_POWER
+    w = w.astype(np.float32)
     w *= np.where(prod.category[None, :] == first[:, None], np.float32(PREFERRED_BOOST[0]),
                   np.where(prod.category[None, :] == second[:, None], np.float32(PREFERRED_BOOST[1]),
                            np.float32(1)))
