@@ -5,8 +5,9 @@
 # Extra arguments go to pytest (e.g. -k runner). Set CS_SKIP_POSTGRES=1 to run without PostgreSQL.
 # The lint runs beside pytest (its report is printed after pytest's), and pytest runs its modules on CS_TEST_WORKERS
 # processes (pytest-xdist, default 2; 0 runs them in this process): each module stays on one worker (--dist loadfile),
-# the session's demo builds are made once for all workers and each worker has a PostgreSQL database of its own
-# (tests/conftest.py).
+# modules are handed out in collection order, slowest first (--no-loadscope-reorder: xdist would otherwise start with
+# the modules that have the most tests), the session's demo builds are made once for all workers and each worker has
+# a PostgreSQL database of its own (tests/conftest.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
@@ -28,7 +29,7 @@ fi
 
 workers="${CS_TEST_WORKERS:-2}"
 parallel=()
-[ "$workers" != "0" ] && parallel=(-n "$workers" --dist loadfile)
+[ "$workers" != "0" ] && parallel=(-n "$workers" --dist loadfile --no-loadscope-reorder)
 echo "== pytest" >&2
 set +e
 python -m pytest -q -p no:cacheprovider --durations=25 "${parallel[@]}" "$@"
