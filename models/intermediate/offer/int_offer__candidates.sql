@@ -3,16 +3,17 @@
 -- the categories it bought or viewed, the most popular items of its segment key, items whose targeting names its
 -- industry or size band (a bare b2b / b2c target names half the catalogue: it is scored by offer_segment_fit, it does
 -- not nominate), items it viewed, and owned items due again (repurchase_days passed since the last purchase). Owned
--- items are never candidates otherwise. The best var offer_candidates_per_entity are kept by a cheap pre-rank: the
--- sum of the offer profile's weights of the criteria the item's sources stand for (co_purchase ->
--- offer_co_purchase_lift, category -> offer_category_affinity, viewed -> offer_interest, repurchase ->
--- offer_repurchase_due, popular -> offer_popularity, targeted -> offer_segment_fit), then the item's buyer share in
--- the entity's segment key, then item_id.
+-- items are never candidates otherwise (product grain; at category grain a category bought in stays a candidate).
+-- The best var offer_candidates_per_entity are kept by a cheap pre-rank: the sum of the offer profile's weights of
+-- the criteria the item's sources stand for (co_purchase -> offer_co_purchase_lift, category ->
+-- offer_category_affinity, viewed -> offer_interest, repurchase -> offer_repurchase_due, popular -> offer_popularity,
+-- targeted -> offer_segment_fit), then the item's buyer share in the entity's segment key, then item_id.
 {%- set per_category = offer_int_var('offer_candidate_items_per_category', 3) %}
 {%- set popular_n = offer_int_var('offer_candidate_popular_items', 5) %}
 {%- set co_purchase_n = offer_int_var('offer_candidate_co_purchase_items', 5) %}
 {%- set per_entity = offer_int_var('offer_candidates_per_entity', 10) %}
 {%- set profile = var('offer_profile', 'offer') %}
+{%- set is_category_grain = var('offer_grain', 'product') == 'category' %}
 {%- set source_criteria = [
     ('co_purchase', 'offer_co_purchase_lift'), ('category', 'offer_category_affinity'), ('viewed', 'offer_interest'),
     ('repurchase', 'offer_repurchase_due'), ('popular', 'offer_popularity'), ('targeted', 'offer_segment_fit'),
@@ -198,7 +199,8 @@ top_consequents as (
 
 ),
 
--- each target of a product (target_industries and target_segments, up to 10 items each) as its own row
+-- each target of a product (target_industries and target_segments, up to 10 items each) as its own row; split_part
+-- is native on DuckDB and PostgreSQL (dbt.split_part takes only a literal part number)
 target_positions as (
 
     select positions.n from (values (1), (2), (3), (4), (5), (6), (7), (8), (9), (10)) as positions (n)
@@ -231,10 +233,10 @@ targets as (
         target_lists.cutoff_date,
         target_lists.item_id,
         target_lists.target_kind,
-        trim({{ dbt.split_part('target_lists.target_list', "';'", 'target_positions.n') }}) as target_value
+        trim(split_part(target_lists.target_list, ';', target_positions.n)) as target_value
     from target_lists
     cross join target_positions
-    where trim({{ dbt.split_part('target_lists.target_list', "';'", 'target_positions.n') }}) <> ''
+    where trim(split_part(target_lists.target_list, ';', target_positions.n)) <> ''
 
 ),
 
@@ -306,7 +308,8 @@ sourced as (
 
 ),
 
--- known entities, items offered at the cut-off, owned items only when due again
+-- known entities, items offered at the cut-off, owned items only when due again (at product grain: a category one
+-- bought in is not owned, buying in it again is what affinity measures)
 eligible as (
 
     select distinct
@@ -328,7 +331,9 @@ eligible as (
             sourced.cutoff_date = owned_status.cutoff_date
             and sourced.contact_id = owned_status.contact_id
             and sourced.item_id = owned_status.item_id
-    where owned_status.item_id is null or owned_status.is_due
+    {%- if not is_category_grain %}
+        where owned_status.item_id is null or owned_status.is_due
+    {%- endif %}
 
 ),
 
