@@ -1,7 +1,8 @@
 -- depends_on: {{ ref('int_scoring__config_errors') }}
 -- Offer scores of every candidate at both cut-offs: one row per cut-off, entity, item and offer profile (entity type
--- 'offer' of the scoring seeds). The engine runs once per cut-off (entity_id = contact_id || '|' || item_id), so the
--- evaluation cut-off's normalisation and constant criteria never see the as-of rows. Then: the rank per cut-off,
+-- 'offer' of the scoring seeds). The engine's contributions are int_offer__criteria (one engine run per cut-off,
+-- entity_id = contact_id || '|' || item_id); its totals run here once per cut-off too (no points rules: an offer
+-- profile's score is its weighted criteria). Then: the rank per cut-off,
 -- contact and profile (ties by item_id), each criterion's points (they add up to offer_score), a reason from the top
 -- contributing criterion with its evidence, and the top offers after the diversity rule (at most
 -- var offer_max_per_category per category among the var offer_top_k best; no diversity rule at category grain).
@@ -24,53 +25,59 @@ features as (
 
 ),
 
-scoring_features as (
+criteria as (
 
-    select * from features
+    select * from {{ ref('int_offer__criteria') }}
+
+),
+
+scoring_contributions as (
+
+    select * from criteria
     where is_scoring_row
 
 ),
 
-evaluation_features as (
+evaluation_contributions as (
 
-    select * from features
+    select * from criteria
     where not is_scoring_row
 
 ),
 
-scoring_criteria as (
+no_points as (
 
-    {{ unpivot_criteria('scoring_features', 'entity_id', names['number'], names['text']) }}
+    select
+        cast(null as {{ dbt.type_string() }}) as profile,
+        cast(null as {{ dbt.type_string() }}) as entity_id,
+        cast(null as {{ dbt.type_string() }}) as rule_id,
+        cast(null as {{ dbt.type_int() }}) as occurrences,
+        cast(null as decimal(18, 2)) as points_awarded
+    where 1 = 0
 
 ),
 
-evaluation_criteria as (
+scoring_totals as (
 
-    {{ unpivot_criteria('evaluation_features', 'entity_id', names['number'], names['text']) }}
+    {{ scoring_totals('scoring_contributions', 'no_points', 'offer') }}
 
 ),
 
-{{ scoring_engine_ctes('scoring_criteria', 'offer', none, 'scoring') }}
+evaluation_totals as (
 
-{{ scoring_engine_ctes('evaluation_criteria', 'offer', none, 'evaluation') }}
+    {{ scoring_totals('evaluation_contributions', 'no_points', 'offer') }}
+
+),
 
 contributions as (
 
     select
-        cast(1 as {{ dbt.type_int() }}) as is_scoring,
+        cast(case when is_scoring_row then 1 else 0 end as {{ dbt.type_int() }}) as is_scoring,
         profile,
         entity_id,
         criterion,
         contribution_points
-    from scoring_contributions
-    union all
-    select
-        cast(0 as {{ dbt.type_int() }}) as is_scoring,
-        profile,
-        entity_id,
-        criterion,
-        contribution_points
-    from evaluation_contributions
+    from criteria
 
 ),
 
