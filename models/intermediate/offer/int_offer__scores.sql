@@ -69,22 +69,10 @@ evaluation_totals as (
 
 ),
 
-contributions as (
-
-    select
-        cast(case when is_scoring_row then 1 else 0 end as {{ dbt.type_int() }}) as is_scoring,
-        profile,
-        entity_id,
-        criterion,
-        contribution_points
-    from criteria
-
-),
-
 totals as (
 
     select
-        cast(1 as {{ dbt.type_int() }}) as is_scoring,
+        true as is_scoring_row,
         profile,
         entity_id,
         score,
@@ -93,7 +81,7 @@ totals as (
     from scoring_totals
     union all
     select
-        cast(0 as {{ dbt.type_int() }}) as is_scoring,
+        false as is_scoring_row,
         profile,
         entity_id,
         score,
@@ -103,44 +91,44 @@ totals as (
 
 ),
 
-points as (
+-- the criterion that gave the most points: the reason quotes its evidence; ties go to the most specific evidence
+-- (the contact's own behaviour before its profile, targeting and budget), then to the name
+ranked_criteria as (
 
     select
-        is_scoring,
-        profile,
-        entity_id,
-    {%- for c in names['number'] + names['text'] %}
-        coalesce(sum(case when criterion = '{{ c }}' then contribution_points end), 0) as {{ c }}_points
-        {{- "," if not loop.last }}
-    {%- endfor %}
-    from contributions
-    group by is_scoring, profile, entity_id
+        criteria.*,
+        case
+            when criteria.contribution_points > 0
+                then row_number() over (
+                    partition by criteria.is_scoring_row, criteria.profile, criteria.entity_id
+                    order by
+                        criteria.contribution_points desc,
+                        case criteria.criterion
+                            {%- for c in evidence_order %}
+                                when '{{ c }}' then {{ loop.index }}
+                            {%- endfor %}
+                            else {{ evidence_order | length + 1 }}
+                        end,
+                        criteria.criterion asc
+                )
+        end as criterion_rank
+    from criteria
 
 ),
 
--- the criterion that gave the most points: the reason quotes its evidence; ties go to the most specific evidence
--- (the contact's own behaviour before its profile, targeting and budget), then to the name
-top_criterion as (
+-- one row per cut-off, profile and entity: the points of each criterion and the top one
+points as (
 
     select
-        is_scoring,
+        is_scoring_row,
         profile,
         entity_id,
-        criterion,
-        row_number() over (
-            partition by is_scoring, profile, entity_id
-            order by
-                contribution_points desc,
-                case criterion
-                    {%- for c in evidence_order %}
-                        when '{{ c }}' then {{ loop.index }}
-                    {%- endfor %}
-                    else {{ evidence_order | length + 1 }}
-                end,
-                criterion asc
-        ) as criterion_rank
-    from contributions
-    where contribution_points > 0
+        {%- for c in names['number'] + names['text'] %}
+            coalesce(sum(case when criterion = '{{ c }}' then contribution_points end), 0) as {{ c }}_points,
+        {%- endfor %}
+        max(case when criterion_rank = 1 then criterion end) as top_criterion
+    from ranked_criteria
+    group by is_scoring_row, profile, entity_id
 
 ),
 
@@ -155,23 +143,17 @@ scored as (
         {%- for c in names['number'] + names['text'] %}
             points.{{ c }}_points,
         {%- endfor %}
-        top_criterion.criterion as top_criterion
+        points.top_criterion
     from features
     inner join totals
         on
-            features.entity_id = totals.entity_id
-            and (case when features.is_scoring_row then 1 else 0 end) = totals.is_scoring
+            features.is_scoring_row = totals.is_scoring_row
+            and features.entity_id = totals.entity_id
     inner join points
         on
-            totals.is_scoring = points.is_scoring
+            totals.is_scoring_row = points.is_scoring_row
             and totals.profile = points.profile
             and totals.entity_id = points.entity_id
-    left join top_criterion
-        on
-            totals.is_scoring = top_criterion.is_scoring
-            and totals.profile = top_criterion.profile
-            and totals.entity_id = top_criterion.entity_id
-            and top_criterion.criterion_rank = 1
 
 ),
 
