@@ -3,7 +3,7 @@ figures with the machine and versions to benchmarks/RESULTS.md. The predictive p
 predict) is recorded as its own figures: the training-example models in a `dbt run` child and the runner's predict
 step alone in another child, each with its wall time and peak RSS, and the training rows read and sampled.
 
-    customer-scoring bench --contacts 1000000          # 10M orders, 20M events
+    customer-scoring bench --contacts 1000000          # 10M orders, about 25M events (page views included)
 """
 from __future__ import annotations
 

@@ -1,4 +1,3 @@
-{{ config(post_hook="{% if target.type == 'postgres' %}analyze {{ this }}{% endif %}") }}
 -- depends_on: {{ ref('int_scoring__config_errors') }}
 -- The offer criteria in the engine's long form, normalised and weighted: one row per cut-off, offer profile, entity
 -- (contact_id || '|' || item_id) and weighted criterion, with its value, normalised value and contribution in points

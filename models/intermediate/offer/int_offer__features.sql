@@ -1,4 +1,3 @@
-{{ config(post_hook="{% if target.type == 'postgres' %}analyze {{ this }}{% endif %}") }}
 -- Offer criteria of every candidate (int_offer__candidates), wide: one row per cut-off, entity and item, the raw value
 -- of each criterion (entity type 'offer' of the scoring seeds) and the evidence a reason quotes. A value is NULL only
 -- when it is unknown (no budget, no purchase history); an absence that is information is written as its value (no view:
