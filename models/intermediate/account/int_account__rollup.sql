@@ -132,7 +132,9 @@ final as (
         cast(coalesce(contacts.functions_engaged, 0) as {{ dbt.type_int() }}) as functions_engaged,
         cast(coalesce(contacts.seniorities_engaged, 0) as {{ dbt.type_int() }}) as seniorities_engaged,
         cast(contacts.best_lead_score as decimal(18, 2)) as best_lead_score,
-        cast(round(contacts.avg_lead_score, 2) as decimal(18, 2)) as avg_lead_score,
+        -- the mean through decimal(38, 10) before rounding: DuckDB's avg of decimals is a double (18.705 is
+        -- 18.70499...), PostgreSQL's an exact numeric; both round the exact mean half up to the cent
+        cast(round(cast(contacts.avg_lead_score as decimal(38, 10)), 2) as decimal(18, 2)) as avg_lead_score,
 
         -- revenue (reporting currency)
         {% if deals_on %}
