@@ -242,7 +242,8 @@ def cmd_demo(a) -> int:
     a.as_of = as_of.isoformat()
     s = _settings(a)
     res = runner.build(s)
-    if not res.success:
+    if not res.success or res.publication is None:
+        # a failed build, or a partial one (--select) that builds without publishing: the run's own summary
         print(human_summary(res))
         return res.exit_code
     print(summarize(res.publication))

@@ -426,3 +426,18 @@ def test_a_parsed_project_is_reused_for_another_as_of_date_only(tmp_path):
     model = next((project / "models").rglob("*.sql"))
     model.write_text(model.read_text() + "\n-- edited\n")
     assert key() != base
+
+
+def test_demo_with_a_partial_selection_reports_the_run_not_a_publication(tmp_path, monkeypatch, capsys):
+    """`demo --select ...` builds without publishing: it prints the run's summary and exits 0 (it used to open a
+    publication that does not exist and crash)."""
+    import customer_scoring.generate as generate
+
+    monkeypatch.setattr(generate, "generate_demo_data", lambda *a, **k: None)
+    result = runner.BuildResult(run_id="r1", as_of=END_DATE, success=True, publication=None,
+                                steps=[runner.Step("publish", 0.0, True, "skipped: a partial build")])
+    monkeypatch.setattr(runner, "build", lambda settings: result)
+    code = cli.main(["demo", "--as-of", str(END_DATE), "--raw", str(tmp_path / "raw"), "--work-dir",
+                     str(tmp_path / "w"), "--publish-dir", str(tmp_path / "p"), "--select", "+stg_crm__accounts"])
+    assert code == 0
+    assert "skipped: a partial build" in capsys.readouterr().out

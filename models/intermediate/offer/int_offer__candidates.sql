@@ -39,6 +39,13 @@ purchases as (
 
 ),
 
+-- what each entity owns, and whether it may be offered it again (the repurchase rule)
+owned as (
+
+    select * from {{ ref('int_offer__owned') }}
+
+),
+
 views as (
 
     select * from {{ ref('int_offer__views') }}
@@ -93,36 +100,6 @@ items as (
         min(repurchase_days) as repurchase_days
     from products
     group by cutoff_date, item_id
-
-),
-
-owned as (
-
-    select
-        purchases.cutoff_date,
-        purchases.contact_id,
-        purchases.item_id,
-        min(purchases.days_before_cutoff) as days_since_purchase
-    from purchases
-    where purchases.item_id is not null
-    group by purchases.cutoff_date, purchases.contact_id, purchases.item_id
-
-),
-
-owned_status as (
-
-    select
-        owned.cutoff_date,
-        owned.contact_id,
-        owned.item_id,
-        coalesce(
-            items.repurchase_days is not null and owned.days_since_purchase >= items.repurchase_days, false
-        ) as is_due
-    from owned
-    left join items
-        on
-            owned.cutoff_date = items.cutoff_date
-            and owned.item_id = items.item_id
 
 ),
 
@@ -299,12 +276,12 @@ sourced as (
     from views
     union all
     select
-        owned_status.cutoff_date,
-        owned_status.contact_id,
-        owned_status.item_id,
+        owned.cutoff_date,
+        owned.contact_id,
+        owned.item_id,
         'repurchase' as source_name
-    from owned_status
-    where owned_status.is_due
+    from owned
+    where owned.is_offerable
 
 ),
 
@@ -326,13 +303,13 @@ eligible as (
         on
             sourced.cutoff_date = items.cutoff_date
             and sourced.item_id = items.item_id
-    left join owned_status
-        on
-            sourced.cutoff_date = owned_status.cutoff_date
-            and sourced.contact_id = owned_status.contact_id
-            and sourced.item_id = owned_status.item_id
     {%- if not is_category_grain %}
-        where owned_status.item_id is null or owned_status.is_due
+        left join owned
+            on
+                sourced.cutoff_date = owned.cutoff_date
+                and sourced.contact_id = owned.contact_id
+                and sourced.item_id = owned.item_id
+        where owned.item_id is null or owned.is_offerable
     {%- endif %}
 
 ),

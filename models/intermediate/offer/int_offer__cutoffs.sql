@@ -17,7 +17,7 @@ scoring as (
 evaluation as (
 
     select
-        {{ as_of_date_minus(window_days) }} as cutoff_date,
+        {{ offer_evaluation_cutoff() }} as cutoff_date,
         false as is_scoring_row,
         {{ as_of_date() }} as window_end
 

@@ -22,9 +22,10 @@
 
 with
 
-cutoffs as (
+scoring_cutoff as (
 
     select * from {{ ref('int_offer__cutoffs') }}
+    where is_scoring_row
 
 ),
 
@@ -121,32 +122,28 @@ buyers as (
 as_of_entities as (
 
     select
-        cutoffs.cutoff_date,
+        scoring_cutoff.cutoff_date,
         lifecycle.contact_id,
         lifecycle.population
     from lifecycle
-    cross join cutoffs
-    where cutoffs.is_scoring_row
+    cross join scoring_cutoff
 
 ),
 
 evaluation_entities as (
 
     select
-        cutoffs.cutoff_date,
+        {{ offer_evaluation_cutoff() }} as cutoff_date,
         lifecycle.contact_id,
         case when buyers.contact_id is not null then 'customer' else 'lead' end as population
     from lifecycle
-    cross join cutoffs
     left join known_contacts
         on lifecycle.contact_id = known_contacts.contact_id
     left join buyers
         on
-            cutoffs.cutoff_date = buyers.cutoff_date
+            buyers.cutoff_date = {{ offer_evaluation_cutoff() }}
             and lifecycle.contact_id = buyers.contact_id
-    where
-        not cutoffs.is_scoring_row
-        and (known_contacts.known_on <= cutoffs.cutoff_date or buyers.contact_id is not null)
+    where known_contacts.known_on <= {{ offer_evaluation_cutoff() }} or buyers.contact_id is not null
 
 ),
 

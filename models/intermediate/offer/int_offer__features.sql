@@ -19,6 +19,13 @@ cutoffs as (
 
 ),
 
+-- what each entity owns at each cut-off (days since its last purchase, the item's repurchase gap)
+owned as (
+
+    select * from {{ ref('int_offer__owned') }}
+
+),
+
 entities as (
 
     select * from {{ ref('int_offer__entities') }}
@@ -190,19 +197,6 @@ category_line_weights as (
 
 ),
 
-owned as (
-
-    select
-        cutoff_date,
-        contact_id,
-        item_id,
-        min(days_before_cutoff) as days_since_purchase
-    from purchases
-    where item_id is not null
-    group by cutoff_date, contact_id, item_id
-
-),
-
 owners as (
 
     select distinct
@@ -299,8 +293,8 @@ joined as (
         coalesce(item_views.decayed_views, 0) as offer_interest,
         coalesce(popularity.buyer_share, 0) as offer_popularity,
         case
-            when owned.item_id is not null and item_fit.repurchase_days > 0
-                then cast(owned.days_since_purchase as {{ type_double() }}) / item_fit.repurchase_days
+            when owned.repurchase_days > 0
+                then cast(owned.days_since_purchase as {{ type_double() }}) / owned.repurchase_days
             else 0
         end as offer_repurchase_due,
 

@@ -5,9 +5,10 @@
 -- reporting_amount). Targeting lists keep their staged form (lower case, ';' or ',' separated).
 with
 
-cutoffs as (
+scoring_cutoff as (
 
     select * from {{ ref('int_offer__cutoffs') }}
+    where is_scoring_row
 
 ),
 
@@ -34,7 +35,7 @@ versions as (
 as_of_products as (
 
     select
-        cutoffs.cutoff_date,
+        scoring_cutoff.cutoff_date,
         staged.product_id,
         staged.product_name,
         staged.category,
@@ -45,15 +46,15 @@ as_of_products as (
         staged.target_segments,
         staged.repurchase_days
     from staged
-    cross join cutoffs
-    where cutoffs.is_scoring_row and staged.dq_status = 'current'
+    cross join scoring_cutoff
+    where staged.dq_status = 'current'
 
 ),
 
 evaluation_products as (
 
     select
-        cutoffs.cutoff_date,
+        {{ offer_evaluation_cutoff() }} as cutoff_date,
         versions.product_id,
         versions.product_name,
         versions.category,
@@ -64,9 +65,7 @@ evaluation_products as (
         versions.target_segments,
         versions.repurchase_days
     from versions
-    inner join cutoffs
-        on {{ pit_is_current('versions', 'cutoffs') }}
-    where not cutoffs.is_scoring_row
+    where {{ pit_is_current_on('versions', offer_evaluation_cutoff()) }}
 
 ),
 

@@ -14,9 +14,10 @@
 
 with
 
-cutoffs as (
+scoring_cutoff as (
 
     select * from {{ ref('int_offer__cutoffs') }}
+    where is_scoring_row
 
 ),
 
@@ -74,7 +75,7 @@ products as (
 as_of_purchases as (
 
     select
-        cutoffs.cutoff_date,
+        scoring_cutoff.cutoff_date,
         as_of_orders.contact_id,
         as_of_orders.order_id,
         as_of_orders.ordered_at,
@@ -86,8 +87,7 @@ as_of_purchases as (
     from as_of_orders
     inner join as_of_lines
         on as_of_orders.order_id = as_of_lines.order_id
-    cross join cutoffs
-    where cutoffs.is_scoring_row
+    cross join scoring_cutoff
 
 ),
 
@@ -108,22 +108,30 @@ line_versions as (
 
 ),
 
+evaluation_lines as (
+
+    select *
+    from line_versions
+    where {{ pit_is_current_on('line_versions', offer_evaluation_cutoff()) }}
+
+),
+
 evaluation_orders as (
 
     select
-        cutoffs.cutoff_date,
+        {{ offer_evaluation_cutoff() }} as cutoff_date,
         identity.master_contact_id as contact_id,
         order_versions.order_id,
         order_versions.ordered_at,
         order_versions.currency_code
     from order_versions
-    inner join cutoffs
-        on {{ pit_is_current('order_versions', 'cutoffs') }}
     inner join statuses
         on order_versions.order_status = statuses.order_status
     inner join identity
         on order_versions.contact_id = identity.contact_id
-    where not cutoffs.is_scoring_row and statuses.is_completed
+    where
+        statuses.is_completed
+        and {{ pit_is_current_on('order_versions', offer_evaluation_cutoff()) }}
 
 ),
 
@@ -134,18 +142,16 @@ evaluation_purchases as (
         evaluation_orders.contact_id,
         evaluation_orders.order_id,
         evaluation_orders.ordered_at,
-        line_versions.line_number,
-        line_versions.product_id,
-        line_versions.quantity,
-        {{ order_line_amount('line_versions.quantity', 'line_versions.unit_price', 'line_versions.discount_rate') }}
-            as line_amount_local,
+        evaluation_lines.line_number,
+        evaluation_lines.product_id,
+        evaluation_lines.quantity,
+        {{ order_line_amount(
+            'evaluation_lines.quantity', 'evaluation_lines.unit_price', 'evaluation_lines.discount_rate'
+        ) }} as line_amount_local,
         evaluation_orders.currency_code
     from evaluation_orders
-    inner join line_versions
-        on
-            evaluation_orders.order_id = line_versions.order_id
-            and evaluation_orders.cutoff_date >= line_versions.valid_from
-            and (line_versions.valid_to is null or evaluation_orders.cutoff_date < line_versions.valid_to)
+    inner join evaluation_lines
+        on evaluation_orders.order_id = evaluation_lines.order_id
 
 ),
 

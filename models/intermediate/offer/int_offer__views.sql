@@ -14,9 +14,10 @@
 
 with
 
-cutoffs as (
+scoring_cutoff as (
 
     select * from {{ ref('int_offer__cutoffs') }}
+    where is_scoring_row
 
 ),
 
@@ -73,29 +74,26 @@ event_versions as (
 events as (
 
     select
-        cutoffs.cutoff_date,
+        scoring_cutoff.cutoff_date,
         as_of_events.contact_id,
         as_of_events.occurred_on,
         as_of_urls.url
     from as_of_events
     inner join as_of_urls
         on as_of_events.event_id = as_of_urls.event_id
-    cross join cutoffs
-    where cutoffs.is_scoring_row
+    cross join scoring_cutoff
 
     union all
 
     select
-        cutoffs.cutoff_date,
+        {{ offer_evaluation_cutoff() }} as cutoff_date,
         identity.master_contact_id as contact_id,
         cast(event_versions.occurred_at as date) as occurred_on,
         event_versions.url
     from event_versions
-    inner join cutoffs
-        on {{ pit_is_current('event_versions', 'cutoffs') }}
     inner join identity
         on event_versions.contact_id = identity.contact_id
-    where not cutoffs.is_scoring_row
+    where {{ pit_is_current_on('event_versions', offer_evaluation_cutoff()) }}
 
 ),
 

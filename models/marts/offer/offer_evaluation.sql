@@ -35,6 +35,12 @@ purchases as (
 
 ),
 
+owned_items as (
+
+    select * from {{ ref('int_offer__owned') }}
+
+),
+
 products as (
 
     select * from {{ ref('int_offer__products') }}
@@ -82,57 +88,35 @@ methods as (
 
 ),
 
--- the items the cut-off's catalogue offers, with their repurchase gap (at category grain the shortest gap of the
--- category's products, as int_offer__candidates reads it)
+-- the items the cut-off's catalogue offers
 catalogue as (
 
-    select
-        products.item_id,
-        min(products.repurchase_days) as repurchase_days
+    select distinct products.item_id
     from products
     inner join evaluation_cutoff
         on products.cutoff_date = evaluation_cutoff.cutoff_date
     where products.item_id is not null
-    group by products.item_id
-
-),
-
-cutoff_purchases as (
-
-    select purchases.*
-    from purchases
-    inner join evaluation_cutoff
-        on purchases.cutoff_date = evaluation_cutoff.cutoff_date
-    where purchases.item_id is not null
 
 ),
 
 -- what each entity owned at the cut-off
 owned as (
 
-    select
-        contact_id,
-        item_id,
-        count(*) as purchase_lines,
-        max(ordered_on) as last_ordered_on,
-        min(days_before_cutoff) as days_since_last_purchase
-    from cutoff_purchases
-    group by contact_id, item_id
+    select owned_items.*
+    from owned_items
+    inner join evaluation_cutoff
+        on owned_items.cutoff_date = evaluation_cutoff.cutoff_date
 
 ),
 
--- owned items no method may offer at the cut-off: no repurchase gap, or one not passed yet
+-- owned items no method may offer at the cut-off (int_offer__owned's repurchase rule)
 blocked as (
 
     select
-        owned.contact_id,
-        owned.item_id
+        contact_id,
+        item_id
     from owned
-    left join catalogue
-        on owned.item_id = catalogue.item_id
-    where
-        catalogue.repurchase_days is null
-        or owned.days_since_last_purchase < catalogue.repurchase_days
+    where not is_offerable
 
 ),
 
@@ -351,13 +335,7 @@ buy_again_lists as (
     from owned
     inner join population
         on owned.contact_id = population.contact_id
-    inner join catalogue
-        on owned.item_id = catalogue.item_id
-    left join population_blocked
-        on
-            owned.contact_id = population_blocked.contact_id
-            and owned.item_id = population_blocked.item_id
-    where population_blocked.item_id is null
+    where owned.is_offerable
 
 ),
 
