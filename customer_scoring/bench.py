@@ -94,6 +94,9 @@ def main(a) -> int:
         print(f"{raw} holds {manifest['contacts']} contacts, not {a.contacts}: use --regenerate", file=sys.stderr)
         return 1
     work = data / "work"
+    only = getattr(a, "only", None)
+    if only:
+        return main_only(a, only, raw, work, manifest, load_before)
     # A child process per build: its peak RSS is the build's alone (dbt, DuckDB and the publication copy).
     wall, peak, proc = timed_child([
         sys.executable, "-m", "customer_scoring", "build", "--as-of", END_DATE.isoformat(), "--raw", str(raw),
@@ -158,13 +161,7 @@ def main(a) -> int:
         lines += offer_lines(offers, a.threads)
     lines.append("")
     text = "\n".join(lines) + "\n"
-    results = Path(a.results)
-    results.parent.mkdir(parents=True, exist_ok=True)
-    if not results.exists():
-        results.write_text("# Benchmark results\n\nAppended by `customer-scoring bench`; newest last.\n\n")
-    with open(results, "a") as fh:
-        fh.write(text)
-    print(text)
+    append_results(Path(a.results), text)
     return 0
 
 
@@ -718,6 +715,62 @@ def hand_written(step: BenchStep, db: Path, threads: int, memory_limit: str, pro
     if proc.returncode:
         raise RuntimeError(f"hand-written {step.name} query failed:\n{proc.stderr[-3000:]}")
     return wall, peak, json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def append_results(results: Path, text: str) -> None:
+    """Appends one entry to the results file (created with its heading) and prints it."""
+    results.parent.mkdir(parents=True, exist_ok=True)
+    if not results.exists():
+        results.write_text("# Benchmark results\n\nAppended by `customer-scoring bench`; newest last.\n\n")
+    with open(results, "a") as fh:
+        fh.write(text)
+    print(text)
+
+
+ONLY_OFFERS = "offers"
+
+
+def main_only(a, only: list[str], raw: Path, work: Path, manifest: dict, load_before) -> int:
+    """`bench --only STEP...`: time the named steps (BenchStep names, or 'offers') on the work database an earlier
+    bench build left, without building again; the entry says so."""
+    known = {step.name: step for step in STEPS}
+    unknown = [name for name in only if name not in known and name != ONLY_OFFERS]
+    if unknown:
+        print(f"unknown step(s) {', '.join(unknown)}: choose from {', '.join([*known, ONLY_OFFERS])}", file=sys.stderr)
+        return 2
+    if not (work / "customer_scoring.duckdb").exists():
+        print(f"no work database in {work}: run `customer-scoring bench --contacts {a.contacts}` (or a build into "
+              f"{work}) first", file=sys.stderr)
+        return 1
+    lines = [
+        f"## {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC: steps {', '.join(only)}, {a.contacts:,} contacts",
+        "",
+        f"- command: `customer-scoring bench --contacts {a.contacts} --threads {a.threads} --only {' '.join(only)}` "
+        f"(no build: the work database of an earlier build of the same data)",
+        f"- machine: {machine()}; {versions()}",
+        f"- load average (1, 5, 15 min) at the start: {', '.join(f'{x:.1f}' for x in load_before)}",
+        f"- rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(manifest["rows"].items())),
+    ]
+    for name in only:
+        if name == ONLY_OFFERS:
+            try:
+                r = time_offers(work, raw, a.threads)
+            except RuntimeError as exc:
+                r = {"error": str(exc).strip().splitlines()[-1][:300]}
+            lines += offer_lines(r, a.threads)
+            continue
+        step = known[name]
+        try:
+            r = time_step(step, work, raw, a.threads)
+        except RuntimeError as exc:
+            r = {"error": str(exc).strip().splitlines()[-1][:300]}
+        lines += step_lines(step, r, a.threads)
+    lines.append(f"- load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
+                 f"({os.cpu_count()} cores)")
+    lines.append("")
+    text = "\n".join(lines) + "\n"
+    append_results(Path(a.results), text)
+    return 0
 
 
 def time_step(step: BenchStep, work: Path, raw: Path, threads: int, repeats: int = 2) -> dict:

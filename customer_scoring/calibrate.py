@@ -42,6 +42,7 @@ log = logging.getLogger("customer_scoring")
 
 THRESHOLDS_SEED = Path("seeds/scoring/tier_thresholds.csv")
 WEIGHTS_SEED = Path("seeds/scoring/scoring_weights.csv")
+PROFILES_SEED = Path("seeds/scoring/scoring_profiles.csv")
 # The profile's weights must sum to this (int_scoring__config_errors: 'weights must sum to 100').
 WEIGHT_TOTAL = 100.0
 # Decimals of a proposed weight and threshold in the seed files (weight decimal(18, 4), min_score decimal(18, 2)).
@@ -85,6 +86,22 @@ def parse_targets(text: str | None, kind: str) -> dict[str, float]:
 
 def read_seed(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def check_profile(seed: pd.DataFrame, profile: str) -> None:
+    """Stop with a message naming what to do when `profile` cannot be calibrated from the score history: it is not a
+    profile of scoring_profiles.csv, or it scores offers (entity type 'offer'), whose scores the history does not keep
+    (a contact's offers change with the catalogue; offer_evaluation judges them against what contacts bought next)."""
+    rows = seed[seed["profile"] == profile]
+    if rows.empty:
+        known = ", ".join(sorted(seed["profile"]))
+        raise CalibrationError(f"profile {profile!r} is not in {PROFILES_SEED} (profiles: {known})")
+    if rows.iloc[0]["entity_type"] == "offer":
+        raise CalibrationError(
+            f"profile {profile!r} scores offers: the score history keeps customer, lead and account scores, not "
+            f"offers, so there is no tier outcome to calibrate against. marts.offer_evaluation judges the offer lists "
+            f"against what contacts bought next (precision, recall and hit rate at K, against best-sellers and buy "
+            f"again): change the {profile!r} weights in {WEIGHTS_SEED}, rebuild and compare it")
 
 
 def current_thresholds(seed: pd.DataFrame, profile: str) -> list[tuple[str, float]]:

@@ -285,6 +285,7 @@ def cmd_calibrate(a) -> int:
     try:
         sizes = cal.parse_targets(a.target_sizes, "sizes")
         rates = cal.parse_targets(a.target_rates, "rates")
+        cal.check_profile(cal.read_seed(project / cal.PROFILES_SEED), a.profile)
         thresholds = cal.current_thresholds(cal.read_seed(project / cal.THRESHOLDS_SEED), a.profile)
         weights = cal.current_weights(cal.read_seed(project / cal.WEIGHTS_SEED), a.profile)
         if not (sizes or rates or a.weights):
@@ -355,6 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     be.add_argument("--steps", action=argparse.BooleanOptionalAction, default=None,
                     help="also time the RFM and engagement models against hand-written DuckDB queries "
                          "(default: when built)")
+    be.add_argument("--only", nargs="+", metavar="STEP", default=None,
+                    help="time only these steps on the work database an earlier bench build left in --data-dir, "
+                         "without building again: RFM, engagement, co-purchase, offers")
     be.set_defaults(func=cmd_bench)
 
     bt = sub.add_parser("backtest", help="the scores as of past dates into the score history, then tier performance")

@@ -96,3 +96,18 @@ def test_predictive_verdict(run_seconds, predict_seconds, peak, verdict):
 def test_predictive_sample_of_everyone():
     lines = bench.predictive_lines(_predictive(30.0, 25.0, 1.5, customers=7_193), {})
     assert "everyone: 7,193 customers, at most 200,000" in lines[3]
+
+
+def test_only_names_the_steps_and_needs_an_earlier_build(tmp_path, capsys):
+    """`bench --only` times steps on an earlier build's work database: a step it does not know is named with the
+    choices (exit 2), a data folder without a build says what to run first (exit 1); nothing is appended."""
+    import argparse
+
+    results = tmp_path / "RESULTS.md"
+    a = argparse.Namespace(contacts=1000, threads=2, results=str(results))
+    manifest = {"contacts": 1000, "rows": {}}
+    assert bench.main_only(a, ["offer"], tmp_path / "raw", tmp_path / "work", manifest, (0.0, 0.0, 0.0)) == 2
+    assert "unknown step(s) offer: choose from RFM, engagement, co-purchase, offers" in capsys.readouterr().err
+    assert bench.main_only(a, ["offers"], tmp_path / "raw", tmp_path / "work", manifest, (0.0, 0.0, 0.0)) == 1
+    assert "customer-scoring bench --contacts 1000" in capsys.readouterr().err
+    assert not results.exists()

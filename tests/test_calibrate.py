@@ -254,3 +254,13 @@ def test_proposed_seeds_pass_the_validation_and_the_diff_applies(tmp_path):
     (project / "seeds" / "scoring" / "scoring_weights.csv").write_text(broken)
     res = runner.invoke_dbt(VALIDATION, project, settings, manifest=parsed.result)
     assert not res.success and "weights must sum to 100" in " ".join(runner._failures(res))
+
+
+def test_offer_and_unknown_profiles_are_refused_with_what_to_do():
+    """The shipped seed: 'offer' scores offers, which the score history does not keep; a typo names the profiles."""
+    seed = cal.read_seed(PROJECT / cal.PROFILES_SEED)
+    cal.check_profile(seed, "retain")
+    with pytest.raises(cal.CalibrationError, match=r"scores offers.*offer_evaluation"):
+        cal.check_profile(seed, "offer")
+    with pytest.raises(cal.CalibrationError, match=r"'retian' is not in .*scoring_profiles.csv \(profiles: .*retain"):
+        cal.check_profile(seed, "retian")

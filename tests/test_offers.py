@@ -1,5 +1,5 @@
-"""Offers (issue 14): next_best_offers judged on what the demo customers bought next, point in time, and the same
-offers on PostgreSQL.
+"""Offers (issue 14): next_best_offers judged on what the demo customers bought next, and point in time. The same
+offers on PostgreSQL are checked by tests/test_postgres_build.py on the session's PostgreSQL build.
 
 - Evaluation: `marts.offer_evaluation` of the session's published demo build (2,000 contacts, `built`: no build of
   its own; its dbt data and unit tests run there) says next_best_offers beats the popularity and buy-again baselines
@@ -10,13 +10,10 @@ offers on PostgreSQL.
   product; product page views after the cut-off or loaded after it; a later version of two products). They build
   one co-purchase pair in 60 customer baskets, so the co-purchase statistics of the as-of date change; the cut-off
   rows of every offer model must not.
-- PostgreSQL: one selected build of the same raw data in a database of its own: next_best_offers, offer_scores and
-  offer_evaluation equal DuckDB's row for row (decimals as text: the same value and scale).
 """
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from pathlib import Path
 
@@ -25,8 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import END_DATE, connect_postgres, run_build, work_db
-from customer_scoring import runner
+from conftest import END_DATE, run_build, work_db
 
 WINDOW_DAYS = 90  # var offer_evaluation_window_days
 CUTOFF = END_DATE - dt.timedelta(days=WINDOW_DAYS)
@@ -288,62 +284,3 @@ def test_the_late_rows_change_the_as_of_co_purchase_statistics(built, late_build
 
     before, after = pair_baskets(work_db(built)), pair_baskets(late_db)
     assert after - before >= 50, f"pair {a} {b} at the as-of date: {before} baskets without the late rows, {after} with"
-
-
-# --- PostgreSQL ---------------------------------------------------------------------------------------------------
-PG_COMPARED = {
-    "next_best_offers": "select contact_id, offer_rank, product_id, category, cast(offer_score as varchar(20)), "
-                        "reason, profile from {schema}.next_best_offers",
-    "offer_scores": "select * from {schema}.offer_scores",
-    "offer_evaluation": f"select {EVALUATION_COLUMNS} from {{schema}}.offer_evaluation",
-}
-
-
-def as_text(rows):
-    return sorted(tuple(None if v is None else str(v) for v in r) for r in rows)
-
-
-@pytest.mark.postgres
-@pytest.mark.slow
-def test_offers_are_identical_on_postgres(demo_raw, pub, tmp_path):
-    """One selected build of the demo raw data on PostgreSQL, in a database of its own: the offer marts equal the
-    session's DuckDB publication row for row (every value as text)."""
-    from customer_scoring import postgres
-
-    database = f"cs_offers_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    admin = connect_postgres(autocommit=True)
-    previous = os.environ.get("CS_PG_DATABASE")
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f"drop database if exists {database} with (force)")
-            cur.execute(f"create database {database}")
-        os.environ["CS_PG_DATABASE"] = database
-        conn = postgres.connect()
-        try:
-            postgres.load_raw(demo_raw, conn=conn)
-            res = runner.build(runner.BuildSettings(
-                as_of=END_DATE, target="postgres", raw_path=demo_raw, work_dir=tmp_path / "build",
-                publish_dir=tmp_path / "publish", select=["+next_best_offers", "+offer_scores", "+offer_evaluation"],
-                exclude=["resource_type:test", "test_type:unit"]))
-            assert res.success, res.error
-            got = {}
-            with conn.cursor() as cur:
-                for table, sql in PG_COMPARED.items():
-                    # a partial build publishes nothing: the marts are in the build schema
-                    cur.execute(sql.format(schema="build_marts"))
-                    got[table] = as_text(cur.fetchall())
-        finally:
-            conn.close()
-    finally:
-        if previous is None:
-            os.environ.pop("CS_PG_DATABASE", None)
-        else:
-            os.environ["CS_PG_DATABASE"] = previous
-        with admin.cursor() as cur:
-            cur.execute(f"drop database if exists {database} with (force)")
-        admin.close()
-    for table, sql in PG_COMPARED.items():
-        want = as_text(pub.execute(sql.format(schema="marts")).fetchall())
-        assert want, f"{table}: no rows on DuckDB"
-        only_duck, only_pg = sorted(set(want) - set(got[table]))[:3], sorted(set(got[table]) - set(want))[:3]
-        assert got[table] == want, f"{table}: DuckDB only {only_duck}\nPostgreSQL only {only_pg}"

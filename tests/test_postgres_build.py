@@ -191,3 +191,32 @@ def test_model_evaluation_and_status_are_identical_on_postgres(pg, pg_built, pub
     assert post == duck, first_differences(duck, post)
     sql = "select target, status, message, coalesce(model_id, '-') from marts.model_status"
     assert fetch_pg(pg, sql) == fetch_duck(pub, sql)
+
+
+# --- offers: the same on both engines (the session's full PostgreSQL build holds them) ----------------------------
+OFFER_COMPARED = {
+    "next_best_offers": "select contact_id, offer_rank, product_id, category, cast(offer_score as varchar(20)), "
+                        "reason, profile from marts.next_best_offers",
+    "offer_scores": "select * from marts.offer_scores",
+    "offer_evaluation": "select method, k, offer_grain, evaluation_cutoff_date, window_end, window_days, "
+                        "entities_with_offers, entities_evaluated, relevant_items, items_offered, hits, entities_hit, "
+                        "cast(precision_at_k as varchar(20)), cast(recall_at_k as varchar(20)), "
+                        "cast(hit_rate_at_k as varchar(20)), cast(lift_vs_popularity as varchar(20)), "
+                        "cast(lift_vs_buy_again as varchar(20)) from marts.offer_evaluation",
+}
+
+
+def as_text(rows):
+    """Every value as text (decimals keep their scale, dates their ISO form), rows sorted."""
+    return sorted(tuple(None if v is None else str(v) for v in r) for r in rows)
+
+
+@pytest.mark.parametrize("table", sorted(OFFER_COMPARED))
+def test_offers_are_identical_on_postgres(pg, pg_built, pub, table):
+    sql = OFFER_COMPARED[table]
+    duck = as_text(pub.execute(sql).fetchall())
+    with pg.cursor() as cur:
+        cur.execute(sql)
+        post = as_text(cur.fetchall())
+    assert duck, f"{table}: no rows on DuckDB"
+    assert post == duck, first_differences(duck, post)

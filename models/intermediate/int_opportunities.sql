@@ -52,7 +52,7 @@ final as (
         -- amounts
         opportunities.currency_code,
         opportunities.amount as amount_local,
-        cast(round(opportunities.amount * fx.rate_to_reporting, 2) as decimal(18, 2)) as amount,
+        {{ reporting_amount('opportunities.amount', 'fx.rate_to_reporting') }} as amount,
         coalesce(opportunities.amount is not null and fx.is_extrapolated, false) as is_fx_rate_extrapolated,
 
         -- timestamps

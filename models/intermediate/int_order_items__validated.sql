@@ -44,8 +44,7 @@ final as (
         items.quantity,
         items.unit_price,
         items.discount_rate,
-        cast(round(items.quantity * items.unit_price * (1 - items.discount_rate), 2) as decimal(18, 2))
-            as line_amount_local,
+        {{ order_line_amount('items.quantity', 'items.unit_price', 'items.discount_rate') }} as line_amount_local,
         validated_orders.currency_code,
 
         -- timestamps

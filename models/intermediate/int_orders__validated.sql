@@ -77,8 +77,8 @@ converted as (
         -- amounts
         orders.currency_code,
         orders.total_amount as total_amount_local,
-        cast(round(orders.total_amount * fx.rate_to_reporting, 2) as decimal(18, 2)) as total_amount,
-        cast(round(orders.refunded_amount * fx.rate_to_reporting, 2) as decimal(18, 2)) as own_refund_amount,
+        {{ reporting_amount('orders.total_amount', 'fx.rate_to_reporting') }} as total_amount,
+        {{ reporting_amount('orders.refunded_amount', 'fx.rate_to_reporting') }} as own_refund_amount,
         fx.is_extrapolated as is_fx_rate_extrapolated,
 
         -- timestamps

@@ -74,19 +74,18 @@ weights as (
 
 ),
 
+-- the weight of each source's criterion, one column per source (weight_<source>; 0 when the profile does not weigh it)
 source_weights as (
 
-    {%- set rows = [] %}
+    {%- set weight_columns = [] %}
     {%- for source_name, criterion in source_criteria %}
-        {%- do rows.append("('" ~ source_name ~ "', '" ~ criterion ~ "')") %}
+        {%- do weight_columns.append(
+            "coalesce(max(case when criterion = '" ~ criterion ~ "' then weight end), 0) as weight_" ~ source_name
+        ) %}
     {%- endfor %}
 
-    select
-        source_map.source_name,
-        coalesce(weights.weight, 0) as weight
-    from (values {{ rows | join(', ') }}) as source_map (source_name, criterion)
-    left join weights
-        on source_map.criterion = weights.criterion
+    select {{ weight_columns | join(', ') }}
+    from weights
 
 ),
 
@@ -285,34 +284,65 @@ sourced as (
 
 ),
 
+-- one row per cut-off, entity and item, a flag per source that nominated it (plain aggregates: the list of sources
+-- is written from the flags below, in alphabetical order, without an ordered string aggregate, which DuckDB cannot
+-- spill: it ran out of memory over the 1M-contact demo's 75M nominations)
+nominated as (
+
+    {%- set flag_columns = [] %}
+    {%- for source_name, criterion in source_criteria %}
+        {%- do flag_columns.append(
+            "max(case when source_name = '" ~ source_name ~ "' then 1 else 0 end) as from_" ~ source_name
+        ) %}
+    {%- endfor %}
+
+    select
+        cutoff_date,
+        contact_id,
+        item_id,
+        {{ flag_columns | join(', ') }}
+    from sourced
+    group by cutoff_date, contact_id, item_id
+
+),
+
 -- known entities, items offered at the cut-off, owned items only when due again (at product grain: a category one
 -- bought in is not owned, buying in it again is what affinity measures)
 eligible as (
 
-    select distinct
-        sourced.cutoff_date,
-        sourced.contact_id,
-        sourced.item_id,
-        sourced.source_name
-    from sourced
+    select nominated.*
+    from nominated
     inner join entities
         on
-            sourced.cutoff_date = entities.cutoff_date
-            and sourced.contact_id = entities.contact_id
+            nominated.cutoff_date = entities.cutoff_date
+            and nominated.contact_id = entities.contact_id
     inner join items
         on
-            sourced.cutoff_date = items.cutoff_date
-            and sourced.item_id = items.item_id
+            nominated.cutoff_date = items.cutoff_date
+            and nominated.item_id = items.item_id
     {%- if not is_category_grain %}
         left join owned
             on
-                sourced.cutoff_date = owned.cutoff_date
-                and sourced.contact_id = owned.contact_id
-                and sourced.item_id = owned.item_id
+                nominated.cutoff_date = owned.cutoff_date
+                and nominated.contact_id = owned.contact_id
+                and nominated.item_id = owned.item_id
         where owned.item_id is null or owned.is_offerable
     {%- endif %}
 
 ),
+
+{%- set source_names = [] %}
+{%- set listed_sources = [] %}
+{%- set weighted_sources = [] %}
+{%- for source_name, criterion in source_criteria %}
+    {%- do source_names.append('eligible.from_' ~ source_name) %}
+    {%- do weighted_sources.append('eligible.from_' ~ source_name ~ ' * source_weights.weight_' ~ source_name) %}
+{%- endfor %}
+{%- for source_name in source_criteria | map(attribute=0) | sort %}
+    {%- do listed_sources.append(
+        "case when eligible.from_" ~ source_name ~ " = 1 then '" ~ source_name ~ "' end"
+    ) %}
+{%- endfor %}
 
 grouped as (
 
@@ -320,13 +350,11 @@ grouped as (
         eligible.cutoff_date,
         eligible.contact_id,
         eligible.item_id,
-        {{ dbt.listagg('eligible.source_name', "','", 'order by eligible.source_name') }} as sources,
-        count(*) as source_count,
-        sum(source_weights.weight) as pre_rank_points
+        concat_ws(',', {{ listed_sources | join(', ') }}) as sources,
+        {{ source_names | join(' + ') }} as source_count,
+        {{ weighted_sources | join(' + ') }} as pre_rank_points
     from eligible
-    inner join source_weights
-        on eligible.source_name = source_weights.source_name
-    group by eligible.cutoff_date, eligible.contact_id, eligible.item_id
+    cross join source_weights
 
 ),
 

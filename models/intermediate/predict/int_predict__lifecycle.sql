@@ -80,7 +80,7 @@ order_facts as (
                 cast(opportunity_versions.closed_at as date) <= cutoffs.cutoff_date and opportunity_versions.is_won,
                 false
             ) as is_won,
-            cast(round(opportunity_versions.amount * fx.rate_to_reporting, 2) as decimal(18, 2)) as amount
+            {{ reporting_amount('opportunity_versions.amount', 'fx.rate_to_reporting') }} as amount
         from cutoffs
         inner join opportunity_versions
             on {{ pit_is_current('opportunity_versions', 'cutoffs') }}

@@ -83,10 +83,8 @@ order_lines as (
         line_versions.line_number,
         line_versions.product_id,
         line_versions.discount_rate,
-        cast(
-            round(line_versions.quantity * line_versions.unit_price * (1 - line_versions.discount_rate), 2)
-            as decimal(18, 2)
-        ) as line_amount_local
+        {{ order_line_amount('line_versions.quantity', 'line_versions.unit_price', 'line_versions.discount_rate') }}
+            as line_amount_local
     from cutoffs
     inner join sampled_line_versions as line_versions
         on {{ pit_is_current('line_versions', 'cutoffs') }}

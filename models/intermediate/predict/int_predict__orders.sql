@@ -128,9 +128,8 @@ priced_versions as (
     select
         sampled_versions.*,
         coalesce(statuses.is_completed, false) as is_completed_status,
-        cast(round(sampled_versions.total_amount * fx.rate_to_reporting, 2) as decimal(18, 2))
-            as total_amount_reporting,
-        cast(round(sampled_versions.refunded_amount * fx.rate_to_reporting, 2) as decimal(18, 2))
+        {{ reporting_amount('sampled_versions.total_amount', 'fx.rate_to_reporting') }} as total_amount_reporting,
+        {{ reporting_amount('sampled_versions.refunded_amount', 'fx.rate_to_reporting') }}
             as own_refund_amount_reporting,
         fx.is_extrapolated as is_fx_extrapolated
     from sampled_versions
