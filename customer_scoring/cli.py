@@ -94,13 +94,20 @@ def _add_publish_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-dir", help="where fitted models are saved and read (default <work dir>/models)")
     p.add_argument("--predict", action=argparse.BooleanOptionalAction, default=True,
                    help="run the predict step between the dbt steps (default); --no-predict leaves predictions null")
+    p.add_argument("--export-dir", default="exports",
+                   help="where the activation exports land: <export dir>/<as-of date>/ holds each audience as CSV and "
+                        "Parquet, the triggers and manifest.json, made current once the publication succeeded "
+                        "(default exports)")
+    p.add_argument("--no-export", dest="export", action="store_false",
+                   help="write no activation export (the audience marts are still built and published)")
 
 
 def _publish_settings(a) -> dict:
     if a.pg_lock_timeout <= 0 or a.pg_lock_tries < 1:
         raise runner.BuildError("--pg-lock-timeout must be above 0 and --pg-lock-tries at least 1")
     return dict(max_row_loss=a.max_row_loss, accept_row_loss=a.accept_row_loss, wait=a.wait,
-                pg_publish=a.pg_publish, pg_lock_timeout=a.pg_lock_timeout, pg_lock_tries=a.pg_lock_tries)
+                pg_publish=a.pg_publish, pg_lock_timeout=a.pg_lock_timeout, pg_lock_tries=a.pg_lock_tries,
+                export=a.export, export_dir=Path(a.export_dir))
 
 
 def _settings(a) -> runner.BuildSettings:

@@ -126,10 +126,18 @@ class BuildSettings:
     predict: bool = True
     refit: str = "auto"
     model_dir: Path | None = None
+    # Activation exports (customer_scoring.activation): written into <export dir>/<as-of date>/ once the publication
+    # succeeded; None: an `exports` folder beside the publish folder (the command line's default, `exports`).
+    export: bool = True
+    export_dir: Path | None = None
 
     @property
     def work_db(self) -> Path:
         return self.work_dir / "customer_scoring.duckdb"
+
+    @property
+    def export_root(self) -> Path:
+        return Path(self.export_dir) if self.export_dir is not None else Path(self.publish_dir).parent / "exports"
 
 
 @dataclass
@@ -159,6 +167,8 @@ class BuildResult:
     interrupted: str | None = None
     # publish-only runs (`customer-scoring publish`): the build whose work they published.
     build_run_id: str | None = None
+    # The export set this run made current (<export dir>/<as-of date>/), None when it exported nothing.
+    exports: Path | None = None
 
     @property
     def failed_step(self) -> str | None:
@@ -192,6 +202,7 @@ class BuildResult:
             "public_relations": self.public_relations,
             "built_public": self.built_public,
             "build_run_id": self.build_run_id or self.run_id,
+            "exports": str(self.exports) if self.exports else None,
         }
 
 
@@ -543,6 +554,17 @@ def build(settings: BuildSettings) -> BuildResult:
         public = _public_relations(parsed.get("manifest"), settings.target)
         return _publish(settings, result, public, parsed.get("built", {}))
 
+    exported: dict = {}
+
+    def export():
+        public = _public_relations(parsed.get("manifest"), settings.target)
+        built = set(parsed.get("built", {}).values())
+        missing = sorted(f"{s}.{t}" for s, t in public - built)
+        if missing:
+            return (f"skipped: a partial build exports nothing ({len(missing)} of the {len(public)} public relations "
+                    f"not rebuilt); the previous exports, if any, stay")
+        return _export_prepare(settings, result, exported, built)
+
     # The steps, in order; the first failure stops the build and nothing is published.
     steps = [
         ("preflight", preflight),
@@ -556,9 +578,10 @@ def build(settings: BuildSettings) -> BuildResult:
             ("dbt build (scores)", lambda: dbt_build("scores")),
         )),
         ("checks", checks),
+        *((("export", export),) if settings.export else ()),
         ("publish", publication),
     ]
-    return _locked_run(settings, result, signals, lambda: all(step(name, fn) for name, fn in steps))
+    return _locked_run(settings, result, signals, lambda: _run_steps(settings, result, signals, steps, exported))
 
 
 def _predict(settings: BuildSettings, result: BuildResult, project: Path, manifest, built: dict) -> str:
@@ -774,8 +797,84 @@ def publish_last(settings: BuildSettings) -> BuildResult:
         log.info("publishing build %s as of %s from %s", result.build_run_id, result.as_of, settings.work_dir)
         return _publish_relations(settings, result, [tuple(r.split(".", 1)) for r in result.built_public])
 
-    return _locked_run(settings, result, signals,
-                       lambda: _run_step(settings, result, signals, "publish", publication))
+    exported: dict = {}
+
+    def export():
+        # The last build's work, exported as it is published: prepared before the publication, placed after it.
+        last_file = settings.work_dir / "logs" / "last_run.json"
+        last = json.loads(last_file.read_text()) if last_file.is_file() else {}
+        if not last.get("publishable"):
+            return "skipped: the last build cannot be published (see the publish step)"
+        settings.as_of = dt.date.fromisoformat(last["as_of_date"])
+        prefix = "" if settings.target == "duckdb" else "build_"
+        built = {(f"{prefix}{r.split('.', 1)[0]}", r.split(".", 1)[1]) for r in last.get("built_public", [])}
+        return _export_prepare(settings, result, exported, built)
+
+    steps = [*((("export", export),) if settings.export else ()), ("publish", publication)]
+    return _locked_run(settings, result, signals, lambda: _run_steps(settings, result, signals, steps, exported))
+
+
+EXPORT_PLACE = "export (place)"
+
+
+def _run_steps(settings: BuildSettings, result: BuildResult, signals: "_Signals", steps, exported: dict) -> bool:
+    """The steps in order, the first failure stopping the run; then, when the export step prepared a set and every
+    step passed (the publication succeeded), the step that makes it current. A prepared set not placed (a failed,
+    refused or interrupted publication) is removed."""
+    from customer_scoring import activation
+
+    try:
+        ok = all(_run_step(settings, result, signals, name, fn) for name, fn in steps)
+        if ok and exported.get("prepared") is not None:
+            ok = _run_step(settings, result, signals, EXPORT_PLACE, lambda: _export_place(result, exported))
+        return ok
+    finally:
+        activation.discard(exported.get("prepared"))
+
+
+def _export_prepare(settings: BuildSettings, result: BuildResult, exported: dict, built: set[tuple[str, str]]) -> str:
+    """The export step: every audience, the triggers and the manifest written into a temporary folder beside
+    <export dir>/<as-of date>/, from the relations this run's work holds (nothing current changes yet)."""
+    from customer_scoring import activation
+
+    export_dir = settings.export_root.resolve()
+    removed = activation.clean_stale(export_dir)
+    if removed:
+        log.info("removed %d temporary export folder(s) left by an interrupted run: %s", len(removed),
+                 ", ".join(str(p) for p in removed[:5]) + (" ..." if len(removed) > 5 else ""))
+    prefix = "" if settings.target == "duckdb" else "build_"
+    members = (f"{prefix}{activation.RELATIONS['audience_members'][0]}", activation.RELATIONS["audience_members"][1])
+    if members not in built:
+        return f"skipped: no audiences ({members[0]}.{members[1]} is not part of this build)"
+    threads = settings.threads or 2
+    memory = os.environ.get("CS_DUCKDB_MEMORY_LIMIT", "1500MB")
+    try:
+        if settings.target == "duckdb":
+            source = activation.duckdb_source(settings.work_db, threads=threads, memory_limit=memory)
+        else:
+            source = activation.postgres_source(prefix, threads=threads, memory_limit=memory)
+        try:
+            prepared = activation.prepare(source, export_dir, settings.as_of, result.run_id, threads=threads)
+        finally:
+            source.close()
+    except activation.ExportError as exc:
+        raise BuildError(str(exc)) from exc
+    exported["prepared"] = prepared
+    return f"{prepared.summary()}; placed in {prepared.final} once published"
+
+
+def _export_place(result: BuildResult, exported: dict) -> str:
+    """After the publication: the prepared set becomes <export dir>/<as-of date>/ in one atomic exchange (a signal
+    waits until it is done, as during the publication's renames)."""
+    from customer_scoring import activation, publish
+
+    prepared = exported["prepared"]
+    publish.committing = True
+    try:
+        result.exports = activation.place(prepared)
+    finally:
+        publish.committing = False
+    return f"{result.exports} ({prepared.summary()})"
 
 
 def _read(settings: BuildSettings, relation: tuple[str, str], sql: str) -> list[tuple]:
