@@ -48,7 +48,7 @@ CHANNEL_COLUMNS = [  # channel, column_name, is_default
 ]
 AUDIENCES = [  # audience, entity_type, profile, tiers, channel, columns
     ("retain_at_risk_email", "customer", "retain", "A;B", "email", ""),
-    ("call_list_phone", "lead", "lead", "A", "phone", "contact_id;phone;first_name;score"),
+    ("call_list_phone", "lead", "lead", "A", "phone", "contact_id;phone;first_name;last_name;score"),
     ("lookalikes_ads", "customer", "acquire", "A", "ads", ""),
     ("hot_leads_crm", "lead", "lead", "", "crm", ""),
     ("top_accounts_crm", "account", "account", "A", "crm", "entity_id;score;tier"),
@@ -207,7 +207,7 @@ def test_each_audience_exports_exactly_its_channels_columns(work, tmp_path):
     m = activation.read_manifest(folder)["audiences"]
     # defaults in the documented order; an audience's own list in its order
     assert m["retain_at_risk_email"]["columns"] == ["contact_id", "email", "first_name", "last_name"]
-    assert m["call_list_phone"]["columns"] == ["contact_id", "phone", "first_name", "score"]
+    assert m["call_list_phone"]["columns"] == ["contact_id", "phone", "first_name", "last_name", "score"]
     assert m["lookalikes_ads"]["columns"] == ["email_sha256"]
     assert m["hot_leads_crm"]["columns"] == ["entity_type", "entity_id", "contact_id", "profile", "score", "tier",
                                              "recommended_action"]
@@ -218,9 +218,10 @@ def test_each_audience_exports_exactly_its_channels_columns(work, tmp_path):
                     "C001,anne.martin@example.fr,Anne,Martin\n"
                     'C002,bob@example.com,"Bob, Jr.","O""Neil"\n'
                     "C003,chloé@exemple.fr,Chloé,Dupré\n")
-    assert (folder / "call_list_phone.csv").read_text() == ("contact_id,phone,first_name,score\n"
-                                                            "C004,+33611112222,Dan,88.10\n"
-                                                            "C005,+33633334444,Eve,90.00\n")
+    # an empty last name is "" and stays apart from a missing value (an empty field)
+    assert (folder / "call_list_phone.csv").read_text() == ("contact_id,phone,first_name,last_name,score\n"
+                                                            'C004,+33611112222,Dan,"",88.10\n'
+                                                            "C005,+33633334444,Eve,Lee,90.00\n")
     assert (folder / "top_accounts_crm.csv").read_text() == "entity_id,score,tier\nACC9,93.00,A\n"
 
 
@@ -442,3 +443,51 @@ def test_command_line_options():
         assert seen["settings"].export is True and seen["settings"].export_dir == Path("exports")
     finally:
         runner.publish_last = original
+
+
+# --- PostgreSQL: the same relations in build_* schemas give the same bytes --------------------------------------
+
+PG_TYPES = {"VARCHAR": "text", "DATE": "date", "BOOLEAN": "boolean", "DECIMAL(5,2)": "numeric(5, 2)"}
+
+
+@pytest.mark.postgres
+def test_postgres_source_writes_the_same_files(work, tmp_path):
+    """The six relations copied as they are into build_* schemas of PostgreSQL (text, numeric(5, 2), date, boolean;
+    an empty last name and null cities included): the export is byte for byte the DuckDB one, manifest included."""
+    from conftest import connect_postgres
+    from psycopg2 import sql
+
+    pg = connect_postgres()
+    duck = duckdb.connect(str(work), read_only=True)
+    try:
+        with pg, pg.cursor() as cur:
+            for schema, table in activation.RELATIONS.values():
+                target = sql.Identifier(f"build_{schema}", table)
+                cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(f"build_{schema}")))
+                cur.execute(sql.SQL("drop table if exists {}").format(target))
+                cols = duck.execute(f"select column_name, data_type from information_schema.columns "
+                                    f"where table_schema = '{schema}' and table_name = '{table}' "
+                                    f"order by ordinal_position").fetchall()
+                cur.execute(sql.SQL("create table {} ({})").format(target, sql.SQL(", ").join(
+                    sql.SQL("{} " + PG_TYPES[t]).format(sql.Identifier(c)) for c, t in cols)))
+                rows = duck.execute(f'select * from "{schema}"."{table}"').fetchall()
+                if rows:
+                    cur.executemany(sql.SQL("insert into {} values ({})").format(
+                        target, sql.SQL(", ").join(sql.Placeholder() * len(cols))), rows)
+        source = activation.postgres_source("build_", conn=pg)
+        try:
+            prepared = activation.prepare(source, tmp_path / "pg", AS_OF, "run1")
+        finally:
+            source.close()
+    finally:
+        duck.close()
+        with pg, pg.cursor() as cur:
+            for schema in {s for s, _ in activation.RELATIONS.values()}:
+                cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(f"build_{schema}")))
+        pg.close()
+    on_pg = activation.place(prepared)
+    on_duck = export(work, tmp_path / "duck", run_id="run1")
+    assert sorted(p.name for p in on_pg.iterdir()) == sorted(p.name for p in on_duck.iterdir())
+    for p in on_duck.iterdir():
+        assert (on_pg / p.name).read_bytes() == p.read_bytes(), p.name
+    assert 'C004,+33611112222,Dan,"",88.10\n' in (on_pg / "call_list_phone.csv").read_text()
