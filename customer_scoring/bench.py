@@ -728,15 +728,17 @@ def append_results(results: Path, text: str) -> None:
 
 
 ONLY_OFFERS = "offers"
+ONLY_EXPORT = "export"
 
 
 def main_only(a, only: list[str], raw: Path, work: Path, manifest: dict, load_before) -> int:
     """`bench --only STEP...`: time the named steps (BenchStep names, or 'offers') on the work database an earlier
     bench build left, without building again; the entry says so."""
     known = {step.name: step for step in STEPS}
-    unknown = [name for name in only if name not in known and name != ONLY_OFFERS]
+    unknown = [name for name in only if name not in known and name not in (ONLY_OFFERS, ONLY_EXPORT)]
     if unknown:
-        print(f"unknown step(s) {', '.join(unknown)}: choose from {', '.join([*known, ONLY_OFFERS])}", file=sys.stderr)
+        print(f"unknown step(s) {', '.join(unknown)}: choose from {', '.join([*known, ONLY_OFFERS, ONLY_EXPORT])}",
+              file=sys.stderr)
         return 2
     if not (work / "customer_scoring.duckdb").exists():
         print(f"no work database in {work}: run `customer-scoring bench --contacts {a.contacts}` (or a build into "
@@ -758,6 +760,13 @@ def main_only(a, only: list[str], raw: Path, work: Path, manifest: dict, load_be
             except RuntimeError as exc:
                 r = {"error": str(exc).strip().splitlines()[-1][:300]}
             lines += offer_lines(r, a.threads)
+            continue
+        if name == ONLY_EXPORT:
+            try:
+                r = time_export(work, work.parent / "exports", a.threads)
+            except RuntimeError as exc:
+                r = {"error": str(exc).strip().splitlines()[-1][:300]}
+            lines += export_lines(r, a.threads)
             continue
         step = known[name]
         try:
@@ -895,4 +904,72 @@ def step_lines(step: BenchStep, r: dict, threads: int) -> list[str]:
         + ", ".join(f"{t:.1f}" for t in runs["dbt_wall"]) + " s; cold hand-written "
         + ", ".join(f"{t:.1f}" for t in runs["hand_wall"]) + " s",
         f"  - same results: {r['rows']:,} {step.unit}; {compared}",
+    ]
+
+
+# The runner's export step alone, in a child process (its own peak RSS): the work database's audiences, triggers and
+# manifest written into a temporary folder and placed as <export dir>/<as-of>/, as after a publication.
+EXPORT_CHILD = r"""
+import datetime as dt, json, os, sys, time
+from pathlib import Path
+from customer_scoring import activation
+work_db, export_dir, threads, as_of, run_id = sys.argv[1:6]
+t0 = time.perf_counter()
+source = activation.duckdb_source(Path(work_db), threads=int(threads),
+                                  memory_limit=os.environ.get("CS_DUCKDB_MEMORY_LIMIT", "1500MB"))
+try:
+    prepared = activation.prepare(source, Path(export_dir), dt.date.fromisoformat(as_of), run_id, threads=int(threads))
+finally:
+    source.close()
+prepare_seconds = time.perf_counter() - t0
+folder = activation.place(prepared)
+wall = time.perf_counter() - t0
+sizes = {p.name: p.stat().st_size for p in folder.iterdir()}
+print(json.dumps({"wall": wall, "prepare_seconds": prepare_seconds, "manifest": prepared.manifest, "sizes": sizes}))
+"""
+
+
+def time_export(work: Path, export_dir: Path, threads: int, repeats: int = 2) -> dict:
+    """The export step on the built work database, `repeats` times in a child process each (the second replaces the
+    first's set, as a rerun of the same date does): best wall time, highest peak RSS, rows per audience, and whether
+    the reruns wrote the same files (checksums in the manifest)."""
+    db = work / "customer_scoring.duckdb"
+    memory_limit = os.environ.get("CS_DUCKDB_MEMORY_LIMIT", "1500MB")
+    runs = []
+    for i in range(repeats):
+        wall, peak, proc = timed_child(
+            [sys.executable, "-c", EXPORT_CHILD, str(db), str(export_dir), str(threads), END_DATE.isoformat(),
+             f"bench{i + 1}"], env={"CS_DUCKDB_MEMORY_LIMIT": memory_limit})
+        if proc.returncode:
+            raise RuntimeError(f"export failed:\n{proc.stderr[-3000:]}")
+        runs.append({**json.loads(proc.stdout.strip().splitlines()[-1]), "child_wall": wall, "peak": peak})
+
+    def files(manifest: dict) -> dict:
+        return {n: h for a in [*manifest["audiences"].values(), manifest["triggers"]] for n, h in a["files"].items()}
+
+    same = all(files(r["manifest"]) == files(runs[0]["manifest"]) for r in runs)
+    return {"wall": min(r["child_wall"] for r in runs), "walls": [r["child_wall"] for r in runs],
+            "step": min(r["wall"] for r in runs), "peak": max(r["peak"] for r in runs),
+            "manifest": runs[-1]["manifest"], "sizes": runs[-1]["sizes"], "same": same, "memory_limit": memory_limit,
+            "folder": str(export_dir / END_DATE.isoformat())}
+
+
+def export_lines(r: dict, threads: int) -> list[str]:
+    if "error" in r:
+        return [f"- **export step**: FAILED: {r['error']}"]
+    ok = r["wall"] < 30 and r["peak"] < 2.0
+    audiences = r["manifest"]["audiences"]
+    mb = sum(r["sizes"].values()) / 1e6
+    return [
+        f"- **export step** (customer_scoring.activation on the work database, as the runner's export steps run it: "
+        f"{len(audiences)} audiences as CSV and Parquet, triggers, manifest, placed in {r['folder']}; memory_limit "
+        f"{r['memory_limit']}, {threads} threads): **{r['wall']:.1f} s wall (process start included; the step itself "
+        f"{r['step']:.1f} s), peak RSS {r['peak']:.2f} GiB** ({'within' if ok else 'NOT within'} 30 s and 2 GiB); "
+        f"all runs " + ", ".join(f"{t:.1f}" for t in r["walls"]) + f" s; {mb:,.1f} MB written; reruns "
+        f"{'byte-identical' if r['same'] else 'DIFFERENT'} (checksums)",
+        "  - rows per audience: " + ", ".join(
+            f"{n} ({a['channel']}) {a['rows']:,} (excluded {a['excluded_rows']:,}"
+            + "".join(f", {k} {v:,}" for k, v in a["excluded_by_reason"].items() if v) + ")"
+            for n, a in audiences.items())
+        + f"; triggers {r['manifest']['triggers']['rows']:,}",
     ]

@@ -365,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
                          "(default: when built)")
     be.add_argument("--only", nargs="+", metavar="STEP", default=None,
                     help="time only these steps on the work database an earlier bench build left in --data-dir, "
-                         "without building again: RFM, engagement, co-purchase, offers")
+                         "without building again: RFM, engagement, co-purchase, offers, export")
     be.set_defaults(func=cmd_bench)
 
     bt = sub.add_parser("backtest", help="the scores as of past dates into the score history, then tier performance")
