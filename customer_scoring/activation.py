@@ -56,6 +56,10 @@ RELATIONS = {
     "activation_triggers": ("marts", "activation_triggers"),
     "contacts": ("pii", "contacts"),
 }
+# Read when present: the erasure requests a build applied (audit.erasure_log: request_id, applied_on, no personal
+# data). A build that applied one removes the other dates' export sets, which may hold the erased persons.
+OPTIONAL = {"erasure_log": ("audit", "erasure_log")}
+_DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The exclusion reasons of marts.audience_exclusions, in the order they apply; the manifest lists each (0 included).
 REASONS = ("do_not_contact", "unsubscribed", "hard_bounce", "no_consent", "missing_address")
 # The columns of the triggers file (marts.activation_triggers: ids, tiers, scores and factors; no personal data).
@@ -84,6 +88,8 @@ class Prepared:
     run_id: str
     manifest: dict
     placed: bool = False
+    # erasure requests the build applied as of this date (audit.erasure_log): the other dates' sets go once placed
+    erasures: int = 0
 
     @property
     def rows(self) -> int:
@@ -105,6 +111,13 @@ class Source:
 
     def close(self) -> None:
         self.con.close()
+
+    def erasures(self, as_of: dt.date) -> int:
+        """Erasure requests applied as of `as_of` (0 without audit.erasure_log)."""
+        if "erasure_log" not in self.columns:
+            return 0
+        return self.con.execute("select count(distinct request_id) from src_erasure_log where applied_on = ?",
+                                [as_of]).fetchone()[0]
 
 
 def _quote(name: str) -> str:
@@ -139,7 +152,9 @@ def duckdb_source(work_db: Path, threads: int = 2, memory_limit: str = "1500MB")
         if missing:
             raise ExportError(f"{', '.join(missing)} missing from the work database {work_db}: build first")
         source = Source(con)
-        for name, (schema, table) in RELATIONS.items():
+        for name, (schema, table) in {**RELATIONS, **OPTIONAL}.items():
+            if (schema, table) not in found:
+                continue
             con.execute(f"create view src_{name} as select * from work.{_quote(schema)}.{_quote(table)}")
             source.columns[name] = _columns_of(con, f"src_{name}")
         return source
@@ -178,20 +193,24 @@ def postgres_source(schema_prefix: str = "build_", threads: int = 2, memory_limi
     try:
         source = Source(con)
         with conn.cursor() as cur:
-            for name, (schema, table) in RELATIONS.items():
+            for name, (schema, table) in {**RELATIONS, **OPTIONAL}.items():
                 pg_schema = f"{schema_prefix}{schema}"
                 cur.execute("select column_name, data_type, numeric_precision, numeric_scale "
                             "from information_schema.columns where table_schema = %s and table_name = %s "
                             "order by ordinal_position", (pg_schema, table))
                 cols = cur.fetchall()
+                if name in OPTIONAL:
+                    cols = [c for c in cols if c[0] in ("request_id", "applied_on")]
+                    if len(cols) < 2:
+                        continue
                 if not cols:
                     raise ExportError(f"{pg_schema}.{table} missing on PostgreSQL: build first")
-                query = sql.SQL("select * from {}").format(sql.Identifier(pg_schema, table))
+                query = sql.SQL("select {} from {}").format(
+                    sql.SQL(", ").join(sql.Identifier(c) for c, *_ in cols), sql.Identifier(pg_schema, table))
                 if name == "contacts":
                     members = sql.Identifier(f"{schema_prefix}{RELATIONS['audience_members'][0]}",
                                              RELATIONS["audience_members"][1])
-                    query = sql.SQL("select * from {} where contact_id in (select contact_id from {})").format(
-                        sql.Identifier(pg_schema, table), members)
+                    query = sql.SQL("{} where contact_id in (select contact_id from {})").format(query, members)
                 path = spill / f"{name}.csv"
                 with open(path, "w", encoding="utf-8", newline="") as fh:
                     cur.copy_expert(sql.SQL("copy ({}) to stdout with (format csv, header true)").format(query)
@@ -375,7 +394,8 @@ def prepare(source: Source, export_dir: Path, as_of: dt.date, run_id: str, threa
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Prepared(tmp=tmp, final=final, as_of=as_of, run_id=run_id, manifest=manifest)
+    return Prepared(tmp=tmp, final=final, as_of=as_of, run_id=run_id, manifest=manifest,
+                    erasures=source.erasures(as_of))
 
 
 # --- placing --------------------------------------------------------------------------------------------------
@@ -419,6 +439,16 @@ def place(prepared: Prepared, exchange=_exchange) -> Path:
     _fsync(final.parent)
     prepared.placed = True
     return final
+
+
+def purge_other_dates(export_dir: Path, keep: dt.date) -> list[Path]:
+    """Remove every export set of another date than `keep` (after an erasure: they may hold the erased persons)."""
+    removed = []
+    for p in sorted(Path(export_dir).iterdir()):
+        if p.is_dir() and not p.is_symlink() and _DATE_FOLDER.match(p.name) and p.name != keep.isoformat():
+            shutil.rmtree(p)
+            removed.append(p)
+    return removed
 
 
 def discard(prepared: Prepared | None) -> None:

@@ -874,7 +874,15 @@ def _export_place(result: BuildResult, exported: dict) -> str:
         result.exports = activation.place(prepared)
     finally:
         publish.committing = False
-    return f"{result.exports} ({prepared.summary()})"
+    detail = f"{result.exports} ({prepared.summary()})"
+    if prepared.erasures:
+        # An erasure applied by this build: the sets of other dates may hold the person (as the publication's older
+        # versions do, which are deleted too); only this date's set, written without them, stays.
+        removed = activation.purge_other_dates(result.exports.parent, prepared.as_of)
+        if removed:
+            detail += (f"; {prepared.erasures} erasure request(s) applied as of {prepared.as_of}: removed the "
+                       f"export sets of {', '.join(p.name for p in removed)}")
+    return detail
 
 
 def _read(settings: BuildSettings, relation: tuple[str, str], sql: str) -> list[tuple]:

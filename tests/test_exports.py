@@ -491,3 +491,29 @@ def test_postgres_source_writes_the_same_files(work, tmp_path):
     for p in on_duck.iterdir():
         assert (on_pg / p.name).read_bytes() == p.read_bytes(), p.name
     assert 'C004,+33611112222,Dan,"",88.10\n' in (on_pg / "call_list_phone.csv").read_text()
+
+
+def test_an_erasure_removes_the_other_dates_export_sets(tmp_path):
+    settings = fake_build(tmp_path)
+    earlier = tmp_path / "exports" / "2026-05-31"
+    earlier.mkdir(parents=True)
+    (earlier / "retain_at_risk_email.csv").write_text("contact_id,email\nC009,erased@example.com\n")
+    con = duckdb.connect(str(settings.work_db))
+    con.execute("create schema audit")
+    con.execute("create table audit.erasure_log (request_id varchar, key_hash varchar, table_name varchar, "
+                "rows_removed bigint, applied_on date)")
+    con.execute("insert into audit.erasure_log values ('r1', 'h', 'crm.contacts', 1, date '2026-05-31')")
+    con.close()
+    # a request applied by an earlier build: the sets written since then were already without the person
+    res = runner.publish_last(settings)
+    assert res.success and earlier.is_dir()
+    con = duckdb.connect(str(settings.work_db))
+    con.execute("insert into audit.erasure_log values ('r2', 'h2', 'crm.contacts', 2, ?), ('r2', 'h2', "
+                "'shop.orders', 3, ?)", [AS_OF, AS_OF])
+    con.close()
+    res = runner.publish_last(settings)
+    assert res.success, res.error
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == ["2026-06-30"]
+    place = next(s for s in res.steps if s.name == "export (place)")
+    assert place.detail.endswith("1 erasure request(s) applied as of 2026-06-30: removed the export sets of "
+                                 "2026-05-31")
