@@ -806,8 +806,8 @@ def publish_last(settings: BuildSettings) -> BuildResult:
         if not last.get("publishable"):
             return "skipped: the last build cannot be published (see the publish step)"
         settings.as_of = dt.date.fromisoformat(last["as_of_date"])
-        prefix = "" if settings.target == "duckdb" else "build_"
-        built = {(f"{prefix}{r.split('.', 1)[0]}", r.split(".", 1)[1]) for r in last.get("built_public", [])}
+        # (relations of the work database: build_marts.<table> on a warehouse)
+        built = {tuple(r.split(".", 1)) for r in last.get("built_public", [])}
         return _export_prepare(settings, result, exported, built)
 
     steps = [*((("export", export),) if settings.export else ()), ("publish", publication)]
