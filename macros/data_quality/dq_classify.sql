@@ -7,8 +7,10 @@
     - raw_row_key: unique per raw row: the key, '~' and valid_version_rank (exact duplicates get distinct keys; for a
       key with several rows the numbering follows the classification, so it can differ between as-of dates);
     - is_visible: loaded before the as-of cutoff (rows loaded later did not exist for a build as of that date);
-    - dq_status: 'after_as_of' (not visible), 'quarantined' (a row-level defect), 'current' (the newest valid
-      version of its key) or 'superseded' (an older or duplicate version of a key that has a current row).
+    - dq_status: 'erased' (dq_reason_code 'erased': a row of a person erased as of the as-of date, whenever it was
+      loaded; counted apart in dq_reconciliation, never quarantined), 'after_as_of' (not visible), 'quarantined' (a
+      row-level defect), 'current' (the newest valid version of its key) or 'superseded' (an older or duplicate
+      version of a key that has a current row).
     `newest_first` orders the versions of one key, newest first, and must end with enough columns to break ties. -#}
 {% macro dq_classify(relation, key_columns, newest_first) -%}
     {%- set key_expr -%}
@@ -20,6 +22,7 @@
         *,
         {{ key_expr }} || '~' || cast(valid_version_rank as {{ dbt.type_string() }}) as raw_row_key,
         case
+            when dq_reason_code = 'erased' then 'erased'
             when not is_visible then 'after_as_of'
             when dq_reason_code is not null then 'quarantined'
             when valid_version_rank = 1 then 'current'

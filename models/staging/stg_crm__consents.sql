@@ -39,6 +39,8 @@ flagged as (
     select
         *,
         case
+            -- a person erased as of the as-of date (int_privacy__erased_contacts)
+            when {{ privacy_is_erased('contact_id') }} then 'erased'
             when _malformed_line is not null then 'malformed_line'
             when contact_id is null or channel is null then 'missing_id'
             when _unreadable_quarantine is not null then 'unreadable_value'

@@ -70,7 +70,10 @@ validated as (
 
     select
         *,
-        {{ is_valid_email('email_normalized') }} as is_email_valid
+        {{ is_valid_email('email_normalized') }} as is_email_valid,
+        -- a person erased as of the as-of date (GDPR art. 17): the row is kept for the counts, its personal data
+        -- is not (int_privacy__erased_contacts)
+        coalesce({{ privacy_is_erased('contact_id') }}, false) as is_erased
     from renamed
 
 ),
@@ -80,25 +83,26 @@ flagged as (
     select
         contact_id,
         account_id,
-        email_raw,
-        case when is_email_valid then email_normalized end as email,
-        {{ email_domain("case when is_email_valid then email_normalized end") }} as email_domain,
-        first_name,
-        last_name,
-        job_title,
-        phone,
-        country_raw,
-        country_code,
-        city,
-        birth_date,
-        gender,
+        case when not is_erased then email_raw end as email_raw,
+        case when is_email_valid and not is_erased then email_normalized end as email,
+        {{ email_domain("case when is_email_valid and not is_erased then email_normalized end") }} as email_domain,
+        case when not is_erased then first_name end as first_name,
+        case when not is_erased then last_name end as last_name,
+        case when not is_erased then job_title end as job_title,
+        case when not is_erased then phone end as phone,
+        case when not is_erased then country_raw end as country_raw,
+        case when not is_erased then country_code end as country_code,
+        case when not is_erased then city end as city,
+        case when not is_erased then birth_date end as birth_date,
+        case when not is_erased then gender end as gender,
         lifecycle_stage,
         lead_source,
         created_at,
         updated_at,
         loaded_at,
-        unreadable_detail,
+        case when not is_erased then unreadable_detail end as unreadable_detail,
         case
+            when is_erased then 'erased'
             when _malformed_line is not null then 'malformed_line'
             when contact_id is null then 'missing_id'
             when _unreadable_quarantine is not null then 'unreadable_value'
@@ -106,10 +110,10 @@ flagged as (
             when created_at >= {{ as_of_cutoff() }} then 'future_date'
         end as dq_reason_code,
         -- repairs, counted in dq_repairs
-        email_normalized is not null and not is_email_valid as is_email_invalid,
-        country_raw is not null and country_code is not null and country_raw <> country_code
+        email_normalized is not null and not is_email_valid and not is_erased as is_email_invalid,
+        country_raw is not null and country_code is not null and country_raw <> country_code and not is_erased
             as is_country_normalised,
-        country_raw is not null and country_code is null as is_country_unknown,
+        country_raw is not null and country_code is null and not is_erased as is_country_unknown,
         _unreadable_nulled is not null as is_value_unreadable
     from validated
 

@@ -52,6 +52,8 @@ flagged as (
         unreadable_detail,
         out_of_domain_nulled,
         case
+            -- a person erased as of the as-of date (int_privacy__erased_contacts)
+            when {{ privacy_is_erased('contact_id') }} then 'erased'
             when _malformed_line is not null then 'malformed_line'
             when response_id is null then 'missing_id'
             when _unreadable_quarantine is not null then 'unreadable_value'

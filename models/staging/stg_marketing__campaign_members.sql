@@ -50,6 +50,8 @@ flagged as (
         loaded_at,
         unreadable_detail,
         case
+            -- a person erased as of the as-of date (int_privacy__erased_contacts)
+            when {{ privacy_is_erased('contact_id') }} then 'erased'
             when _malformed_line is not null then 'malformed_line'
             when campaign_id is null or contact_id is null then 'missing_id'
             when _unreadable_quarantine is not null then 'unreadable_value'

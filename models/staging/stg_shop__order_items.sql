@@ -46,6 +46,13 @@ flagged as (
     select
         *,
         case
+            -- a line of an order of a person erased as of the as-of date
+            when
+                order_id in (
+                    select erased.order_id from {{ ref('stg_shop__orders') }} as erased
+                    where erased.dq_status = 'erased'
+                )
+                then 'erased'
             when _malformed_line is not null then 'malformed_line'
             when order_id is null or line_number is null then 'missing_id'
             when _unreadable_quarantine = 'unit_price' then 'non_numeric_amount'

@@ -64,6 +64,8 @@ flagged as (
     select
         renamed.*,
         case
+            -- a person erased as of the as-of date (int_privacy__erased_contacts)
+            when {{ privacy_is_erased('contact_id') }} then 'erased'
             when renamed._malformed_line is not null then 'malformed_line'
             when renamed.order_id is null then 'missing_id'
             when renamed._unreadable_quarantine = 'total_amount' then 'non_numeric_amount'

@@ -4,12 +4,18 @@
 --   lead     = every other golden contact.
 -- The CRM lifecycle stage and the opportunities refine a lead's stage (opportunity > sql > mql > lead >
 -- subscriber) but never make a customer: CRM stages are often stale, and orders dated up to the as-of date keep
--- backtests free of leakage.
+-- backtests free of leakage. A contact who objected to profiling (int_privacy__profiling_objections, GDPR art. 21)
+-- is in neither population: it is not scored.
 with
 
 contacts as (
 
     select * from {{ ref('int_contacts') }}
+    -- a contact who objected to profiling (GDPR art. 21) is neither a scored customer nor a scored lead
+    where contact_id not in (
+        select objections.contact_id from {{ ref('int_privacy__profiling_objections') }} as objections
+        where objections.contact_id is not null
+    )
 
 ),
 

@@ -1,5 +1,7 @@
 -- Where every raw row went, per raw table, as of the as-of date: one row per raw table. raw_rows = kept_rows +
--- quarantined_rows + merged_rows + after_as_of_rows always holds (tested); the staging row counts are tested equal
+-- quarantined_rows + merged_rows + after_as_of_rows + erased_rows always holds (tested); erased_rows are the rows of
+-- people erased as of the as-of date (GDPR art. 17, reason code erased: staged with dq_status 'erased', their
+-- personal columns emptied, never quarantined, never read further); the staging row counts are tested equal
 -- to the raw tables' own counts, so no row can disappear between the raw layer and the marts. A table most of whose
 -- rows were loaded after the as-of date gets a warning: a snapshot export whose _loaded_at is the extraction day
 -- makes a past build see (almost) nothing, which is not a failure but must not pass unnoticed.
@@ -39,7 +41,11 @@ counts as (
                 select count(*) from {{ ref(t.staging) }}
                 where dq_status = 'after_as_of'
             )
-            + {{ relational_later }} as after_as_of_rows
+            + {{ relational_later }} as after_as_of_rows,
+            (
+                select count(*) from {{ ref(t.staging) }}
+                where dq_status = 'erased'
+            ) as erased_rows
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -57,9 +63,10 @@ reconciled as (
         cast(coalesce(quarantined.quarantined_rows, 0) as {{ dbt.type_bigint() }}) as quarantined_rows,
         cast(counts.merged_rows as {{ dbt.type_bigint() }}) as merged_rows,
         cast(counts.after_as_of_rows as {{ dbt.type_bigint() }}) as after_as_of_rows,
+        cast(counts.erased_rows as {{ dbt.type_bigint() }}) as erased_rows,
         counts.raw_rows = (
             counts.kept_rows + coalesce(quarantined.quarantined_rows, 0) + counts.merged_rows
-            + counts.after_as_of_rows
+            + counts.after_as_of_rows + counts.erased_rows
         ) as is_reconciled,
 
         -- timestamps

@@ -7,7 +7,8 @@
 -- contributions are not materialised, so the same engine macros run here again on the same inputs (the CTEs below
 -- repeat those models' inputs; a data test holds the sums to the published scores). Incremental by as-of date like
 -- score_history. Var factor_history_days (default none: keep everything) deletes, after each build, the rows older
--- than that many days before the newest as-of date.
+-- than that many days before the newest as-of date; a post-hook deletes, at every date, the rows of people erased or
+-- objecting to profiling as of the as-of date (macro privacy_history_hooks).
 {%- set lead_profile = var('lead_primary_profile', 'lead') %}
 {%- set account_profile = var('account_primary_profile', 'account') %}
 {{ config(
@@ -17,8 +18,11 @@
     on_schema_change='append_new_columns',
     full_refresh=false,
     indexes=[{'columns': ['as_of_date']}],
-    post_hook=history_prune_hooks('factor_history_days')
+    post_hook=history_prune_hooks('factor_history_days') + privacy_history_hooks()
 ) }}
+{%- if var('enable_erasure_requests', true) %}
+-- depends_on: {{ ref('erasure_log') }}
+{%- endif %}
 {%- set lead_names = entity_criteria()['lead'] %}
 {%- set fit_names = entity_criteria()['lead_fit'] %}
 {%- set account_names = entity_criteria()['account'] %}
@@ -163,7 +167,9 @@ factors as (
 
     select * from customer_rows
     union all
+    -- as customer_score_factors: a criterion at weight 0 is not a factor of the profile
     select * from engine_rows
+    where factor_kind <> 'criterion' or weight <> 0
 
 ),
 

@@ -4,15 +4,22 @@
 -- replaces the rows of its own date (delete+insert on as_of_date) and leaves every other date as it was, so a
 -- rebuild never duplicates a date and a build for an earlier date (a backtest) inserts it in place. PostgreSQL gets an
 -- index on as_of_date (config indexes; other engines ignore it) so that the delete of a date does not scan the
--- history; DuckDB's row groups, each written by one build, already skip by their min/max as-of date.
+-- history; DuckDB's row groups, each written by one build, already skip by their min/max as-of date. After each
+-- build a post-hook deletes, at every date, the rows of people erased (GDPR art. 17) or objecting to profiling
+-- (art. 21) as of the as-of date (macro privacy_history_hooks).
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='as_of_date',
     on_schema_change='append_new_columns',
     full_refresh=false,
-    indexes=[{'columns': ['as_of_date']}]
+    indexes=[{'columns': ['as_of_date']}],
+    post_hook=privacy_history_hooks()
 ) }}
+{#- audit.erasure_log counts the rows of erased people here before the post-hook deletes them -#}
+{%- if var('enable_erasure_requests', true) %}
+-- depends_on: {{ ref('erasure_log') }}
+{%- endif %}
 
 {%- set lead_profile = var('lead_primary_profile', 'lead') %}
 {%- set account_profile = var('account_primary_profile', 'account') %}

@@ -10,6 +10,7 @@ expected as (
     select
         *,
         case
+            when dq_reason_code = 'erased' then 'erased'
             when not is_visible then 'after_as_of'
             when dq_reason_code is not null then 'quarantined'
             when valid_version_rank = 1 then 'current'

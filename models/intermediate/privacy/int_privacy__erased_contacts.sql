@@ -1,0 +1,104 @@
+{{ config(enabled=var('enable_erasure_requests', true)) }}
+-- The people erased as of the as-of date (GDPR art. 17): one row per erasure request and source contact id of the
+-- person it names. A request names a person by contact id, by e-mail, or both; the person is every contact record
+-- that identity merges with it (the same normalised e-mail: int_contacts__identity), in any version of the raw
+-- table: the requested ids, the records carrying the requested e-mail, and the records carrying any e-mail that one
+-- of those ids ever had. Golden contact ids are source ids, so the person's golden id is among them. Read from the
+-- raw contacts (raw_source), not from stg_crm__contacts: staging reads this model to exclude the person.
+with
+
+requests as (
+
+    select * from {{ ref('stg_crm__erasure_requests') }}
+    where dq_status = 'current'
+
+),
+
+source as (
+
+    {{ raw_source('crm', 'contacts') }}
+
+),
+
+contacts as (
+
+    select distinct
+        {{ clean_text('source.contact_id') }} as contact_id,
+        -- an empty or blank address names nobody
+        case
+            when {{ normalize_email('source.email') }} like '%_@_%' then {{ normalize_email('source.email') }}
+        end as email
+    from source
+
+),
+
+named_contacts as (
+
+    select
+        requests.request_id,
+        requests.contact_id
+    from requests
+    where requests.contact_id is not null
+    union
+    select
+        requests.request_id,
+        contacts.contact_id
+    from requests
+    inner join contacts
+        on requests.email = contacts.email
+    where contacts.contact_id is not null
+
+),
+
+person_emails as (
+
+    select
+        requests.request_id,
+        requests.email
+    from requests
+    where requests.email like '%_@_%'
+    union
+    select
+        named_contacts.request_id,
+        contacts.email
+    from named_contacts
+    inner join contacts
+        on named_contacts.contact_id = contacts.contact_id
+    where contacts.email is not null
+
+),
+
+person_contacts as (
+
+    select
+        named_contacts.request_id,
+        named_contacts.contact_id
+    from named_contacts
+    union
+    select
+        person_emails.request_id,
+        contacts.contact_id
+    from person_emails
+    inner join contacts
+        on person_emails.email = contacts.email
+    where contacts.contact_id is not null
+
+),
+
+final as (
+
+    select
+        -- ids
+        cast(person_contacts.request_id as {{ dbt.type_string() }}) as request_id,
+        cast(person_contacts.contact_id as {{ dbt.type_string() }}) as contact_id,
+
+        -- request
+        cast(requests.requested_at as {{ dbt.type_timestamp() }}) as requested_at
+
+    from person_contacts
+    inner join requests
+        on person_contacts.request_id = requests.request_id
+
+)
+
+select * from final

@@ -1,0 +1,34 @@
+-- The salt of audit.erasure_log's key hashes when env var CS_ERASURE_SALT and var erasure_salt are unset: one random
+-- value, drawn by the first build and kept by every later one (incremental, never rebuilt by --full-refresh), in the
+-- restricted pii schema that is never published. Without a stable salt the hashes of one person would differ from
+-- build to build.
+{{ config(
+    materialized='incremental',
+    full_refresh=false,
+    tags=['pii', 'privacy']
+) }}
+
+with
+
+drawn as (
+
+    select
+        cast(
+            replace(cast(gen_random_uuid() as {{ dbt.type_string() }}), '-', '')
+            || replace(cast(gen_random_uuid() as {{ dbt.type_string() }}), '-', '')
+            as {{ dbt.type_string() }}
+        ) as salt
+
+),
+
+final as (
+
+    select drawn.salt
+    from drawn
+    {%- if is_incremental() %}
+        where not exists (select 1 from {{ this }})
+    {%- endif %}
+
+)
+
+select * from final
