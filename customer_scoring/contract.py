@@ -182,6 +182,15 @@ TABLES: tuple[RawTable, ...] = (
         C("contact_id", "text", "whose data to erase (by id)"),
         C("requested_at", "timestamp", "when the request was made", on_unreadable=Q),
     ], ["request_id"], "GDPR erasure requests", switch="enable_erasure_requests"),
+    _t("crm", "do_not_contact", [
+        C("contact_id", "text", "who must not be contacted (by id: every record merged into the same person)"),
+        C("email", "text", "who must not be contacted (by e-mail, compared trimmed and in lower case)"),
+        C("phone", "text", "who must not be contacted (by phone, compared as staged: digits and a leading +)"),
+        C("reason", "text", "why (shown nowhere but staging: the exports count the exclusion as do_not_contact)"),
+        C("added_at", "timestamp", "when the entry was added: it applies from then on (empty: always)",
+          on_unreadable=Q),
+    ], ["contact_id", "email", "phone"], "a do-not-contact list: each entry (a contact id, an e-mail and/or a phone) "
+       "keeps the person out of every activation audience (activation)", switch="enable_do_not_contact"),
     _t("shop", "products", [
         C("product_id", "text", "identifies the product (order lines point to it)", required=True),
         C("name", "text", "product name"),

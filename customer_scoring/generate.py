@@ -61,6 +61,11 @@ marketing.events  duplicate_id (exact copies), unknown_event_type, null_date, fu
 feedback.surveys  nps_out_of_range, csat_out_of_range, null_date, orphan_contact
 enrichment.firmographics  domain_case (upper / mixed case / 'www.')
 Other tables are clean. Rates are the `*_MESS` constants below.
+
+Activation (issue 15): crm.consents also holds 'ads' records (custom audiences) for a third of the people, from a
+stream of their own; crm.do_not_contact lists 1.5% of the people (at least 6) by contact id, by e-mail (other case or
+spaces) or by phone (written without separators), some without a date (manifest "info.do_not_contact"). With the
+'unsubscribe' and 'bounce' events, every suppression reason of the audiences occurs on the demo.
 """
 from __future__ import annotations
 
@@ -96,6 +101,9 @@ CAMPAIGN_MEMBERS_PER_CONTACT = 2
 N_CAMPAIGNS = 50
 N_PRODUCTS = 60
 ERASURE_SHARE = 0.002
+DO_NOT_CONTACT_SHARE = 0.015  # of the people: entries of crm.do_not_contact (at least 6: every form at least once)
+DO_NOT_CONTACT_REASONS = ("asked not to be contacted", "complaint", "legal request", "deceased", None)
+ADS_CONSENT_SHARE = 0.35  # of the people: a consent record on channel 'ads' (custom audiences)
 FIRMOGRAPHICS_COVERAGE = 0.70
 FIRMOGRAPHICS_EXTRA = 0.10  # extra domains (companies not in the CRM), as a share of accounts
 CHUNK_PEOPLE = 100_000  # people per chunk of orders, items and events (fixed: the output must not depend on memory)
@@ -1470,6 +1478,54 @@ def _consents(ctx: _Ctx, P: _People) -> pa.Table:
     })
 
 
+def _ads_consents(ctx: _Ctx, P: _People) -> pa.Table:
+    """Consent records on channel 'ads' (custom audiences on the ad platforms), from a stream of their own, appended
+    to crm.consents: the e-mail, phone and sms records keep their values."""
+    rng = ctx.rng("consents-ads")
+    H = ctx.horizon
+    person = np.flatnonzero(rng.random(P.n) < ADS_CONSENT_SHARE)
+    m = len(person)
+    created = P.created[person]
+    rec = np.minimum(created + rng.random(m) * np.minimum(60, H - created), H)
+    granted = rng.random(m) < _sigmoid(0.3 + 0.5 * P.lat["engagement"][person])
+    return _table("crm.consents", {
+        "contact_id": _ids("C", person + 1, P.id_width), "channel": pa.array(["ads"] * m, pa.string()),
+        "granted": granted, "recorded_at": ctx.ts(rec), "_loaded_at": ctx.ts(ctx.loaded(rng, rec)),
+    })
+
+
+def _do_not_contact(ctx: _Ctx, P: _People, contacts: pa.Table) -> tuple[pa.Table, dict]:
+    """The do-not-contact list: entries naming a person by contact id, by e-mail (written in other case or with
+    spaces, as lists typed by hand are) or by phone (written without its spaces or dashes), a few without a date.
+    People with a clean record only; returns the table and the count of entries per form (manifest info)."""
+    rng = ctx.rng("do-not-contact")
+    H = ctx.horizon
+    clean = np.flatnonzero((P.kind == 0) & (P.dup_num == 0))
+    k = min(len(clean), max(6, round(DO_NOT_CONTACT_SHARE * P.n)))
+    person = np.sort(rng.choice(clean, k, replace=False))
+    email = contacts["email"].combine_chunks().take(pa.array(person))
+    phone = contacts["phone"].combine_chunks().take(pa.array(person))
+    # form: 0 contact id, 1 e-mail, 2 phone; the first three entries take one form each
+    form = np.concatenate([np.arange(min(3, k)), _choice(rng, max(0, k - 3), (0.4, 0.35, 0.25))]).astype(np.int8)
+    form = np.where((form == 1) & ~pc.is_valid(email).to_numpy(zero_copy_only=False), 0, form)
+    form = np.where((form == 2) & ~pc.is_valid(phone).to_numpy(zero_copy_only=False), 0, form)
+    styled = pc.choose(pa.array(_choice(rng, k, (0.5, 0.25, 0.25)).astype(np.int8)), email, pc.utf8_upper(email),
+                       _join(" ", email, " "))
+    compact = pc.replace_substring_regex(phone, pattern=r"[ ()\-]", replacement="")
+    t = P.created[person] + rng.random(k) * (H - P.created[person])
+    undated = rng.random(k) < 0.15
+    none = pa.scalar(None, pa.string())
+    tbl = _table("crm.do_not_contact", {
+        "contact_id": pc.if_else(pa.array(form == 0), _ids("C", person + 1, P.id_width), none),
+        "email": pc.if_else(pa.array(form == 1), styled, none),
+        "phone": pc.if_else(pa.array(form == 2), compact, none),
+        "reason": _vocab(DO_NOT_CONTACT_REASONS, rng.integers(0, len(DO_NOT_CONTACT_REASONS), k)),
+        "added_at": ctx.ts(t, null=undated), "_loaded_at": ctx.ts(ctx.loaded(rng, t)),
+    })
+    return tbl, {"by_contact_id": int((form == 0).sum()), "by_email": int((form == 1).sum()),
+                 "by_phone": int((form == 2).sum()), "undated": int(undated.sum())}
+
+
 def _erasure_requests(ctx: _Ctx, P: _People, contacts: pa.Table) -> pa.Table:
     rng = ctx.rng("erasure")
     H = ctx.horizon
@@ -1622,9 +1678,12 @@ def generate_demo_data(out_dir, contacts: int = 2000, seed: int = 42, end_date: 
         write("crm.opportunities", opportunities)
         del opportunities
     if wanted("crm.consents"):
-        write("crm.consents", _consents(ctx, P))
+        write("crm.consents", pa.concat_tables([_consents(ctx, P), _ads_consents(ctx, P)]))
     if wanted("crm.erasure_requests"):
         write("crm.erasure_requests", _erasure_requests(ctx, P, contacts_tbl))
+    if wanted("crm.do_not_contact"):
+        do_not_contact, contact_info["do_not_contact"] = _do_not_contact(ctx, P, contacts_tbl)
+        write("crm.do_not_contact", do_not_contact)
     del contacts_tbl
     products, prod = _products(ctx)
     write("shop.products", products)

@@ -1,7 +1,8 @@
 {#- The raw tables and the models that account for their rows, for the quarantine, reconciliation and repairs
     marts. Per raw table:
     - staging: the staging model (one row per raw row, with dq_status);
-    - key: the business-key expression shown as record_id;
+    - key: the business-key expression shown as record_id (never personal data: the do-not-contact list shows its
+      contact id only, not an entry's e-mail or phone);
     - contact: the contact_id column, when the table has one;
     - validated: the intermediate model that adds relational checks (relational_reason_code), if any;
     - identity: the identity model whose is_merged rows were merged into another golden record, if any;
@@ -34,6 +35,9 @@
         {'table': 'crm.erasure_requests', 'staging': 'stg_crm__erasure_requests', 'key': 'request_id',
          'contact': 'contact_id', 'validated': none, 'identity': none, 'kept': none,
          'switch': 'enable_erasure_requests', 'repairs': {}},
+        {'table': 'crm.do_not_contact', 'staging': 'stg_crm__do_not_contact', 'key': 'contact_id',
+         'contact': 'contact_id', 'validated': none, 'identity': none, 'kept': none,
+         'switch': 'enable_do_not_contact', 'repairs': {}},
         {'table': 'shop.products', 'staging': 'stg_shop__products', 'key': 'product_id', 'contact': none,
          'validated': none, 'identity': none, 'kept': none, 'switch': none, 'repairs': {}},
         {'table': 'shop.orders', 'staging': 'stg_shop__orders', 'key': 'order_id', 'contact': 'contact_id',

@@ -62,6 +62,14 @@
             {'name': 'requested_at', 'kind': 'timestamp', 'required': false, 'default': none, 'on_unreadable': 'quarantine', 'domain': none, 'purpose': 'when the request was made'},
             {'name': '_loaded_at', 'kind': 'timestamp', 'required': false, 'default': none, 'on_unreadable': 'null', 'domain': none, 'purpose': 'when the row was extracted into the raw layer (point-in-time visibility and freshness); without it the business timestamp is used'},
         ]},
+        'crm.do_not_contact': {'required': false, 'switch': 'enable_do_not_contact', 'purpose': 'a do-not-contact list: each entry (a contact id, an e-mail and/or a phone) keeps the person out of every activation audience (activation)', 'columns': [
+            {'name': 'contact_id', 'kind': 'text', 'required': false, 'default': none, 'on_unreadable': 'null', 'domain': none, 'purpose': 'who must not be contacted (by id: every record merged into the same person)'},
+            {'name': 'email', 'kind': 'text', 'required': false, 'default': none, 'on_unreadable': 'null', 'domain': none, 'purpose': 'who must not be contacted (by e-mail, compared trimmed and in lower case)'},
+            {'name': 'phone', 'kind': 'text', 'required': false, 'default': none, 'on_unreadable': 'null', 'domain': none, 'purpose': 'who must not be contacted (by phone, compared as staged: digits and a leading +)'},
+            {'name': 'reason', 'kind': 'text', 'required': false, 'default': none, 'on_unreadable': 'null', 'domain': none, 'purpose': 'why (shown nowhere but staging: the exports count the exclusion as do_not_contact)'},
+            {'name': 'added_at', 'kind': 'timestamp', 'required': false, 'default': none, 'on_unreadable': 'quarantine', 'domain': none, 'purpose': 'when the entry was added: it applies from then on (empty: always)'},
+            {'name': '_loaded_at', 'kind': 'timestamp', 'required': false, 'default': none, 'on_unreadable': 'null', 'domain': none, 'purpose': 'when the row was extracted into the raw layer (point-in-time visibility and freshness); without it the business timestamp is used'},
+        ]},
         'shop.products': {'required': false, 'switch': none, 'purpose': 'the catalogue: category breadth and offer scoring', 'columns': [
             {'name': 'product_id', 'kind': 'text', 'required': true, 'default': none, 'on_unreadable': 'null', 'domain': none, 'purpose': 'identifies the product (order lines point to it)'},
             {'name': 'name', 'kind': 'text', 'required': false, 'default': none, 'on_unreadable': 'null', 'domain': none, 'purpose': 'product name'},
