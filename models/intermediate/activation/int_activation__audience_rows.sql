@@ -117,27 +117,26 @@ candidates as (
         audiences.audience,
         audiences.channel,
         'account' as entity_type,
-        accounts.account_id as entity_id,
+        account_rows.account_id as entity_id,
         cast(null as {{ string }}) as contact_id,
         audiences.profile,
-        accounts.account_score as score,
-        accounts.tier,
-        accounts.recommended_action,
+        account_rows.account_score as score,
+        account_rows.tier,
+        account_rows.recommended_action,
         audiences.condition_field,
         audiences.condition_operator,
         audiences.condition_value,
         audiences.condition_number as rule_number,
-        {{ activation_condition_values('account', 'accounts') }}
+        {{ activation_condition_values('account', 'account_rows') }}
     from audiences
-    cross join account_scores as accounts
+    cross join account_scores as account_rows
     where audiences.entity_type = 'account' and audiences.profile = '{{ account_profile }}'
 
 ),
 
 selected as (
 
-    select
-        candidates.*
+    select candidates.*
     from candidates
     inner join audiences
         on candidates.audience = audiences.audience

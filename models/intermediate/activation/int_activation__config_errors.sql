@@ -9,6 +9,8 @@
 {%- set consent_channels = activation_consent_channels() %}
 {%- set allowed = activation_channel_allowed_columns() %}
 {%- set operators = "('=', '!=', '<', '<=', '>', '>=')" %}
+{%- set channel_list = "('" ~ (channels | join("', '")) ~ "')" %}
+{%- set consent_channel_list = "('" ~ (consent_channels | join("', '")) ~ "')" %}
 {%- set lead_profile = var('lead_primary_profile', 'lead') %}
 {%- set account_profile = var('account_primary_profile', 'account') %}
 
@@ -102,6 +104,20 @@ condition_fields as (
 
 ),
 
+-- the score mart of each entity type: what a condition tests
+score_marts as (
+
+    {%- for entity_type, mart in activation_score_marts().items() %}
+        select
+            '{{ entity_type }}' as entity_type,
+            '{{ mart }}' as score_mart
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+
+),
+
 -- what each channel may carry (macro activation_channel_allowed_columns)
 allowed_columns as (
 
@@ -180,12 +196,21 @@ audience_columns as (
 
 ),
 
+distinct_channel_columns as (
+
+    select distinct
+        channel,
+        column_name
+    from channel_columns
+
+),
+
 channel_column_lists as (
 
     select
         channel,
         {{ dbt.listagg('column_name', "', '", 'order by column_name') }} as column_list
-    from (select distinct channel, column_name from channel_columns) as distinct_columns
+    from distinct_channel_columns
     group by channel
 
 ),
@@ -197,6 +222,7 @@ audience_checks as (
         published_profiles.profile is not null as is_published,
         profiles.entity_type as profile_entity_type,
         condition_fields.kind as condition_kind,
+        score_marts.score_mart,
         {{ safe_decimal('audiences.condition_value', 18, 6) }} as condition_number,
         coalesce(audience_tiers.known_tiers, 0) as known_tiers,
         coalesce(audience_columns.known_columns, 0) as known_columns,
@@ -214,6 +240,8 @@ audience_checks as (
         on
             audiences.entity_type = condition_fields.entity_type
             and audiences.condition_field = condition_fields.field
+    left join score_marts
+        on audiences.entity_type = score_marts.entity_type
     left join audience_tiers
         on audiences.audience = audience_tiers.audience
     left join audience_columns
@@ -337,12 +365,7 @@ problems as (
     select
         'audiences',
         row_key,
-        'condition_field ''' || condition_field || ''' is not a numeric, text or yes/no column of '
-        || case entity_type
-        {%- for entity_type, mart in activation_score_marts().items() %}
-            when '{{ entity_type }}' then '{{ mart }}'
-        {%- endfor %}
-        end
+        'condition_field ''' || condition_field || ''' is not a numeric, text or yes/no column of ' || score_mart
     from audience_checks
     where
         condition_field is not null
@@ -387,7 +410,7 @@ problems as (
         row_key,
         'unknown channel ' || coalesce('''' || channel || '''', 'NULL') || ' ({{ channels | join(", ") }})'
     from audience_checks
-    where coalesce(channel, '') not in ('{{ channels | join("', '") }}')
+    where coalesce(channel, '') not in {{ channel_list }}
     union all
     select
         'audiences',
@@ -404,7 +427,7 @@ problems as (
     from audience_checks
     where
         columns is not null
-        and channel in ('{{ channels | join("', '") }}')
+        and channel in {{ channel_list }}
         and {{ activation_list_length('columns') }} <> known_columns
     union all
 
@@ -414,7 +437,7 @@ problems as (
         row_key,
         'unknown channel ' || coalesce('''' || channel || '''', 'NULL') || ' ({{ channels | join(", ") }})'
     from channel_column_checks
-    where coalesce(channel, '') not in ('{{ channels | join("', '") }}')
+    where coalesce(channel, '') not in {{ channel_list }}
     union all
     select
         'channel_columns',
@@ -422,7 +445,7 @@ problems as (
         'column ' || coalesce('''' || column_name || '''', 'NULL') || ' may not leave on channel ' || channel
         || ' (it carries only: ' || allowed_list || ')'
     from channel_column_checks
-    where channel in ('{{ channels | join("', '") }}') and not is_allowed
+    where channel in {{ channel_list }} and not is_allowed
     union all
     select
         'channel_columns',
@@ -443,7 +466,9 @@ problems as (
         'channel=' || channel,
         case
             when column_rows = 0 then 'channel ' || channel || ' has no row: give its columns'
-            else 'channel ' || channel || ' has no default column (is_default true): an audience without columns would export nothing'
+            else
+                'channel ' || channel || ' has no default column (is_default true): an audience without columns '
+                || 'would export nothing'
         end
     from channel_defaults
     where coalesce(default_columns, 0) = 0
@@ -455,7 +480,7 @@ problems as (
         row_key,
         'unknown channel ' || coalesce('''' || channel || '''', 'NULL') || ' ({{ consent_channels | join(", ") }})'
     from consent_channels
-    where coalesce(channel, '') not in ('{{ consent_channels | join("', '") }}')
+    where coalesce(channel, '') not in {{ consent_channel_list }}
     union all
     select
         'consent_channels',

@@ -10,6 +10,7 @@
 -- - missing_address: no valid e-mail (email, ads) or no phone (phone).
 {%- set string = dbt.type_string() %}
 {%- set channels = activation_channels() %}
+{%- set channel_list = "('" ~ (channels | join("', '")) ~ "')" %}
 with
 
 contacts as (
@@ -156,7 +157,7 @@ reasons as (
         channel,
         'no_consent' as reason
     from consents
-    where channel in ('{{ channels | join("', '") }}') and not is_granted
+    where channel in {{ channel_list }} and not is_granted
     union all
     select
         contacts.contact_id,
