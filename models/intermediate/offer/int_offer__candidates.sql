@@ -310,7 +310,9 @@ nominated as (
 -- bought in is not owned, buying in it again is what affinity measures)
 eligible as (
 
-    select nominated.*
+    select
+        nominated.*,
+        owned.days_since_purchase
     from nominated
     inner join entities
         on
@@ -320,12 +322,12 @@ eligible as (
         on
             nominated.cutoff_date = items.cutoff_date
             and nominated.item_id = items.item_id
+    left join owned
+        on
+            nominated.cutoff_date = owned.cutoff_date
+            and nominated.contact_id = owned.contact_id
+            and nominated.item_id = owned.item_id
     {%- if not is_category_grain %}
-        left join owned
-            on
-                nominated.cutoff_date = owned.cutoff_date
-                and nominated.contact_id = owned.contact_id
-                and nominated.item_id = owned.item_id
         where owned.item_id is null or owned.is_offerable
     {%- endif %}
 
@@ -350,6 +352,7 @@ grouped as (
         eligible.cutoff_date,
         eligible.contact_id,
         eligible.item_id,
+        eligible.days_since_purchase,
         concat_ws(',', {{ listed_sources | join(', ') }}) as sources,
         {{ source_names | join(' + ') }} as source_count,
         {{ weighted_sources | join(' + ') }} as pre_rank_points
@@ -388,7 +391,8 @@ final as (
         sources,
         cast(source_count as {{ dbt.type_int() }}) as source_count,
         cast(pre_rank_points as decimal(18, 4)) as pre_rank_points,
-        cast(candidate_rank as {{ dbt.type_int() }}) as candidate_rank
+        cast(candidate_rank as {{ dbt.type_int() }}) as candidate_rank,
+        cast(days_since_purchase as {{ dbt.type_int() }}) as days_since_purchase
     from ranked
     where candidate_rank <= {{ per_entity }}
 

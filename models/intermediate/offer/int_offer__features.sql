@@ -19,10 +19,17 @@ cutoffs as (
 
 ),
 
--- what each entity owns at each cut-off (days since its last purchase, the item's repurchase gap)
+-- what each entity owns at each cut-off (who owns anything: the co-purchase lift is 1, not unknown)
 owned as (
 
     select * from {{ ref('int_offer__owned') }}
+
+),
+
+-- the best co-purchase link of each candidate (its own model: the largest join of the features)
+candidate_links as (
+
+    select * from {{ ref('int_offer__candidate_links') }}
 
 ),
 
@@ -50,12 +57,6 @@ views as (
 
 ),
 
-co_purchase as (
-
-    select * from {{ ref('int_offer__co_purchase') }}
-
-),
-
 popularity as (
 
     select * from {{ ref('int_offer__popularity') }}
@@ -75,6 +76,9 @@ candidate_products as (
         candidates.cutoff_date,
         candidates.contact_id,
         candidates.item_id,
+        candidates.sources,
+        candidates.candidate_rank,
+        candidates.days_since_purchase,
         products.product_id,
         products.product_name,
         products.category,
@@ -106,6 +110,8 @@ candidate_products as (
 
 ),
 
+-- segment_match_rank orders the matches by their fit, ties by name (industry 1, segment 2, size_band 3, untargeted
+-- 4, mismatch 5): the best match of a category's products is their smallest rank
 product_fit as (
 
     select
@@ -117,6 +123,13 @@ product_fit as (
             when 'untargeted' then 0.5
             else 0.0
         end as segment_fit,
+        case candidate_products.segment_match
+            when 'industry' then 1
+            when 'segment' then 2
+            when 'size_band' then 3
+            when 'untargeted' then 4
+            else 5
+        end as segment_match_rank,
         case
             when candidate_products.budget is null or candidate_products.price_needed is null then null
             when candidate_products.price_needed <= 0 then 1.0
@@ -128,13 +141,18 @@ product_fit as (
 
 ),
 
+-- one row per candidate (plain aggregates, no window: the driver of the features)
 item_fit as (
 
     select
         cutoff_date,
         contact_id,
         item_id,
+        min(sources) as sources,
+        min(candidate_rank) as candidate_rank,
+        min(days_since_purchase) as days_since_purchase,
         max(segment_fit) as offer_segment_fit,
+        min(segment_match_rank) as segment_match_rank,
         max(budget_ratio) as offer_budget_fit,
         min(price_needed) as price_needed,
         min(repurchase_days) as repurchase_days,
@@ -146,31 +164,20 @@ item_fit as (
 
 ),
 
--- the match behind the best segment fit (the reason quotes it)
-item_match as (
-
-    select
-        cutoff_date,
-        contact_id,
-        item_id,
-        segment_match,
-        row_number() over (
-            partition by cutoff_date, contact_id, item_id order by segment_fit desc, segment_match asc
-        ) as match_rank
-    from product_fit
-
-),
-
--- purchase lines weighted by their age (decay), per entity and category
-weighted_lines as (
+-- purchase lines weighted by their age (decay), per entity and category; the entity's total is the sum over its
+-- categories
+category_line_weights as (
 
     select
         cutoff_date,
         contact_id,
         category,
-        power(0.5, cast(days_before_cutoff as {{ type_double() }}) / {{ affinity_half_life }}) as line_weight
+        sum(
+            power(0.5, cast(days_before_cutoff as {{ type_double() }}) / {{ affinity_half_life }})
+        ) as category_weight
     from purchases
     where category is not null
+    group by cutoff_date, contact_id, category
 
 ),
 
@@ -179,21 +186,9 @@ entity_line_weights as (
     select
         cutoff_date,
         contact_id,
-        sum(line_weight) as total_weight
-    from weighted_lines
+        sum(category_weight) as total_weight
+    from category_line_weights
     group by cutoff_date, contact_id
-
-),
-
-category_line_weights as (
-
-    select
-        cutoff_date,
-        contact_id,
-        category,
-        sum(line_weight) as category_weight
-    from weighted_lines
-    group by cutoff_date, contact_id, category
 
 ),
 
@@ -206,30 +201,22 @@ owners as (
 
 ),
 
--- the owned item with the best lift towards each candidate (ties: higher confidence, then antecedent_item_id)
-co_purchase_links as (
+-- what the features need of each entity, one row per cut-off and entity
+entity_facts as (
 
     select
-        candidates.cutoff_date,
-        candidates.contact_id,
-        candidates.item_id,
-        co_purchase.antecedent_item_id,
-        co_purchase.lift,
-        co_purchase.confidence,
-        row_number() over (
-            partition by candidates.cutoff_date, candidates.contact_id, candidates.item_id
-            order by co_purchase.lift desc, co_purchase.confidence desc, co_purchase.antecedent_item_id asc
-        ) as link_rank
-    from candidates
-    inner join owned
+        entity_keys.*,
+        entity_line_weights.total_weight,
+        owners.contact_id is not null as owns_items
+    from entity_keys
+    left join entity_line_weights
         on
-            candidates.cutoff_date = owned.cutoff_date
-            and candidates.contact_id = owned.contact_id
-    inner join co_purchase
+            entity_keys.cutoff_date = entity_line_weights.cutoff_date
+            and entity_keys.contact_id = entity_line_weights.contact_id
+    left join owners
         on
-            owned.cutoff_date = co_purchase.cutoff_date
-            and owned.item_id = co_purchase.antecedent_item_id
-            and candidates.item_id = co_purchase.item_id
+            entity_keys.cutoff_date = owners.cutoff_date
+            and entity_keys.contact_id = owners.contact_id
 
 ),
 
@@ -262,110 +249,90 @@ item_views as (
 joined as (
 
     select
-        candidates.cutoff_date,
+        item_fit.cutoff_date,
         cutoffs.is_scoring_row,
-        candidates.contact_id,
-        candidates.item_id,
-        candidates.contact_id || '|' || candidates.item_id as entity_id,
+        item_fit.contact_id,
+        item_fit.item_id,
+        item_fit.contact_id || '|' || item_fit.item_id as entity_id,
         item_fit.product_id,
         item_fit.product_name,
         item_fit.category,
-        candidates.sources,
-        candidates.candidate_rank,
-        entity_keys.population,
-        entity_keys.segment,
-        entity_keys.industry,
-        entity_keys.size_band,
-        entity_keys.segment_key,
-        entity_keys.budget,
-        entity_keys.budget_source,
+        item_fit.sources,
+        item_fit.candidate_rank,
+        entity_facts.population,
+        entity_facts.segment,
+        entity_facts.industry,
+        entity_facts.size_band,
+        entity_facts.segment_key,
+        entity_facts.budget,
+        entity_facts.budget_source,
         item_fit.price_needed,
 
         -- criteria
         item_fit.offer_segment_fit,
         item_fit.offer_budget_fit,
         case
-            when entity_line_weights.total_weight > 0
-                then coalesce(category_line_weights.category_weight, 0) / entity_line_weights.total_weight
+            when entity_facts.total_weight > 0
+                then coalesce(category_line_weights.category_weight, 0) / entity_facts.total_weight
         end as offer_category_affinity,
-        case when owners.contact_id is not null then coalesce(co_purchase_links.lift, 1.0) end
-            as offer_co_purchase_lift,
+        case when entity_facts.owns_items then coalesce(candidate_links.lift, 1.0) end as offer_co_purchase_lift,
         coalesce(item_views.decayed_views, 0) as offer_interest,
         coalesce(popularity.buyer_share, 0) as offer_popularity,
         case
-            when owned.repurchase_days > 0
-                then cast(owned.days_since_purchase as {{ type_double() }}) / owned.repurchase_days
+            when item_fit.days_since_purchase is not null and item_fit.repurchase_days > 0
+                then cast(item_fit.days_since_purchase as {{ type_double() }}) / item_fit.repurchase_days
             else 0
         end as offer_repurchase_due,
 
         -- evidence
-        item_match.segment_match,
-        co_purchase_links.antecedent_item_id,
+        case item_fit.segment_match_rank
+            when 1 then 'industry'
+            when 2 then 'segment'
+            when 3 then 'size_band'
+            when 4 then 'untargeted'
+            else 'mismatch'
+        end as segment_match,
+        candidate_links.antecedent_item_id,
         case
             when antecedent_names.antecedent_products = 1 then antecedent_names.antecedent_name
-            else co_purchase_links.antecedent_item_id
+            else candidate_links.antecedent_item_id
         end as antecedent_name,
-        co_purchase_links.confidence as co_purchase_confidence,
+        candidate_links.confidence as co_purchase_confidence,
         coalesce(item_views.view_count, 0) as view_count,
         coalesce(item_views.has_product_view = 1, false) as has_product_view,
-        owned.days_since_purchase,
+        item_fit.days_since_purchase,
         item_fit.repurchase_days
-    from candidates
+    from item_fit
     inner join cutoffs
-        on candidates.cutoff_date = cutoffs.cutoff_date
-    inner join entity_keys
+        on item_fit.cutoff_date = cutoffs.cutoff_date
+    inner join entity_facts
         on
-            candidates.cutoff_date = entity_keys.cutoff_date
-            and candidates.contact_id = entity_keys.contact_id
-    inner join item_fit
-        on
-            candidates.cutoff_date = item_fit.cutoff_date
-            and candidates.contact_id = item_fit.contact_id
-            and candidates.item_id = item_fit.item_id
-    left join item_match
-        on
-            candidates.cutoff_date = item_match.cutoff_date
-            and candidates.contact_id = item_match.contact_id
-            and candidates.item_id = item_match.item_id
-            and item_match.match_rank = 1
-    left join entity_line_weights
-        on
-            candidates.cutoff_date = entity_line_weights.cutoff_date
-            and candidates.contact_id = entity_line_weights.contact_id
+            item_fit.cutoff_date = entity_facts.cutoff_date
+            and item_fit.contact_id = entity_facts.contact_id
     left join category_line_weights
         on
-            candidates.cutoff_date = category_line_weights.cutoff_date
-            and candidates.contact_id = category_line_weights.contact_id
+            item_fit.cutoff_date = category_line_weights.cutoff_date
+            and item_fit.contact_id = category_line_weights.contact_id
             and item_fit.category = category_line_weights.category
-    left join owners
+    left join candidate_links
         on
-            candidates.cutoff_date = owners.cutoff_date
-            and candidates.contact_id = owners.contact_id
-    left join co_purchase_links
-        on
-            candidates.cutoff_date = co_purchase_links.cutoff_date
-            and candidates.contact_id = co_purchase_links.contact_id
-            and candidates.item_id = co_purchase_links.item_id
-            and co_purchase_links.link_rank = 1
+            item_fit.cutoff_date = candidate_links.cutoff_date
+            and item_fit.contact_id = candidate_links.contact_id
+            and item_fit.item_id = candidate_links.item_id
     left join antecedent_names
         on
-            co_purchase_links.cutoff_date = antecedent_names.cutoff_date
-            and co_purchase_links.antecedent_item_id = antecedent_names.item_id
+            candidate_links.cutoff_date = antecedent_names.cutoff_date
+            and candidate_links.antecedent_item_id = antecedent_names.item_id
     left join item_views
         on
-            candidates.cutoff_date = item_views.cutoff_date
-            and candidates.contact_id = item_views.contact_id
-            and candidates.item_id = item_views.item_id
+            item_fit.cutoff_date = item_views.cutoff_date
+            and item_fit.contact_id = item_views.contact_id
+            and item_fit.item_id = item_views.item_id
     left join popularity
         on
-            candidates.cutoff_date = popularity.cutoff_date
-            and entity_keys.segment_key = popularity.segment_key
-            and candidates.item_id = popularity.item_id
-    left join owned
-        on
-            candidates.cutoff_date = owned.cutoff_date
-            and candidates.contact_id = owned.contact_id
-            and candidates.item_id = owned.item_id
+            item_fit.cutoff_date = popularity.cutoff_date
+            and entity_facts.segment_key = popularity.segment_key
+            and item_fit.item_id = popularity.item_id
 
 ),
 
