@@ -605,3 +605,46 @@ def test_offers_page_views_are_clean_rows_of_their_own_id_range(con, manifest):
         from v""").fetchone()
     assert views == manifest["info"]["product_page_views"] == ids
     assert bad == 0 and 0.8 * views < products < views and leads > 300, (products, bad, leads)
+
+
+# --- activation (issue 15) ---------------------------------------------------------------------------------------------
+def test_do_not_contact_entries_name_clean_people_by_id_email_or_phone(con, manifest):
+    """Each entry names one clean person (a contact without a defect or duplicate record) in exactly one way: its id,
+    its e-mail as a hand-typed list writes it (other case, spaces) or its phone without separators; a few carry no
+    date; the dated ones fall inside the person's life. The manifest counts each form."""
+    info = manifest["info"]["do_not_contact"]
+    total, by_id, by_email, by_phone, undated, unmatched, several, outside = con.execute(f"""
+        with c as (select contact_id, lower(trim(email)) as email, regexp_replace(phone, '[^0-9+]', '', 'g') as phone,
+                          created_at from crm_contacts),
+             d as (select *, (contact_id is not null)::int + (email is not null)::int + (phone is not null)::int as ways
+                   from crm_do_not_contact),
+             m as (select d.*, c.created_at from d join c
+                   on d.contact_id = c.contact_id or lower(trim(d.email)) = c.email or d.phone = c.phone)
+        select (select count(*) from d),
+               (select count(*) from d where contact_id is not null),
+               (select count(*) from d where email is not null),
+               (select count(*) from d where phone is not null),
+               (select count(*) from d where added_at is null),
+               (select count(*) from d where not exists (select 1 from m where m.contact_id is not distinct from
+                   d.contact_id and m.email is not distinct from d.email and m.phone is not distinct from d.phone)),
+               (select count(*) from d where ways <> 1),
+               (select count(*) from m where added_at < created_at or added_at >= {CUTOFF})
+    """).fetchone()
+    assert total == round(0.015 * 5000) == info["by_contact_id"] + info["by_email"] + info["by_phone"]
+    assert (by_id, by_email, by_phone, undated) == (info["by_contact_id"], info["by_email"], info["by_phone"],
+                                                    info["undated"])
+    assert min(by_id, by_email, by_phone, undated) > 0
+    assert unmatched == several == outside == 0
+    # hand-typed: some e-mails are not written as the CRM has them, and no phone keeps a separator
+    assert one(con, "select count(*) from crm_do_not_contact where email <> lower(trim(email))") > 0
+    assert one(con, "select count(*) from crm_do_not_contact where regexp_matches(phone, '[ ()-]')") == 0
+
+
+def test_ads_consents_are_recorded_both_ways(con):
+    """A third of the people have an 'ads' consent record (custom audiences), granted or refused."""
+    people, granted, refused = con.execute("""
+        select count(distinct contact_id), count(*) filter (where granted), count(*) filter (where not granted)
+        from crm_consents where channel = 'ads'""").fetchone()
+    assert 0.3 * 5000 < people < 0.4 * 5000
+    assert granted > 0 and refused > 0
+    assert one(con, "select count(distinct channel) from crm_consents") == 4
