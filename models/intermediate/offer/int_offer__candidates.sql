@@ -21,13 +21,13 @@
 
 with
 
-entities as (
+entities as {{ inline_cte() }} (
 
     select * from {{ ref('int_offer__entities') }}
 
 ),
 
-products as (
+products as {{ inline_cte() }} (
 
     select * from {{ ref('int_offer__products') }}
 
@@ -40,13 +40,13 @@ purchases as (
 ),
 
 -- what each entity owns, and whether it may be offered it again (the repurchase rule)
-owned as (
+owned as {{ inline_cte() }} (
 
     select * from {{ ref('int_offer__owned') }}
 
 ),
 
-views as (
+views as {{ inline_cte() }} (
 
     select * from {{ ref('int_offer__views') }}
 
@@ -58,7 +58,7 @@ co_purchase as (
 
 ),
 
-popularity as (
+popularity as {{ inline_cte() }} (
 
     select * from {{ ref('int_offer__popularity') }}
 
@@ -90,7 +90,7 @@ source_weights as (
 ),
 
 -- what can be offered at each cut-off: one row per item (a product, or a category at category grain)
-items as (
+items as {{ inline_cte() }} (
 
     select
         cutoff_date,
@@ -103,7 +103,7 @@ items as (
 ),
 
 -- the segment key whose popularity speaks for the entity (macro offer_entity_segment_keys)
-entity_keys as (
+entity_keys as {{ inline_cte() }} (
 
     {{ offer_entity_segment_keys('entities', 'popularity') }}
 

@@ -39,7 +39,7 @@ entities as (
 
 ),
 
-products as (
+products as {{ inline_cte() }} (
 
     select * from {{ ref('int_offer__products') }}
 
@@ -57,13 +57,13 @@ views as (
 
 ),
 
-popularity as (
+popularity as {{ inline_cte() }} (
 
     select * from {{ ref('int_offer__popularity') }}
 
 ),
 
-entity_keys as (
+entity_keys as {{ inline_cte() }} (
 
     {{ offer_entity_segment_keys('entities', 'popularity') }}
 
