@@ -1,9 +1,10 @@
 """Activation (issue 15): audiences, consent, suppressions and triggers, checked on real demo rows.
 
-One small demo data set (the session's `pit_raw`: 300 contacts) and one work folder serve the module: a partial build
-as of D1 then as of D2 of what the activation marts read (`SELECT`, no predict step, no dbt tests: the activation
-models' data and unit tests run in the session build and the PostgreSQL build), then the trigger models alone again
-as of D2 (a rerun) and as of a later date. Every rule is recomputed here in Python from the work database's inputs
+One small demo data set (300 contacts, the demo's seed 42, on which every suppression reason excludes someone) and
+one work folder serve the module: a partial build as of D1 then as of D2 of what the activation marts read
+(`SELECT`, no predict step, no dbt tests: the activation models' data and unit tests run in the session build and the
+PostgreSQL build), then the trigger models alone (one dbt invocation each, on the parse the builds made) again as of
+D2 (a rerun) and as of a later date. Every rule is recomputed here in Python from the work database's inputs
 (the consent records, events, do-not-contact entries, contacts and score marts) and compared with the models, row
 for row.
 """
@@ -17,7 +18,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import END_DATE, run_build
+from conftest import END_DATE, DBT_TESTS, run_build
+from customer_scoring import runner
+from customer_scoring.generate import generate_demo_data
 
 D1, D2, LATER = dt.date(2026, 5, 31), END_DATE, dt.date(2026, 7, 15)
 SELECT = ["+audience_members", "+audience_exclusions", "+activation_triggers"]
@@ -42,24 +45,34 @@ def rows(db: Path, sql: str, params=()) -> list[tuple]:
         con.close()
 
 
+def rebuild(raw: Path, root: Path, work: Path, as_of: dt.date, models: list[str]) -> None:
+    """dbt build of `models` alone as of `as_of` in the work folder, on the parse the module's builds made (no
+    preflight or configuration step: the seeds are those of the builds)."""
+    settings = runner.BuildSettings(as_of=as_of, raw_path=raw, work_dir=work, publish_dir=root / "publish")
+    project = runner.project_dir()
+    manifest = runner._PARSED.get(runner._parse_key(settings, project))
+    res = runner.invoke_dbt(["build", "--select", *models, "--exclude", *DBT_TESTS["none"]], project, settings,
+                            manifest=manifest)
+    assert res.success, runner._failures(res) or res.exception
+
+
 @pytest.fixture(scope="module")
-def act(pit_raw, tmp_path_factory) -> dict:
+def act(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("activation")
+    raw = root / "raw"
+    generate_demo_data(raw, contacts=300, seed=42, end_date=END_DATE)
     work = root / "build"
     db = work / "customer_scoring.duckdb"
     out = {"db": db}
     for as_of in (D1, D2):
-        res = run_build(pit_raw, root, as_of=as_of, select=SELECT, work_dir=work)
+        res = run_build(raw, root, as_of=as_of, select=SELECT, work_dir=work)
         assert res.success, res.error
         out[f"triggers_{as_of}"] = rows(db, f"select {TRIGGER_COLUMNS} from marts.activation_triggers order by all")
-    # the MQL leads of D1, before the rerun's check reads the work database again
-    out["mql_d1"] = {r[0] for r in rows(db, "select contact_id from intermediate.int_activation__mql_history "
+    out["mql_d1"] = {r[0] for r in rows(db, "select entity_id from intermediate.int_activation__mql_history "
                                             "where as_of_date = ?", [D1])}
-    res = run_build(pit_raw, root, as_of=D2, select=TRIGGER_MODELS, work_dir=work)
-    assert res.success, res.error
+    rebuild(raw, root, work, D2, TRIGGER_MODELS)
     out["triggers_rerun"] = rows(db, f"select {TRIGGER_COLUMNS} from marts.activation_triggers order by all")
-    res = run_build(pit_raw, root, as_of=LATER, select=["activation_triggers"], work_dir=work)
-    assert res.success, res.error
+    rebuild(raw, root, work, LATER, ["activation_triggers"])
     out["triggers_later"] = rows(db, f"select {TRIGGER_COLUMNS} from marts.activation_triggers order by all")
     return out
 

@@ -9,13 +9,16 @@
 -- of D adds the triggers dated after the previous build's date (the latest first_exported_on before D; D alone for
 -- the first build) and on or before D that the log does not hold yet, with first_exported_on D: a rerun of D adds
 -- nothing, a later date never sends an earlier trigger again, and a build that failed after writing the history
--- leaves its triggers to the next one. trigger_id is a hash of entity, profile, trigger type and changed_on.
+-- leaves its triggers to the next one. trigger_id is a hash of entity, profile, trigger type and changed_on. After
+-- each build a post-hook deletes the triggers of people erased or objecting to profiling (macro
+-- privacy_history_hooks, as from the score history).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     full_refresh=false,
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['trigger_id']}, {'columns': ['first_exported_on']}]
+    indexes=[{'columns': ['trigger_id']}, {'columns': ['first_exported_on']}],
+    post_hook=privacy_history_hooks()
 ) }}
 {%- set string = dbt.type_string() %}
 {%- set lead_profile = var('lead_primary_profile', 'lead') %}
@@ -118,7 +121,7 @@ new_mqls as (
 
     select
         mql_history.as_of_date as changed_on,
-        mql_history.contact_id,
+        mql_history.entity_id as contact_id,
         mql_dates.previous_as_of_date
     from mql_history
     inner join mql_dates
@@ -127,10 +130,10 @@ new_mqls as (
     left join mql_history as previous_mqls
         on
             mql_dates.previous_as_of_date = previous_mqls.as_of_date
-            and mql_history.contact_id = previous_mqls.contact_id
+            and mql_history.entity_id = previous_mqls.entity_id
     where
         mql_dates.previous_as_of_date is not null
-        and previous_mqls.contact_id is null
+        and previous_mqls.entity_id is null
         and mql_history.as_of_date > cast(window_start.after_date as date)
         and mql_history.as_of_date <= {{ as_of_date() }}
 
