@@ -808,7 +808,7 @@ def publish_last(settings: BuildSettings) -> BuildResult:
         settings.as_of = dt.date.fromisoformat(last["as_of_date"])
         # (relations of the work database: build_marts.<table> on a warehouse)
         built = {tuple(r.split(".", 1)) for r in last.get("built_public", [])}
-        return _export_prepare(settings, result, exported, built)
+        return _export_prepare(settings, result, exported, built, private=False)
 
     steps = [*((("export", export),) if settings.export else ()), ("publish", publication)]
     return _locked_run(settings, result, signals, lambda: _run_steps(settings, result, signals, steps, exported))
@@ -832,7 +832,8 @@ def _run_steps(settings: BuildSettings, result: BuildResult, signals: "_Signals"
         activation.discard(exported.get("prepared"))
 
 
-def _export_prepare(settings: BuildSettings, result: BuildResult, exported: dict, built: set[tuple[str, str]]) -> str:
+def _export_prepare(settings: BuildSettings, result: BuildResult, exported: dict, built: set[tuple[str, str]],
+                    private: bool = True) -> str:
     """The export step: every audience, the triggers and the manifest written into a temporary folder beside
     <export dir>/<as-of date>/, from the relations this run's work holds (nothing current changes yet)."""
     from customer_scoring import activation
@@ -846,6 +847,13 @@ def _export_prepare(settings: BuildSettings, result: BuildResult, exported: dict
     members = (f"{prefix}{activation.RELATIONS['audience_members'][0]}", activation.RELATIONS["audience_members"][1])
     if members not in built:
         return f"skipped: no audiences ({members[0]}.{members[1]} is not part of this build)"
+    # The models an export reads (not the seeds): all built by this run. `publish` knows only the public ones it
+    # records; a private one missing from the work database fails the step (activation.ExportError).
+    needed = [(f"{prefix}{s}", t) for name, (s, t) in activation.RELATIONS.items() if s != "config"
+              and (private or s in PUBLISHED_SCHEMAS)]
+    missing = [f"{s}.{t}" for s, t in needed if (s, t) not in built]
+    if missing:
+        return f"skipped: {', '.join(missing)} not part of this build; the previous exports, if any, stay"
     threads = settings.threads or 2
     memory = os.environ.get("CS_DUCKDB_MEMORY_LIMIT", "1500MB")
     try:

@@ -517,3 +517,17 @@ def test_an_erasure_removes_the_other_dates_export_sets(tmp_path):
     place = next(s for s in res.steps if s.name == "export (place)")
     assert place.detail.endswith("1 erasure request(s) applied as of 2026-06-30: removed the export sets of "
                                  "2026-05-31")
+
+
+def test_a_build_without_every_model_an_export_reads_exports_nothing(tmp_path):
+    settings = fake_build(tmp_path)
+    result = runner.BuildResult(run_id="r", as_of=AS_OF, steps=[], success=False)
+    marts = {("marts", "audience_members"), ("marts", "audience_exclusions"), ("marts", "activation_triggers")}
+    exported: dict = {}
+    detail = runner._export_prepare(settings, result, exported, marts)
+    assert detail == "skipped: pii.contacts not part of this build; the previous exports, if any, stay"
+    assert detail == runner._export_prepare(settings, result, exported, marts | {("pii", "other")})
+    assert exported == {} and not (tmp_path / "exports").exists()
+    assert runner._export_prepare(settings, result, exported, marts | {("pii", "contacts")}).startswith(
+        "5 audience(s), 10 rows, 6 excluded, 2 trigger(s); placed in ")
+    activation.discard(exported["prepared"])
