@@ -78,6 +78,10 @@ class ExportError(RuntimeError):
     """The export cannot be written as configured (a column a channel may not carry, a missing relation)."""
 
 
+class MissingRelation(ExportError):
+    """A relation an export reads is not in the work database (or the build_* schemas)."""
+
+
 @dataclass
 class Prepared:
     """A complete export set in its temporary folder, not yet current."""
@@ -150,7 +154,7 @@ def duckdb_source(work_db: Path, threads: int = 2, memory_limit: str = "1500MB")
             "select schema_name, view_name from duckdb_views() where database_name = 'work'").fetchall()}
         missing = [f"{s}.{t}" for s, t in RELATIONS.values() if (s, t) not in found]
         if missing:
-            raise ExportError(f"{', '.join(missing)} missing from the work database {work_db}: build first")
+            raise MissingRelation(f"{', '.join(missing)} missing from the work database {work_db}: build first")
         source = Source(con)
         for name, (schema, table) in {**RELATIONS, **OPTIONAL}.items():
             if (schema, table) not in found:
@@ -204,7 +208,7 @@ def postgres_source(schema_prefix: str = "build_", threads: int = 2, memory_limi
                     if len(cols) < 2:
                         continue
                 if not cols:
-                    raise ExportError(f"{pg_schema}.{table} missing on PostgreSQL: build first")
+                    raise MissingRelation(f"{pg_schema}.{table} missing on PostgreSQL: build first")
                 query = sql.SQL("select {} from {}").format(
                     sql.SQL(", ").join(sql.Identifier(c) for c, *_ in cols), sql.Identifier(pg_schema, table))
                 if name == "contacts":

@@ -865,6 +865,11 @@ def _export_prepare(settings: BuildSettings, result: BuildResult, exported: dict
             prepared = activation.prepare(source, export_dir, settings.as_of, result.run_id, threads=threads)
         finally:
             source.close()
+    except activation.MissingRelation as exc:
+        if private:
+            raise BuildError(str(exc)) from exc
+        # `publish` of a build made before a model an export reads was part of the project
+        return f"skipped: {exc}; the previous exports, if any, stay"
     except activation.ExportError as exc:
         raise BuildError(str(exc)) from exc
     exported["prepared"] = prepared

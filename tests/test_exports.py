@@ -531,3 +531,16 @@ def test_a_build_without_every_model_an_export_reads_exports_nothing(tmp_path):
     assert runner._export_prepare(settings, result, exported, marts | {("pii", "contacts")}).startswith(
         "5 audience(s), 10 rows, 6 excluded, 2 trigger(s); placed in ")
     activation.discard(exported["prepared"])
+
+
+def test_publish_of_a_build_without_pii_contacts_publishes_and_exports_nothing(tmp_path):
+    def without_contacts(path):
+        make_work_db(path)
+        con = duckdb.connect(str(path))
+        con.execute("drop table pii.contacts")
+        con.close()
+
+    settings = fake_build(tmp_path, db_maker=without_contacts)
+    res = runner.publish_last(settings)
+    assert res.success and res.exports is None and [s.name for s in res.steps] == ["export", "publish"]
+    assert res.steps[0].detail.startswith("skipped: pii.contacts missing from the work database ")
