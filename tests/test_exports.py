@@ -11,10 +11,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
