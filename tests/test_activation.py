@@ -1,16 +1,17 @@
 """Activation (issue 15): audiences, consent, suppressions and triggers, checked on real demo rows.
 
 One small demo data set (300 contacts, the demo's seed 42, on which every suppression reason excludes someone) and
-one work folder serve the module: a partial build as of D1 then as of D2 of what the activation marts read
-(`SELECT`, no predict step, no dbt tests: the activation models' data and unit tests run in the session build and the
-PostgreSQL build), then the trigger models alone (one dbt invocation each, on the parse the builds made) again as of
-D2 (a rerun) and as of a later date. Every rule is recomputed here in Python from the work database's inputs
+one work folder serve the module: a partial build as of D1 of what the activation marts read (`SELECT`, no predict
+step, no dbt tests: the activation models' data and unit tests run in the session build and the PostgreSQL build),
+then plain dbt invocations on the parse it made: `SELECT` as of D2, the trigger models alone as of D2 again (a rerun)
+and as of a later date. Every rule is recomputed here in Python from the work database's inputs
 (the consent records, events, do-not-contact entries, contacts and score marts) and compared with the models, row
 for row.
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -63,11 +64,13 @@ def act(tmp_path_factory) -> dict:
     generate_demo_data(raw, contacts=300, seed=42, end_date=END_DATE)
     work = root / "build"
     db = work / "customer_scoring.duckdb"
-    out = {"db": db}
-    for as_of in (D1, D2):
-        res = run_build(raw, root, as_of=as_of, select=SELECT, work_dir=work)
-        assert res.success, res.error
-        out[f"triggers_{as_of}"] = rows(db, f"select {TRIGGER_COLUMNS} from marts.activation_triggers order by all")
+    out = {"db": db, "raw": raw}
+    res = run_build(raw, root, as_of=D1, select=SELECT, work_dir=work)
+    assert res.success, res.error
+    out[f"triggers_{D1}"] = rows(db, f"select {TRIGGER_COLUMNS} from marts.activation_triggers order by all")
+    # D2: the same models, without the preflight and configuration steps D1 ran (same files, same seeds)
+    rebuild(raw, root, work, D2, SELECT)
+    out[f"triggers_{D2}"] = rows(db, f"select {TRIGGER_COLUMNS} from marts.activation_triggers order by all")
     out["mql_d1"] = {r[0] for r in rows(db, "select entity_id from intermediate.int_activation__mql_history "
                                             "where as_of_date = ?", [D1])}
     rebuild(raw, root, work, D2, TRIGGER_MODELS)
@@ -321,3 +324,32 @@ def test_triggers_are_idempotent_across_reruns_and_later_dates(act):
     assert act["triggers_rerun"] == act[f"triggers_{D2}"]
     # a later date with no new change sends nothing again: the log keeps D2's triggers as first sent on D2
     assert act["triggers_later"] == act[f"triggers_{D2}"]
+
+
+# --- configuration ----------------------------------------------------------------------------------------------------
+def test_shipped_configuration_is_valid(act):
+    assert rows(act["db"], "select * from intermediate.int_activation__config_errors") == []
+
+
+def test_an_invalid_configuration_fails_naming_each_row(act, tmp_path):
+    """The validation's post-hook fails with one line per problem naming the seed and the row (the rows themselves
+    are the unit tests' int_activation__config_errors_names_every_bad_row): run here on a copy of the work database
+    holding two problems."""
+    db = tmp_path / "customer_scoring.duckdb"
+    db.write_bytes(act["db"].read_bytes())
+    con = duckdb.connect(str(db))
+    con.execute("""create table main.probe as select * from (values
+        ('audiences', 'audience=Bad Name', 'audience must be a lower-case snake_case identifier'),
+        ('consent_channels', 'channel=ads', 'missing: every channel needs its consent default'))
+        as t(config_table, row_key, problem)""")
+    con.close()
+    settings = runner.BuildSettings(as_of=D2, raw_path=act["raw"], work_dir=tmp_path, publish_dir=tmp_path / "publish")
+    project = runner.project_dir()
+    res = runner.invoke_dbt(["run-operation", "raise_on_activation_config_errors", "--args",
+                             json.dumps({"relation": "main.probe"})], project, settings,
+                            manifest=runner._PARSED.get(runner._parse_key(settings, project)))
+    assert not res.success
+    log = (tmp_path / "logs" / "dbt.log").read_text()
+    assert "Invalid activation configuration, 2 problem(s):" in log
+    assert "- audiences (audience=Bad Name): audience must be a lower-case snake_case identifier" in log
+    assert "- consent_channels (channel=ads): missing: every channel needs its consent default" in log
