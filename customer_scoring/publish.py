@@ -21,8 +21,17 @@ must outlive a publication: `mvcc` keeps them in `build_<schema>` (the schema st
 build to append to; after a `swap` (or a database restore) the next build copies them back from the public schema
 (`pg_prepare_history`, before its first dbt step). Either way a publication costs one copy of the whole history.
 
+Every PostgreSQL publication also creates (once) the NOLOGIN role `customer_scoring_bi` and lets it read the
+published schemas and nothing else (pg_grant_bi): grant it to the login roles of BI tools.
+
 Both engines refuse a publication in which a public mart would lose more than `max_row_loss` of its rows (default
 0.5) unless it is accepted explicitly, and every wait for a lock has a timeout and a message.
+
+Erasure (GDPR art. 17): a publication whose `audit.erasure_log` lists a request the previous publication did not (an
+erasure applied since) deletes every older publication that may still hold the person: on DuckDB every other
+version file, every other Parquet run and the stray WALs; on PostgreSQL the `<schema>_previous` schemas of a swap
+publication. A reader that still has an older version open keeps its open file until it disconnects (POSIX); a new
+connection only finds the new version.
 """
 from __future__ import annotations
 
@@ -81,6 +90,8 @@ class Publication:
     counts: dict[str, int]
     version: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    # erasure requests applied since the previous publication (their older copies were deleted)
+    erased: list[str] = field(default_factory=list)
 
 
 def is_disk_full(exc: BaseException) -> bool:
@@ -290,6 +301,52 @@ def _move_stray_wal(publish_dir: Path, run_id: str) -> str | None:
             f"publication read-only (duckdb -readonly, read_only=True)")
 
 
+ERASURE_LOG = ("audit", "erasure_log")
+
+
+def _erasure_requests(db: Path | None) -> set[str]:
+    """The request ids in audit.erasure_log of a DuckDB database file (empty without a file or a log)."""
+    if db is None or not Path(db).exists():
+        return set()
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        log.warning("cannot read %s to compare its erasure log (%s): older versions are judged by the new one alone",
+                    db, str(exc).splitlines()[0])
+        return set()
+    try:
+        schema, table = ERASURE_LOG
+        found = con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                            "and table_name = ?", [schema, table]).fetchone()[0]
+        if not found:
+            return set()
+        return {r[0] for r in con.execute(f'select distinct request_id from "{schema}"."{table}"').fetchall()}
+    finally:
+        con.close()
+
+
+def erasure_applied(previous: set[str], new: set[str]) -> list[str]:
+    """The erasure requests of the new publication that the previous one did not have, sorted."""
+    return sorted(new - previous)
+
+
+def _purge_after_erasure(publish_dir: Path, current: Path) -> list[Path]:
+    """An erasure was applied: delete every publication file but `current` that may hold the erased people (the
+    other version files, their WALs, the stray WALs). Returns what was deleted."""
+    removed = []
+    versions = Path(publish_dir) / VERSIONS_DIR
+    for p in sorted(versions.glob(f"{Path(PUBLICATION_FILE).stem}.*.duckdb")):
+        if p.resolve() != Path(current).resolve() and not p.name.startswith("."):
+            _unlink_db(p)
+            removed.append(p)
+    stray = Path(publish_dir) / STRAY_WAL_DIR
+    if stray.is_dir():
+        for p in sorted(stray.iterdir()):
+            p.unlink(missing_ok=True)
+            removed.append(p)
+    return removed
+
+
 def _rotate_versions(versions: Path, current: Path) -> None:
     files = sorted(p for p in versions.glob(f"{Path(PUBLICATION_FILE).stem}.*.duckdb") if not p.name.startswith("."))
     keep = set(files[-KEEP_VERSIONS:]) | {current}
@@ -323,6 +380,8 @@ def publish_duckdb(work_db: Path, publish_dir: Path, run_id: str, as_of: dt.date
     with publish_lock(publish_dir):
         warnings = check_row_loss(published_counts(publish_dir), _work_counts(work_db, relations), max_row_loss,
                                   accept_row_loss)
+        erased = erasure_applied(_erasure_requests(current_version(publish_dir)), _erasure_requests(work_db)
+                                 if ERASURE_LOG in {tuple(r) for r in relations} else set())
         _unlink_db(tmp)
         try:
             counts = _write_version(work_db, tmp, relations, run_id, as_of, published_at)
@@ -361,15 +420,20 @@ def publish_duckdb(work_db: Path, publish_dir: Path, run_id: str, as_of: dt.date
         finally:
             committing = False
         _rotate_versions(versions, version)
+        if erased:
+            removed = _purge_after_erasure(publish_dir, version)
+            log.info("erasure request(s) %s applied: deleted %d older publication file(s) that may hold the erased "
+                     "people", ", ".join(erased), len(removed))
     if parquet:
-        publish_parquet(stable, publish_dir / "parquet", run_id, schemas)
-    return Publication(path=stable, counts=counts, version=version, warnings=warnings)
+        publish_parquet(stable, publish_dir / "parquet", run_id, schemas, keep=1 if erased else KEEP_PARQUET_RUNS)
+    return Publication(path=stable, counts=counts, version=version, warnings=warnings, erased=erased)
 
 
-def publish_parquet(published_db: Path, parquet_root: Path, run_id: str, schemas=PUBLISHED_SCHEMAS) -> Path:
+def publish_parquet(published_db: Path, parquet_root: Path, run_id: str, schemas=PUBLISHED_SCHEMAS,
+                    keep: int = KEEP_PARQUET_RUNS) -> Path:
     """Write every published table as Parquet under parquet_root/<run_id>/<schema>/<table>.parquet (through a
     temporary folder), then point the `current` symlink at it atomically. The previous run's folder is kept for
-    readers still on it."""
+    readers still on it (`keep` runs in all; 1 after an erasure: the older runs may hold the erased people)."""
     parquet_root.mkdir(parents=True, exist_ok=True)
     run_dir = parquet_root / run_id
     tmp_dir = parquet_root / f".{run_id}.tmp"
@@ -397,8 +461,9 @@ def publish_parquet(published_db: Path, parquet_root: Path, run_id: str, schemas
     os.replace(link_tmp, parquet_root / "current")
     runs = sorted(p for p in parquet_root.iterdir() if p.is_dir() and not p.is_symlink()
                   and not p.name.startswith("."))
-    for old in runs[:-KEEP_PARQUET_RUNS]:
-        shutil.rmtree(old, ignore_errors=True)
+    for old in runs[:-keep]:
+        if old.name != run_id:
+            shutil.rmtree(old, ignore_errors=True)
     return run_dir
 
 
@@ -467,6 +532,52 @@ def _pg_blockers(conn, schemas: list[str]) -> str:
         return "no session holds them now"
     return ", ".join(f"pid {pid} ({user}, {app or 'no application_name'}, {state}"
                      f"{f' since {start}' if start else ''})" for pid, user, app, state, start in rows)
+
+
+# The PostgreSQL role of BI tools: NOLOGIN (grant it to your BI users' login roles), reads the published schemas
+# (marts, audit) and nothing else: not pii, not raw_*, not the build's staging and intermediate schemas.
+BI_ROLE = "customer_scoring_bi"
+
+
+def pg_grant_bi(cur, schemas=PUBLISHED_SCHEMAS, role: str = BI_ROLE) -> None:
+    """Create the BI role when missing (NOLOGIN) and let it read every table of `schemas`, now and later (default
+    privileges of the publishing role). Idempotent. Run by each PostgreSQL publication, after the tables are in place
+    (a swap publication replaces the schemas, and their grants with them). Nothing is granted elsewhere: a new
+    schema grants nothing to a role that is not its owner, so pii, raw_*, staging and intermediate stay closed."""
+    import psycopg2
+    from psycopg2 import sql
+
+    name = sql.Identifier(role)
+    for attempt in (1, 2):
+        cur.execute("savepoint cs_bi_role")
+        try:
+            cur.execute("select 1 from pg_roles where rolname = %s", (role,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("create role {} nologin").format(name))
+            for schema in schemas:
+                if not _pg_exists(cur, schema):
+                    continue
+                schema_id = sql.Identifier(schema)
+                cur.execute(sql.SQL("grant usage on schema {} to {}").format(schema_id, name))
+                cur.execute(sql.SQL("grant select on all tables in schema {} to {}").format(schema_id, name))
+                cur.execute(sql.SQL("alter default privileges in schema {} grant select on tables to {}").format(
+                    schema_id, name))
+            cur.execute("release savepoint cs_bi_role")
+            return
+        except psycopg2.Error as exc:
+            cur.execute("rollback to savepoint cs_bi_role")
+            if attempt == 2:  # a concurrent build created the role between the check and the create: tried again
+                log.warning("PostgreSQL role %s not created or granted (%s): BI tools need another way to read the "
+                            "published schemas", role, str(exc).strip().splitlines()[0] if str(exc).strip() else exc)
+
+
+def _pg_erasure_requests(cur, schema: str) -> set[str]:
+    """The request ids of <schema>.erasure_log (empty when there is none)."""
+    if not _pg_exists(cur, schema, ERASURE_LOG[1]):
+        return set()
+    from psycopg2 import sql
+    cur.execute(sql.SQL("select distinct request_id from {}").format(sql.Identifier(schema, ERASURE_LOG[1])))
+    return {r[0] for r in cur.fetchall()}
 
 
 def _pg_history_registered(cur) -> set[tuple[str, str]]:
@@ -591,6 +702,7 @@ def publish_postgres(run_id: str, as_of: dt.date, schemas=PUBLISHED_SCHEMAS, con
     tables an mvcc publication keeps in build_<schema> for the next build to append to."""
     import psycopg2
     import psycopg2.errors
+    from psycopg2 import sql
 
     from customer_scoring import postgres
 
@@ -610,6 +722,9 @@ def publish_postgres(run_id: str, as_of: dt.date, schemas=PUBLISHED_SCHEMAS, con
                                    f"dropped); build again")
             new = {f"{s}.{t}": _pg_count(cur, f"build_{s}", t) for s, t in relations}
             previous = {f"{s}.{t}": _pg_count(cur, s, t) for s in schemas for t in _pg_tables(cur, s)}
+            erased = erasure_applied(_pg_erasure_requests(cur, ERASURE_LOG[0]),
+                                     _pg_erasure_requests(cur, f"build_{ERASURE_LOG[0]}")
+                                     if tuple(ERASURE_LOG) in {tuple(r) for r in relations} else set())
         warnings = check_row_loss(previous, new, max_row_loss, accept_row_loss)
         for attempt in range(1, tries + 1):
             try:
@@ -620,6 +735,12 @@ def publish_postgres(run_id: str, as_of: dt.date, schemas=PUBLISHED_SCHEMAS, con
                         _pg_mvcc(cur, relations, schemas, kept)
                     else:
                         _pg_swap(cur, relations, schemas)
+                    pg_grant_bi(cur, schemas)
+                    if erased:
+                        # the previous publication kept by a swap may hold the erased people
+                        for schema in schemas:
+                            cur.execute(sql.SQL("drop schema if exists {} cascade").format(
+                                sql.Identifier(f"{schema}_previous")))
                     cur.execute("create schema if not exists meta")
                     cur.execute("create table if not exists meta.publication (run_id text, as_of_date date, "
                                 "published_at timestamptz default now())")
@@ -646,4 +767,6 @@ def publish_postgres(run_id: str, as_of: dt.date, schemas=PUBLISHED_SCHEMAS, con
     finally:
         if own:
             conn.close()
-    return Publication(path=None, counts=new, warnings=warnings)
+    if erased:
+        log.info("erasure request(s) %s applied: the previous publication was not kept", ", ".join(erased))
+    return Publication(path=None, counts=new, warnings=warnings, erased=erased)

@@ -2,7 +2,10 @@
 raw row is accounted for. The generator's manifest says how many rows of each kind it wrote."""
 from __future__ import annotations
 
+import duckdb
 import pytest
+
+from conftest import work_db
 
 
 def q(pub, sql, *params):
@@ -12,6 +15,21 @@ def q(pub, sql, *params):
 def quarantined(pub, table, reason):
     return q(pub, "select count(*) from audit.quarantine where source_table = ? and reason_code = ?",
              table, reason)[0][0]
+
+
+@pytest.fixture(scope="module")
+def work(built):
+    con = duckdb.connect(str(work_db(built)), read_only=True)
+    yield con
+    con.close()
+
+
+def erased(work, table, reason):
+    """Rows of `table` with the defect `reason` that belong to people the demo's erasure requests erase: staged with
+    dq_status 'erased' (never quarantined: the quarantine would keep a trace of them), their defect kept."""
+    staging = "stg_" + table.replace(".", "__")
+    return q(work, f"select count(*) from staging.{staging} where dq_status = 'erased' and dq_reason_code = ?",
+             reason)[0][0]
 
 
 def repaired(pub, table, reason):
@@ -65,10 +83,11 @@ REPAIRED_AT_LEAST = {
 
 
 @pytest.mark.parametrize("table,kind", sorted(QUARANTINED))
-def test_injected_defect_is_quarantined_with_its_reason(pub, manifest, table, kind):
+def test_injected_defect_is_quarantined_with_its_reason(pub, work, manifest, table, kind):
     injected = manifest["mess"][table][kind]
     assert injected > 0, f"the generator injected no {kind} into {table}: the test would prove nothing"
-    assert quarantined(pub, table, QUARANTINED[(table, kind)]) == injected
+    reason = QUARANTINED[(table, kind)]
+    assert quarantined(pub, table, reason) + erased(work, table, reason) == injected
 
 
 @pytest.mark.parametrize("table,kind", sorted(REPAIRED))
@@ -90,8 +109,31 @@ def test_no_unrecognised_country_is_left(pub):
     assert repaired(pub, "crm.accounts", "unknown_country") == 0
 
 
+def erased_merges(work, table):
+    """The rows of erased people that would have been merged: their visible, otherwise valid rows beyond one per key
+    (superseded versions) and, for contacts, beyond one per person (identity merges)."""
+    if table == "crm.accounts":  # a company is not a person
+        return 0
+    staging, key = {"crm.contacts": ("stg_crm__contacts", "contact_id"),
+                    "shop.orders": ("stg_shop__orders", "order_id"),
+                    "marketing.events": ("stg_marketing__events", "event_id")}[table]
+    rows, keys = q(work, f"select count(*), count(distinct {key}) from staging.{staging} "
+                         "where dq_status = 'erased' and dq_reason_code = 'erased' and is_visible")[0]
+    if table != "crm.contacts":
+        return rows - keys
+    people = q(work, """
+        select count(distinct first_request) from (
+            select contact_id, min(request_id) as first_request from intermediate.int_privacy__erased_contacts
+            group by contact_id
+        ) as erased
+        where contact_id in (select contact_id from staging.stg_crm__contacts
+                             where dq_status = 'erased' and dq_reason_code = 'erased' and is_visible)
+    """)[0][0]
+    return rows - people
+
+
 @pytest.mark.parametrize("table", ["crm.accounts", "crm.contacts", "shop.orders", "marketing.events"])
-def test_duplicate_versions_are_merged(pub, manifest, table):
+def test_duplicate_versions_are_merged(pub, work, manifest, table):
     injected = manifest["mess"][table]["duplicate_id"]
     assert injected > 0
     superseded = q(pub, "select merged_rows from audit.dq_reconciliation where source_table = ?", table)[0][0]
@@ -99,7 +141,8 @@ def test_duplicate_versions_are_merged(pub, manifest, table):
     expected = injected + (manifest["mess"][table][identity] if identity else 0)
     if table == "crm.contacts":  # plus each customer's earlier (lead-time) version of the record: history
         expected += manifest["info"]["contact_prior_versions"]
-    assert superseded == expected
+    # the demo's erasure requests: an erased person's duplicates are counted as erased_rows, not merged
+    assert superseded + erased_merges(work, table) == expected
 
 
 def test_earlier_opportunity_versions_are_merged(pub, manifest):
@@ -116,8 +159,8 @@ def test_lines_of_quarantined_orders_follow_them(pub):
 
 
 def test_every_raw_table_reconciles(pub, manifest):
-    rows = q(pub, "select source_table, raw_rows, kept_rows + quarantined_rows + merged_rows + after_as_of_rows, "
-                  "is_reconciled from audit.dq_reconciliation")
+    rows = q(pub, "select source_table, raw_rows, kept_rows + quarantined_rows + merged_rows + after_as_of_rows "
+                  "+ erased_rows, is_reconciled from audit.dq_reconciliation")
     assert {r[0] for r in rows} == set(manifest["rows"])
     for table, raw, accounted, ok in rows:
         assert raw == manifest["rows"][table], f"{table}: staging saw {raw} rows, the generator wrote it"

@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from conftest import DBT_TESTS, connect_postgres
@@ -60,6 +62,13 @@ def builds(tmp_path_factory):
     root = tmp_path_factory.mktemp("history_pg")
     raw = root / "raw"
     generate_demo_data(raw, contacts=300, seed=13, end_date=D2)
+    # The demo's erasure requests dated before D1: applied by the D1 build. One applied at D2 would delete the
+    # previous publication the swap keeps (publish: an erasure leaves no older copy), which is not what this tests.
+    requests = pq.read_table(raw / "crm" / "erasure_requests.parquet")
+    early = pa.array([dt.datetime(2026, 5, 1)] * requests.num_rows, requests.schema.field("requested_at").type)
+    requests = requests.set_column(requests.schema.get_field_index("requested_at"), "requested_at", early)
+    requests = requests.set_column(requests.schema.get_field_index("_loaded_at"), "_loaded_at", early)
+    pq.write_table(requests, raw / "crm" / "erasure_requests.parquet")
     out = {"published": {}}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CS_PG_DATABASE", PG_DB)
@@ -101,8 +110,10 @@ def builds(tmp_path_factory):
 
 @pytest.mark.slow
 def test_mvcc_publication_keeps_only_the_history_tables_in_the_build_schema(builds):
-    assert builds["registered"] == {("marts", "score_history"), ("marts", "score_factor_history")}
-    assert builds["after_mvcc"] == {"build_marts": set(HISTORY), "build_audit": None}
+    # audit.erasure_log (issue 15) is a history table too: the log of applied erasures outlives publications
+    assert builds["registered"] == {("marts", "score_history"), ("marts", "score_factor_history"),
+                                    ("audit", "erasure_log")}
+    assert builds["after_mvcc"] == {"build_marts": set(HISTORY), "build_audit": {"erasure_log"}}
 
 
 @pytest.mark.slow
@@ -120,7 +131,8 @@ def test_a_build_copies_a_history_table_the_build_schema_lacks_and_keeps_the_oth
     step = next(s for s in builds[D2].steps if s.name == "history")
     assert step.success
     d1_rows = len(builds["published"][D1]["score_history"][D1])
-    assert step.detail == ("2 history table(s); kept from the last build: build_marts.score_factor_history; copied "
+    assert step.detail == ("3 history table(s); kept from the last build: build_audit.erasure_log, "
+                           "build_marts.score_factor_history; copied "
                            f"from the publication: marts.score_history ({d1_rows:,} rows)")
 
 
@@ -129,7 +141,7 @@ def test_after_a_swap_the_next_build_starts_from_the_published_history(builds):
     assert builds["after_swap"]["build_marts"] is None
     assert set(HISTORY) <= builds["after_swap"]["marts"]
     assert set(HISTORY) <= builds["after_swap"]["marts_previous"], "swap keeps the previous version"
-    assert builds["prepared"].startswith("2 history table(s); copied from the publication: ")
+    assert builds["prepared"].startswith("3 history table(s); copied from the publication: ")
     assert builds["copied"] == builds["published"][D2]
     assert any("(as_of_date)" in d for d in builds["copied_indexes"]), "the copy has the index on as_of_date"
 

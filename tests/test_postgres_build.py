@@ -220,3 +220,34 @@ def test_offers_are_identical_on_postgres(pg, pg_built, pub, table):
         post = as_text(cur.fetchall())
     assert duck, f"{table}: no rows on DuckDB"
     assert post == duck, first_differences(duck, post)
+
+
+# --- the BI role (issue 15): reads the published marts and audit, not personal data, raw or work schemas --------
+
+def test_bi_role_reads_marts_but_not_pii_raw_or_work_schemas(pg, pg_built):
+    from psycopg2 import errors
+
+    from customer_scoring import publish
+
+    def as_bi(sql):
+        with pg.cursor() as cur:
+            cur.execute("set role customer_scoring_bi")
+            try:
+                cur.execute(sql)
+                return cur.fetchall()
+            finally:
+                pg.rollback()
+
+    with pg.cursor() as cur:
+        cur.execute("select rolcanlogin from pg_roles where rolname = 'customer_scoring_bi'")
+        assert cur.fetchall() == [(False,)]
+        cur.execute("select count(*) from build_pii.contacts")
+        assert cur.fetchone()[0] > 0  # the owner reads it
+        publish.pg_grant_bi(cur)  # idempotent: a second publication changes nothing
+    pg.commit()
+    assert as_bi("select count(*) from marts.customer_scores")[0][0] > 0
+    assert as_bi("select count(*) from audit.dq_reconciliation")[0][0] > 0
+    for relation in ("build_pii.contacts", "raw_crm.contacts", "build_staging.stg_crm__contacts",
+                     "build_intermediate.int_contacts"):
+        with pytest.raises(errors.InsufficientPrivilege):
+            as_bi(f"select count(*) from {relation}")

@@ -57,7 +57,7 @@ def leads(tmp_path_factory) -> dict[str, dict]:
     assert res.success, res.error
     con = duckdb.connect(str(Path(root / "build" / "customer_scoring.duckdb")), read_only=True)
     rows = con.execute("""
-        select scores.contact_id, scores.is_b2b, scores.company_domain, scores.industry, scores.employee_band,
+        select scores.contact_id, scores.is_b2b, inputs.company_domain, scores.industry, scores.employee_band,
                scores.country_code, scores.fit_score, scores.fit_grade, inputs.location_fit, inputs.age_band_fit
         from marts.lead_scores as scores
         inner join intermediate.int_lead__fit_inputs as inputs on scores.contact_id = inputs.contact_id

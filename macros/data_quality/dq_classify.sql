@@ -7,12 +7,16 @@
     - raw_row_key: unique per raw row: the key, '~' and valid_version_rank (exact duplicates get distinct keys; for a
       key with several rows the numbering follows the classification, so it can differ between as-of dates);
     - is_visible: loaded before the as-of cutoff (rows loaded later did not exist for a build as of that date);
-    - dq_status: 'erased' (dq_reason_code 'erased': a row of a person erased as of the as-of date, whenever it was
-      loaded; counted apart in dq_reconciliation, never quarantined), 'after_as_of' (not visible), 'quarantined' (a
+    - dq_status: 'erased' (the boolean column `erased` names is true: a row of a person erased as of the as-of date,
+      whenever it was loaded and whatever its defect; counted apart in dq_reconciliation, never quarantined; its
+      dq_reason_code is its defect, or 'erased' when it has none, so that readers of valid rows skip it),
+      'after_as_of' (not visible), 'quarantined' (a
       row-level defect), 'current' (the newest valid version of its key) or 'superseded' (an older or duplicate
       version of a key that has a current row).
-    `newest_first` orders the versions of one key, newest first, and must end with enough columns to break ties. -#}
-{% macro dq_classify(relation, key_columns, newest_first) -%}
+    `newest_first` orders the versions of one key, newest first, and must end with enough columns to break ties.
+    `erased`: the name of the relation's boolean column flagging rows of erased people (privacy_is_erased), for the
+    tables with a contact; none for the others. -#}
+{% macro dq_classify(relation, key_columns, newest_first, erased=none) -%}
     {%- set key_expr -%}
         {%- for c in key_columns -%}
             coalesce(cast({{ c }} as {{ dbt.type_string() }}), '<null>'){% if not loop.last %} || '|' || {% endif %}
@@ -22,7 +26,9 @@
         *,
         {{ key_expr }} || '~' || cast(valid_version_rank as {{ dbt.type_string() }}) as raw_row_key,
         case
-            when dq_reason_code = 'erased' then 'erased'
+            {%- if erased %}
+                when {{ erased }} then 'erased'
+            {%- endif %}
             when not is_visible then 'after_as_of'
             when dq_reason_code is not null then 'quarantined'
             when valid_version_rank = 1 then 'current'

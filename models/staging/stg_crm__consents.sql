@@ -39,15 +39,17 @@ flagged as (
     select
         *,
         case
-            -- a person erased as of the as-of date (int_privacy__erased_contacts)
-            when {{ privacy_is_erased('contact_id') }} then 'erased'
             when _malformed_line is not null then 'malformed_line'
             when contact_id is null or channel is null then 'missing_id'
             when _unreadable_quarantine is not null then 'unreadable_value'
             when _out_of_domain_code is not null then _out_of_domain_code
             when recorded_at is null then 'missing_date'
             when recorded_at >= {{ as_of_cutoff() }} then 'future_date'
+            -- an otherwise valid row of a person erased as of the as-of date (int_privacy__erased_contacts)
+            when {{ privacy_is_erased('contact_id') }} then 'erased'
         end as dq_reason_code,
+        -- a row of a person erased as of the as-of date: dq_status 'erased', whatever its defect
+        coalesce({{ privacy_is_erased('contact_id') }}, false) as is_erased,
         -- repairs, counted in dq_repairs
         _unreadable_nulled is not null as is_value_unreadable
     from renamed
@@ -56,7 +58,11 @@ flagged as (
 
 classified as (
 
-    {{ dq_classify('flagged', ['contact_id', 'channel', 'recorded_at'], 'loaded_at desc, is_granted') }}
+    {{ dq_classify(
+        'flagged', ['contact_id', 'channel', 'recorded_at'],
+        'loaded_at desc, is_granted',
+        erased='is_erased'
+    ) }}
 
 )
 

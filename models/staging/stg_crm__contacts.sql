@@ -102,13 +102,14 @@ flagged as (
         loaded_at,
         case when not is_erased then unreadable_detail end as unreadable_detail,
         case
-            when is_erased then 'erased'
             when _malformed_line is not null then 'malformed_line'
             when contact_id is null then 'missing_id'
             when _unreadable_quarantine is not null then 'unreadable_value'
             when _out_of_domain_code is not null then _out_of_domain_code
             when created_at >= {{ as_of_cutoff() }} then 'future_date'
+            when is_erased then 'erased'
         end as dq_reason_code,
+        is_erased,
         -- repairs, counted in dq_repairs
         email_normalized is not null and not is_email_valid and not is_erased as is_email_invalid,
         country_raw is not null and country_code is not null and country_raw <> country_code and not is_erased
@@ -123,7 +124,8 @@ classified as (
 
     {{ dq_classify(
         'flagged', ['contact_id'],
-        'loaded_at desc, updated_at desc nulls last, created_at, email_raw, last_name, first_name'
+        'loaded_at desc, updated_at desc nulls last, created_at, email_raw, last_name, first_name',
+        erased='is_erased'
     ) }}
 
 )

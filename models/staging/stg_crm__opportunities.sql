@@ -56,8 +56,6 @@ flagged as (
     select
         renamed.*,
         case
-            -- a person erased as of the as-of date (int_privacy__erased_contacts)
-            when {{ privacy_is_erased('contact_id') }} then 'erased'
             when renamed._malformed_line is not null then 'malformed_line'
             when renamed.opportunity_id is null then 'missing_id'
             when renamed._unreadable_quarantine = 'amount' then 'non_numeric_amount'
@@ -67,7 +65,11 @@ flagged as (
             when renamed.created_at >= {{ as_of_cutoff() }} then 'future_date'
             when currencies.currency_code is null then 'unknown_currency'
             when renamed.amount < 0 then 'negative_amount'
+            -- an otherwise valid row of a person erased as of the as-of date (int_privacy__erased_contacts)
+            when {{ privacy_is_erased('contact_id') }} then 'erased'
         end as dq_reason_code,
+        -- a row of a person erased as of the as-of date: dq_status 'erased', whatever its defect
+        coalesce({{ privacy_is_erased('contact_id') }}, false) as is_erased,
         -- repairs, counted in dq_repairs
         renamed._unreadable_nulled is not null as is_value_unreadable
     from renamed
@@ -78,7 +80,11 @@ flagged as (
 
 classified as (
 
-    {{ dq_classify('flagged', ['opportunity_id'], 'loaded_at desc, closed_at desc nulls last, created_at, stage') }}
+    {{ dq_classify(
+        'flagged', ['opportunity_id'],
+        'loaded_at desc, closed_at desc nulls last, created_at, stage',
+        erased='is_erased'
+    ) }}
 
 )
 

@@ -52,15 +52,17 @@ flagged as (
         unreadable_detail,
         out_of_domain_nulled,
         case
-            -- a person erased as of the as-of date (int_privacy__erased_contacts)
-            when {{ privacy_is_erased('contact_id') }} then 'erased'
             when _malformed_line is not null then 'malformed_line'
             when response_id is null then 'missing_id'
             when _unreadable_quarantine is not null then 'unreadable_value'
             when _out_of_domain_code is not null then _out_of_domain_code
             when submitted_at is null then 'missing_date'
             when submitted_at >= {{ as_of_cutoff() }} then 'future_date'
+            -- an otherwise valid row of a person erased as of the as-of date (int_privacy__erased_contacts)
+            when {{ privacy_is_erased('contact_id') }} then 'erased'
         end as dq_reason_code,
+        -- a row of a person erased as of the as-of date: dq_status 'erased', whatever its defect
+        coalesce({{ privacy_is_erased('contact_id') }}, false) as is_erased,
         -- repairs, counted in dq_repairs
         coalesce(',' || out_of_domain_nulled || ',' like '%,nps,%', false) as is_nps_out_of_range,
         coalesce(',' || out_of_domain_nulled || ',' like '%,csat,%', false) as is_csat_out_of_range,
@@ -72,7 +74,11 @@ flagged as (
 
 classified as (
 
-    {{ dq_classify('flagged', ['response_id'], 'loaded_at desc, submitted_at desc nulls last, contact_id') }}
+    {{ dq_classify(
+        'flagged', ['response_id'],
+        'loaded_at desc, submitted_at desc nulls last, contact_id',
+        erased='is_erased'
+    ) }}
 
 )
 

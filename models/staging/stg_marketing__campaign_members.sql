@@ -50,15 +50,17 @@ flagged as (
         loaded_at,
         unreadable_detail,
         case
-            -- a person erased as of the as-of date (int_privacy__erased_contacts)
-            when {{ privacy_is_erased('contact_id') }} then 'erased'
             when _malformed_line is not null then 'malformed_line'
             when campaign_id is null or contact_id is null then 'missing_id'
             when _unreadable_quarantine is not null then 'unreadable_value'
             when _out_of_domain_code is not null then _out_of_domain_code
             when sent_at is null then 'missing_date'
             when sent_at >= {{ as_of_cutoff() }} then 'future_date'
+            -- an otherwise valid row of a person erased as of the as-of date (int_privacy__erased_contacts)
+            when {{ privacy_is_erased('contact_id') }} then 'erased'
         end as dq_reason_code,
+        -- a row of a person erased as of the as-of date: dq_status 'erased', whatever its defect
+        coalesce({{ privacy_is_erased('contact_id') }}, false) as is_erased,
         -- repairs, counted in dq_repairs
         _unreadable_nulled is not null as is_value_unreadable
     from renamed
@@ -67,7 +69,11 @@ flagged as (
 
 classified as (
 
-    {{ dq_classify('flagged', ['campaign_id', 'contact_id'], 'loaded_at desc, sent_at desc nulls last, responded_at') }}
+    {{ dq_classify(
+        'flagged', ['campaign_id', 'contact_id'],
+        'loaded_at desc, sent_at desc nulls last, responded_at',
+        erased='is_erased'
+    ) }}
 
 )
 

@@ -46,8 +46,6 @@ flagged as (
     select
         renamed.*,
         case
-            -- a person erased as of the as-of date (int_privacy__erased_contacts)
-            when {{ privacy_is_erased('contact_id') }} then 'erased'
             when renamed._malformed_line is not null then 'malformed_line'
             when renamed.event_id is null then 'missing_id'
             when renamed._unreadable_quarantine is not null then 'unreadable_value'
@@ -55,7 +53,11 @@ flagged as (
             when renamed.occurred_at is null then 'missing_date'
             when renamed.occurred_at >= {{ as_of_cutoff() }} then 'future_date'
             when event_types.event_type is null then 'unknown_event_type'
+            -- an otherwise valid row of a person erased as of the as-of date (int_privacy__erased_contacts)
+            when {{ privacy_is_erased('contact_id') }} then 'erased'
         end as dq_reason_code,
+        -- a row of a person erased as of the as-of date: dq_status 'erased', whatever its defect
+        coalesce({{ privacy_is_erased('contact_id') }}, false) as is_erased,
         -- repairs, counted in dq_repairs
         renamed._unreadable_nulled is not null as is_value_unreadable
     from renamed
@@ -66,7 +68,11 @@ flagged as (
 
 classified as (
 
-    {{ dq_classify('flagged', ['event_id'], 'loaded_at desc, occurred_at, contact_id, event_type') }}
+    {{ dq_classify(
+        'flagged', ['event_id'],
+        'loaded_at desc, occurred_at, contact_id, event_type',
+        erased='is_erased'
+    ) }}
 
 )
 

@@ -46,13 +46,6 @@ flagged as (
     select
         *,
         case
-            -- a line of an order of a person erased as of the as-of date
-            when
-                order_id in (
-                    select erased.order_id from {{ ref('stg_shop__orders') }} as erased
-                    where erased.dq_status = 'erased'
-                )
-                then 'erased'
             when _malformed_line is not null then 'malformed_line'
             when order_id is null or line_number is null then 'missing_id'
             when _unreadable_quarantine = 'unit_price' then 'non_numeric_amount'
@@ -62,7 +55,22 @@ flagged as (
             when quantity is null or quantity <= 0 then 'invalid_quantity'
             when unit_price is null then 'non_numeric_amount'
             when unit_price < 0 then 'negative_amount'
+            -- an otherwise valid line of an order of a person erased as of the as-of date
+            when
+                order_id in (
+                    select erased.order_id from {{ ref('stg_shop__orders') }} as erased
+                    where erased.dq_status = 'erased'
+                )
+                then 'erased'
         end as dq_reason_code,
+        -- a line of an order of a person erased as of the as-of date: dq_status 'erased', whatever its defect
+        coalesce(
+            order_id in (
+                select erased.order_id from {{ ref('stg_shop__orders') }} as erased
+                where erased.dq_status = 'erased'
+            ),
+            false
+        ) as is_erased,
         -- repairs, counted in dq_repairs
         _unreadable_nulled is not null as is_value_unreadable
     from renamed
@@ -71,7 +79,11 @@ flagged as (
 
 classified as (
 
-    {{ dq_classify('flagged', ['order_id', 'line_number'], 'loaded_at desc, product_id, quantity, unit_price') }}
+    {{ dq_classify(
+        'flagged', ['order_id', 'line_number'],
+        'loaded_at desc, product_id, quantity, unit_price',
+        erased='is_erased'
+    ) }}
 
 )
 

@@ -64,8 +64,6 @@ flagged as (
     select
         renamed.*,
         case
-            -- a person erased as of the as-of date (int_privacy__erased_contacts)
-            when {{ privacy_is_erased('contact_id') }} then 'erased'
             when renamed._malformed_line is not null then 'malformed_line'
             when renamed.order_id is null then 'missing_id'
             when renamed._unreadable_quarantine = 'total_amount' then 'non_numeric_amount'
@@ -78,7 +76,11 @@ flagged as (
             when renamed.total_amount is null then 'non_numeric_amount'
             -- a credit note's amount is a credit whatever its sign; any other negative amount is a defect
             when renamed.total_amount < 0 and renamed.credited_order_id is null then 'negative_amount'
+            -- an otherwise valid row of a person erased as of the as-of date (int_privacy__erased_contacts)
+            when {{ privacy_is_erased('contact_id') }} then 'erased'
         end as dq_reason_code,
+        -- a row of a person erased as of the as-of date: dq_status 'erased', whatever its defect
+        coalesce({{ privacy_is_erased('contact_id') }}, false) as is_erased,
         renamed.credited_order_id is not null as is_credit_note,
         -- repairs, counted in dq_repairs
         statuses.order_status is not null and renamed.status_raw <> renamed.order_status as is_status_normalised,
@@ -95,7 +97,8 @@ classified as (
 
     {{ dq_classify(
         'flagged', ['order_id'],
-        'loaded_at desc, updated_at desc nulls last, ordered_at, order_status, total_amount'
+        'loaded_at desc, updated_at desc nulls last, ordered_at, order_status, total_amount',
+        erased='is_erased'
     ) }}
 
 )

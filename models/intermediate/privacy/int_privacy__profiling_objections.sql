@@ -4,14 +4,26 @@
 -- means no objection (art. 21 is an objection: it applies once recorded). Such a contact is not scored: the customer
 -- and lead populations leave it out (int_customer__order_facts, int_contacts__lifecycle), so it is in no score mart,
 -- no offer, no audience and no export, and the history tables delete its rows at every date.
-{%- if var('enable_consents', true) %}
-
 with
 
 consents as (
 
-    select * from {{ ref('int_consents') }}
-    where channel = 'profiling'
+    {% if var('enable_consents', true) -%}
+        select
+            contact_id,
+            source_contact_id,
+            is_granted,
+            recorded_at
+        from {{ ref('int_consents') }}
+        where channel = 'profiling'
+    {%- else -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as contact_id,
+            cast(null as {{ dbt.type_string() }}) as source_contact_id,
+            cast(null as boolean) as is_granted,
+            cast(null as {{ dbt.type_timestamp() }}) as recorded_at
+        where 1 = 0
+    {%- endif %}
 
 ),
 
@@ -23,7 +35,7 @@ ranked as (
         recorded_at,
         row_number() over (
             partition by contact_id
-            order by recorded_at desc, case when is_granted then 1 else 0 end, source_contact_id
+            order by recorded_at desc, case when is_granted then 1 else 0 end asc, source_contact_id asc
         ) as recency_rank
     from consents
 
@@ -44,10 +56,3 @@ final as (
 )
 
 select * from final
-{%- else %}
-
-select
-    cast(null as {{ dbt.type_string() }}) as contact_id,
-    cast(null as {{ dbt.type_timestamp() }}) as objected_at
-where 1 = 0
-{%- endif %}

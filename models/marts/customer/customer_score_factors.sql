@@ -1,6 +1,7 @@
 -- Why each customer scored what it did, as of the as-of date: one row per customer, profile and factor (a
 -- weighted criterion, a points rule that fired, or the bounds cut). The factors of a customer and profile add up
--- to its score exactly.
+-- to its score exactly. A criterion at weight 0 in a profile is not its factor (a sensitive attribute such as
+-- gender_fit appears only where a profile weighs it).
 with
 
 contributions as (
@@ -34,6 +35,9 @@ factors as (
         weight,
         contribution_points as points
     from contributions
+    -- a criterion the profile does not weigh (weight 0) is not a factor of it: its value (gender_fit, shipped at 0
+    -- in acquire) is published only where a profile uses it
+    where weight <> 0
     union all
     select
         entity_id,

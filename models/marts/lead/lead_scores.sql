@@ -56,7 +56,6 @@ final as (
 
         -- profile
         inputs.is_b2b,
-        cast(inputs.company_domain as {{ dbt.type_string() }}) as company_domain,
         cast(inputs.industry as {{ dbt.type_string() }}) as industry,
         cast(inputs.employee_band as {{ dbt.type_string() }}) as employee_band,
         cast(inputs.revenue_band as {{ dbt.type_string() }}) as revenue_band,
