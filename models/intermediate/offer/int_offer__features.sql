@@ -87,6 +87,8 @@ candidate_products as (
             when not coalesce(products.is_targeted, false) then 'untargeted'
             when coalesce({{ offer_list_contains('products.target_industries', 'entity_keys.industry') }}, false)
                 then 'industry'
+            -- a product made for other industries does not fit a company of a known industry, whatever its segment
+            when products.target_industries is not null and entity_keys.industry is not null then 'mismatch'
             when coalesce({{ offer_list_contains('products.target_segments', 'entity_keys.segment') }}, false)
                 then 'segment'
             when coalesce({{ offer_list_contains('products.target_segments', 'entity_keys.size_band') }}, false)

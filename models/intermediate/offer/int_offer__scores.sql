@@ -201,9 +201,9 @@ explained as (
                     || cast(scored.repurchase_days as {{ string }}) || ' days'
             when 'offer_budget_fit'
                 then
-                    'costs ' || cast(scored.price_needed as {{ string }})
+                    'needs a budget of ' || cast(scored.price_needed as {{ string }})
                     || case
-                        when scored.offer_budget_fit >= 1 then ', within your budget of ' else ' for a budget of '
+                        when scored.offer_budget_fit >= 1 then ', within the contact''s ' else ', above the contact''s '
                     end
                     || cast(scored.budget as {{ string }})
             else 'suggested from ' || replace(scored.sources, ',', ', ')
