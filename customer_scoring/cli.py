@@ -205,11 +205,13 @@ def summarize(publication: Path) -> str:
         for name, n in sorted(json.loads(meta[2]).items()):
             lines.append(f"  {name:<40} {n:>12,} rows")
         lines += ["", "Where the raw rows went (audit.dq_reconciliation):",
-                  f"  {'table':<28} {'raw':>10} {'kept':>10} {'quarant.':>9} {'merged':>9} {'later':>8}  ok"]
+                  f"  {'table':<28} {'raw':>10} {'kept':>10} {'quarant.':>9} {'merged':>9} {'later':>8} "
+                  f"{'erased':>7}  ok"]
         for r in con.execute("select source_table, raw_rows, kept_rows, quarantined_rows, merged_rows, "
-                             "after_as_of_rows, is_reconciled from audit.dq_reconciliation order by 1").fetchall():
-            lines.append(f"  {r[0]:<28} {r[1]:>10,} {r[2]:>10,} {r[3]:>9,} {r[4]:>9,} {r[5]:>8,}  "
-                         f"{'yes' if r[6] else 'NO'}")
+                             "after_as_of_rows, erased_rows, is_reconciled from audit.dq_reconciliation "
+                             "order by 1").fetchall():
+            lines.append(f"  {r[0]:<28} {r[1]:>10,} {r[2]:>10,} {r[3]:>9,} {r[4]:>9,} {r[5]:>8,} {r[6]:>7,}  "
+                         f"{'yes' if r[7] else 'NO'}")
         lines += ["", "Quarantine by reason (audit.quarantine):"]
         for r in con.execute("select source_table, reason_code, count(*) from audit.quarantine group by 1, 2 "
                              "order by 1, 3 desc").fetchall():
