@@ -490,7 +490,7 @@ def build(settings: BuildSettings) -> BuildResult:
         # Seeds and the scoring configuration's validation first: a broken seed fails here, with the offending rows
         # named, before any raw table is read.
         args = ["build", "--select", "resource_type:seed", "int_scoring__config_errors",
-                "--indirect-selection", "cautious"]
+                "int_activation__config_errors", "--indirect-selection", "cautious"]
         if settings.exclude:
             args += ["--exclude", *settings.exclude]
         res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"))
@@ -514,7 +514,8 @@ def build(settings: BuildSettings) -> BuildResult:
         # "features" builds everything that does not read the predict step's relations (source predict: staging,
         # facts, training examples) and "scores" builds what does (criteria, scoring, marts, model_* marts), with the
         # predict step in between.
-        args = ["build", "--exclude", "resource_type:seed", "int_scoring__config_errors"]
+        args = ["build", "--exclude", "resource_type:seed", "int_scoring__config_errors",
+                "int_activation__config_errors"]
         if stage == "features":
             args.append(PREDICTION_READERS)
         if settings.select:

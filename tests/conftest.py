@@ -32,7 +32,8 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 # The modules that take longest, slowest first: a worker starts them before the quick ones, so the two workers end
 # together (longest-first scheduling; scripts/test.sh passes --no-loadscope-reorder so that xdist keeps this order).
 # A module missing here keeps its place after them.
-SLOW_MODULES = ["test_history_postgres", "test_postgres_build", "test_backtest", "test_offers", "test_score_history", "test_own_data",
+SLOW_MODULES = ["test_history_postgres", "test_postgres_build", "test_backtest", "test_offers", "test_score_history",
+                "test_privacy", "test_activation", "test_exports", "test_own_data",
                 "test_runner", "test_customer_scoring", "test_lead_scoring", "test_calibrate",
                 "test_lead_training_examples", "test_training_examples", "test_input_faults", "test_publication"]
 

@@ -184,8 +184,8 @@ def test_optional_tables_switched_off_keep_the_build_green(tmp_path):
 
     raw = tmp_path / "raw"
     generate_demo_data(raw, contacts=300, seed=3, end_date=END_DATE, include_optional=False)
-    switches = ["enable_opportunities", "enable_consents", "enable_erasure_requests", "enable_campaigns",
-                "enable_surveys", "enable_enrichment"]
+    switches = ["enable_opportunities", "enable_consents", "enable_erasure_requests", "enable_do_not_contact",
+                "enable_campaigns", "enable_surveys", "enable_enrichment"]
     res = run_build(raw, tmp_path, extra_vars={s: False for s in switches}, dbt_tests="data")
     assert res.success, res.error
     con = duckdb.connect(str(res.publication), read_only=True)
@@ -202,7 +202,8 @@ def test_optional_tables_switched_off_keep_the_build_green(tmp_path):
 # ---------------------------------------------------------------------------------------------------------------
 # What the runner says: the result file, stdout, stderr; freshness against the as-of date; audit warnings
 # ---------------------------------------------------------------------------------------------------------------
-REFERENCE_TABLES = {"shop.products", "marketing.campaigns", "enrichment.firmographics", "crm.erasure_requests"}
+REFERENCE_TABLES = {"shop.products", "marketing.campaigns", "enrichment.firmographics", "crm.erasure_requests",
+                    "crm.do_not_contact"}
 DATED_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z? (INFO|WARNING|ERROR|DEBUG) ")  # Z: UTC
 
 
@@ -237,7 +238,7 @@ def test_raw_csv_files_build_like_parquet(small_raw, small_csv_build, end_date_w
     parquet = run_build(small_raw, tmp_path, select=["+dq_reconciliation"], work_dir=end_date_work)
     assert parquet.success, parquet.error
     # raw_format auto reads the Parquet file of every table, the CSV one with raw_format csv
-    assert len(parquet.inputs["tables"]) == len(small_csv_build.inputs["tables"]) == 13
+    assert len(parquet.inputs["tables"]) == len(small_csv_build.inputs["tables"]) == 14
     assert all(path.endswith(".parquet") for path in parquet.inputs["tables"].values()), parquet.inputs["tables"]
     assert all(path.endswith(".csv") for path in small_csv_build.inputs["tables"].values())
     sql = "select source_table, raw_rows, kept_rows, quarantined_rows, merged_rows from audit.dq_reconciliation"
@@ -245,7 +246,7 @@ def test_raw_csv_files_build_like_parquet(small_raw, small_csv_build, end_date_w
     for res in (parquet, small_csv_build):
         with duckdb.connect(str(build_db(res)), read_only=True) as con:
             counts.append(sorted(con.execute(sql).fetchall()))
-    assert len(counts[0]) == 13 and sum(r[1] for r in counts[0]) > 0
+    assert len(counts[0]) == 14 and sum(r[1] for r in counts[0]) > 0
     assert counts[0] == counts[1]
 
 
@@ -255,7 +256,7 @@ def test_demo_build_is_fresh_as_of_its_end_date_and_has_no_warnings(built):
     assert set(built.freshness) == {
         "crm.accounts", "crm.contacts", "crm.opportunities", "crm.consents", "crm.erasure_requests", "shop.products",
         "shop.orders", "shop.order_items", "marketing.events", "marketing.campaigns", "marketing.campaign_members",
-        "feedback.surveys", "enrichment.firmographics"}
+        "feedback.surveys", "enrichment.firmographics", "crm.do_not_contact"}
     statuses = {t: f["status"] for t, f in built.freshness.items()}
     assert {t for t, s in statuses.items() if s == "not_checked"} == REFERENCE_TABLES
     assert not {t for t, s in statuses.items() if s in ("stale", "empty")}, statuses
