@@ -542,3 +542,77 @@ def test_publish_of_a_build_without_pii_contacts_publishes_and_exports_nothing(t
     res = runner.publish_last(settings)
     assert res.success and res.exports is None and [s.name for s in res.steps] == ["export", "publish"]
     assert res.steps[0].detail.startswith("skipped: pii.contacts missing from the work database ")
+
+
+# --- end to end: the export the session's demo build wrote (`built`, 2,000 contacts, no build of its own) ---------
+
+@pytest.fixture(scope="module")
+def demo_export(built) -> Path:
+    steps = {s.name: s.detail for s in built.steps}
+    assert built.exports == built.publication.parent.parent / "exports" / "2026-06-30", steps.get("export")
+    return built.exports
+
+
+@pytest.fixture(scope="module")
+def demo_work(built):
+    from conftest import work_db
+
+    con = duckdb.connect(str(work_db(built)), read_only=True)
+    yield con
+    con.close()
+
+
+def test_demo_export_obeys_every_channel(demo_export, demo_work):
+    assert scan_export(demo_export) == []
+    m = activation.read_manifest(demo_export)
+    configured = {r[0]: r[1] for r in demo_work.execute("select audience, channel from config.audiences").fetchall()}
+    assert {n: a["channel"] for n, a in m["audiences"].items()} == configured
+    assert {"email", "phone", "ads", "crm"} <= set(configured.values())
+
+
+def test_demo_manifest_counts_equal_the_published_marts(demo_export, pub):
+    m = activation.read_manifest(demo_export)
+    assert m["run_id"] == pub.execute("select run_id from meta.publication").fetchone()[0]
+    for name, a in m["audiences"].items():
+        rows = pub.execute("select count(*) from marts.audience_members where audience = ?", [name]).fetchone()[0]
+        reasons = dict(pub.execute("select reason, count(*) from marts.audience_exclusions where audience = ? "
+                                   "group by 1", [name]).fetchall())
+        assert (a["rows"], {k: v for k, v in a["excluded_by_reason"].items() if v}) == (rows, reasons), name
+    assert sum(a["rows"] for a in m["audiences"].values()) > 0
+    assert sum(a["excluded_rows"] for a in m["audiences"].values()) > 0
+    triggers = pub.execute("select count(*) from marts.activation_triggers where first_exported_on = ?",
+                           [AS_OF]).fetchone()[0]
+    assert m["triggers"]["rows"] == triggers
+
+
+def test_demo_email_hashes_follow_the_documented_normalisation(demo_export, demo_work, demo_raw):
+    contacts = demo_work.execute("select contact_id, email, email_sha256 from pii.contacts").fetchall()
+    with_email = [(c, e, h) for c, e, h in contacts if e is not None]
+    assert with_email and all(h is None for _, e, h in contacts if e is None)
+    for contact_id, email, digest in with_email:
+        assert email == email.strip().lower(), contact_id
+        assert digest == hashlib.sha256(email.encode("utf-8")).hexdigest(), contact_id
+    # raw e-mails entered with capitals or spaces (the demo's duplicates): their golden contact's e-mail is the
+    # trimmed lower-case form and its digest that form's SHA-256
+    raw = duckdb.connect().execute(
+        f"select contact_id, email from '{demo_raw / 'crm' / 'contacts.parquet'}' "
+        f"where email <> lower(trim(email))").fetchall()
+    master = dict(demo_work.execute("select contact_id, master_contact_id "
+                                    "from intermediate.int_contacts__identity").fetchall())
+    golden = {c: (e, h) for c, e, h in with_email}
+    checked = 0
+    for contact_id, email in raw:
+        if master.get(contact_id) in golden:
+            assert golden[master[contact_id]] == (norm_email(email), sha(email)), (contact_id, email)
+            checked += 1
+    assert checked >= 3, raw
+    # each ads file: the members' digests, nothing else
+    m = activation.read_manifest(demo_export)
+    for name, a in m["audiences"].items():
+        if a["channel"] != "ads":
+            continue
+        _, rows = read_csv(demo_export / f"{name}.csv")
+        expected = sorted(h for (h,) in demo_work.execute(
+            "select p.email_sha256 from marts.audience_members as m inner join pii.contacts as p "
+            "on p.contact_id = m.contact_id where m.audience = ?", [name]).fetchall())
+        assert sorted(r[0] for r in rows) == expected and len(rows) == a["rows"]

@@ -272,3 +272,20 @@ def test_activation_marts_are_identical_on_postgres(pg, pg_built, pub, table):
     if table != "activation_triggers":
         assert duck, f"{table}: no rows on DuckDB"
     assert post == duck, first_differences(duck, post)
+
+
+# --- activation exports: the same files from both engines (issue 15) ----------------------------------------------
+
+def test_activation_exports_are_identical_on_postgres(pg_built, built):
+    """The PostgreSQL build's export set (read from the build_* schemas before its publication) is byte for byte the
+    DuckDB build's: every audience's CSV and Parquet file, the triggers and the manifest but for its run id."""
+    duck, post = built.exports, pg_built.exports
+    assert duck is not None and post is not None, "a build exported nothing"
+    names = sorted(p.name for p in duck.iterdir())
+    assert sorted(p.name for p in post.iterdir()) == names and "manifest.json" in names
+    for name in names:
+        left, right = (duck / name).read_bytes(), (post / name).read_bytes()
+        if name == "manifest.json":
+            left = left.replace(built.run_id.encode(), b"<run id>")
+            right = right.replace(pg_built.run_id.encode(), b"<run id>")
+        assert left == right, name
