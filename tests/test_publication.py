@@ -112,7 +112,7 @@ def test_a_refresh_that_empties_the_marts_is_refused_then_published_only_when_ac
     suggested = (f"customer-scoring publish --work-dir {emptied.work.resolve()} --publish-dir {emptied.pub.resolve()}"
                  " --accept-row-loss")
     assert f"`{suggested}`" in result["error"], result["error"]
-    assert [s["name"] for s in result["steps"]][-2:] == ["checks", "publish"]
+    assert [s["name"] for s in result["steps"]][-3:] == ["checks", "export", "publish"]
     # The good publication is untouched, byte for byte.
     assert sha256(emptied.pub / STABLE) == emptied.good_sha and meta(emptied.pub / STABLE) == emptied.good
     runs = [json.loads(line) for line in (emptied.work / "logs" / "runs.jsonl").read_text().splitlines()]
@@ -170,8 +170,8 @@ def test_a_partial_build_publishes_nothing_and_a_full_one_only_its_own_relations
     partial, detail = run(EARLIER, {"dq_freshness": ("audit", "dq_freshness")})
     n = len(public)
     assert detail.startswith(f"skipped: a partial build rebuilt 1 of the {n} public relations (not "
-                             "audit.dq_inputs, audit.dq_reconciliation, audit.dq_repairs, audit.quarantine, "
-                             f"marts.account_scores and {n - 6} more)")
+                             "audit.dq_inputs, audit.dq_reconciliation, audit.dq_repairs, audit.erasure_log, "
+                             f"audit.quarantine and {n - 6} more)")
     assert partial.warnings == ["not published: " + detail[len("skipped: "):]]
     assert not partial.publishable and partial.built_public == ["audit.dq_freshness"]
     assert sha256(pub / STABLE) == before and meta(pub / STABLE)[1] == END_DATE

@@ -57,8 +57,8 @@ def build_db(res: runner.BuildResult) -> Path:
 def test_build_publishes_every_public_table(built):
     assert built.publication.name == "customer_scoring.duckdb"
     names = [s.name for s in built.steps]
-    order = ["parse", "dbt build", "checks", "publish"]
-    assert [n for n in names if n in order] == order and names[-1] == "publish", names
+    order = ["parse", "dbt build", "checks", "export", "publish", "export (place)"]
+    assert [n for n in names if n in order] == order and names[-1] == "export (place)", names
     con = duckdb.connect(str(built.publication), read_only=True)
     try:
         names = {f"{s}.{t}" for s, t in con.execute(
