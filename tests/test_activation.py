@@ -345,8 +345,8 @@ def test_an_invalid_configuration_fails_naming_each_row(act, tmp_path):
     con.close()
     settings = runner.BuildSettings(as_of=D2, raw_path=act["raw"], work_dir=tmp_path, publish_dir=tmp_path / "publish")
     project = runner.project_dir()
-    res = runner.invoke_dbt(["run-operation", "raise_on_activation_config_errors", "--args",
-                             json.dumps({"relation": "main.probe"})], project, settings,
+    res = runner.invoke_dbt(["run-operation", "raise_on_config_errors", "--args",
+                             json.dumps({"relation": "main.probe", "what": "activation"})], project, settings,
                             manifest=runner._PARSED.get(runner._parse_key(settings, project)))
     assert not res.success
     log = (tmp_path / "logs" / "dbt.log").read_text()

@@ -124,27 +124,6 @@
 {% macro activation_list_length(list_column) -%}
     (length({{ list_column }}) - length(replace({{ list_column }}, ';', '')) + 1)
 {%- endmacro %}
-
-{#- Post-hook of int_activation__config_errors: fails the build, listing every problem, when the activation
-    configuration is invalid. Each line names the seed, the offending row and what is wrong. -#}
-{% macro raise_on_activation_config_errors(relation) %}
-    {%- if execute -%}
-        {%- set result = run_query("select config_table, row_key, problem from " ~ relation
-            ~ " order by config_table, row_key, problem") -%}
-        {%- if result.rows | length > 0 -%}
-            {%- set lines = [] -%}
-            {%- for row in result.rows -%}
-                {%- do lines.append("  - " ~ row[0] ~ " (" ~ row[1] ~ "): " ~ row[2]) -%}
-            {%- endfor -%}
-            {{ exceptions.raise_compiler_error(
-                "Invalid activation configuration, " ~ (result.rows | length) ~ " problem(s):\n"
-                ~ (lines | join("\n"))
-            ) }}
-        {%- endif -%}
-    {%- endif -%}
-    select 1
-{% endmacro %}
-
 {#- Data test: per audience, members + exclusions = the rows the audience selected (int_activation__audience_rows).
     Returns each audience whose counts differ. -#}
 {% test audience_rows_add_up(model, exclusions, selected) %}

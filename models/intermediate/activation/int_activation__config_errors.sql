@@ -1,4 +1,4 @@
-{{ config(post_hook="{{ raise_on_activation_config_errors(this) }}") }}
+{{ config(post_hook="{{ raise_on_config_errors(this, 'activation') }}") }}
 -- The problem checks below are branches of one union; their columns are named by the first branch.
 -- noqa: disable=AL03
 -- Validation of the activation configuration (seeds/activation, with the scoring profiles and tiers they name): one
