@@ -4,9 +4,12 @@
     the sample) when there are N customers or fewer. The rule reads no fact of a past cut-off, so
     int_predict__identity applies it to the contact map before any fact is joined to the spine; the scoring cut-off
     keeps everyone. `customers`: a relation or CTE with one row (contact_id) per customer of the as-of date
-    (int_customer__order_facts). -#}
-{% macro training_sample_threshold(customers) -%}
-    {%- set max_customers = var('prediction_max_training_customers', 20000) | int %}
+    (int_customer__order_facts). `max_customers`: N when not the var's (the offer evaluation's sample, var
+    offer_evaluation_max_contacts). -#}
+{% macro training_sample_threshold(customers, max_customers=none) -%}
+    {%- if max_customers is none %}
+        {%- set max_customers = var('prediction_max_training_customers', 20000) | int %}
+    {%- endif %}
     select
         case
             when count(*) > {{ max_customers }}

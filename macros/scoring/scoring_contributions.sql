@@ -30,7 +30,8 @@
 {% macro default__scoring_contributions(criteria_relation, entity_type) -%}
 with
 
-criteria as (
+-- read where `defined` is (three times): a table or a cheap select is not held in memory on DuckDB
+criteria as {{ inline_cte() }} (
 
     select * from {{ criteria_relation }}
 
@@ -74,7 +75,8 @@ bins as (
 
 ),
 
-defined as (
+-- read three times (percent-rank counts, ranked, binned): computed where read, not held in memory on DuckDB
+defined as {{ inline_cte() }} (
 
     select
         criteria.entity_id,
@@ -109,36 +111,77 @@ defined as (
 
 ),
 
+-- percent_rank() over the criterion's values, from counts of its distinct rounded values: the same number (the share
+-- of the other valued entities with a strictly lower rounded value; ties share it), without sorting every row
+rank_counts as (
+
+    select
+        criterion,
+        rounded_value,
+        count(*) as value_count
+    from (
+        select
+            criterion,
+            round(cast(value_number as decimal(38, 6)), 2) as rounded_value
+        from defined
+        where normalisation = 'percent_rank' and value_number is not null
+    ) as valued
+    group by criterion, rounded_value
+
+),
+
+rank_positions as (
+
+    select
+        criterion,
+        rounded_value,
+        case
+            when sum(value_count) over (partition by criterion) <= 1 then 0.0
+            else
+                cast(
+                    coalesce(
+                        sum(value_count) over (
+                            partition by criterion order by rounded_value
+                            rows between unbounded preceding and 1 preceding
+                        ),
+                        0
+                    ) as {{ type_double() }}
+                )
+                / (sum(value_count) over (partition by criterion) - 1)
+        end as percentile
+    from rank_counts
+
+),
+
 ranked as (
 
     select
         defined.*,
-        case
-            when defined.normalisation = 'percent_rank' and defined.value_number is not null
-                then percent_rank() over (
-                    partition by defined.criterion, case when defined.value_number is null then 1 else 0 end
-                    order by round(cast(defined.value_number as decimal(38, 6)), 2)
-                )
-        end as percentile
+        rank_positions.percentile
     from defined
+    left join rank_positions
+        on
+            defined.criterion = rank_positions.criterion
+            and defined.normalisation = 'percent_rank'
+            and round(cast(defined.value_number as decimal(38, 6)), 2) = rank_positions.rounded_value
 
 ),
 
 binned as (
 
     select
-        ranked.entity_id,
-        ranked.criterion,
+        defined.entity_id,
+        defined.criterion,
         cast(bins.normalized_value as {{ type_double() }}) as bin_value,
         row_number() over (
-            partition by ranked.entity_id, ranked.criterion order by bins.lower_bound desc
+            partition by defined.entity_id, defined.criterion order by bins.lower_bound desc
         ) as bin_rank
-    from ranked
+    from defined
     inner join bins
         on
-            ranked.criterion = bins.criterion
-            and ranked.value_number >= bins.lower_bound
-    where ranked.normalisation = 'bins'
+            defined.criterion = bins.criterion
+            and defined.value_number >= bins.lower_bound
+    where defined.normalisation = 'bins'
 
 ),
 
@@ -178,7 +221,8 @@ positioned as (
 
 ),
 
-oriented as (
+-- read twice (the criterion's spread, spread): computed where read, not held in memory on DuckDB
+oriented as {{ inline_cte() }} (
 
     select
         entity_id,
@@ -201,17 +245,27 @@ oriented as (
 ),
 
 -- a criterion whose normalized values are all equal (among at least two entities) does not tell entities apart
+criterion_spread as (
+
+    select
+        criterion,
+        coalesce(
+            count(normalized_value) >= 2 and min(normalized_value) = max(normalized_value),
+            false
+        ) as is_constant
+    from oriented
+    group by criterion
+
+),
+
 spread as (
 
     select
         oriented.*,
-        coalesce(
-            count(oriented.normalized_value) over (partition by oriented.criterion) >= 2
-            and min(oriented.normalized_value) over (partition by oriented.criterion)
-            = max(oriented.normalized_value) over (partition by oriented.criterion),
-            false
-        ) as is_constant
+        criterion_spread.is_constant
     from oriented
+    inner join criterion_spread
+        on oriented.criterion = criterion_spread.criterion
 
 ),
 

@@ -4,7 +4,9 @@
     points rules awarded, and, when the bounds cut the sum, a 'bounds' factor for the cut: so the factors of an
     entity add up to its score exactly (all in points, rounded to cents). The tier is the profile's tier with the
     highest min_score not above the score (tier_thresholds seed), with its action. top_factors lists the three
-    factors with the largest absolute points, e.g. 'recency_days: +22.50, refund: -30.00, overdue_ratio: +15.00'.
+    factors with the largest absolute points, e.g. 'recency_days: +22.50, refund: -30.00, overdue_ratio: +15.00';
+    top_n=0 leaves it empty and skips the factor ranking (a caller that explains its scores itself: offers, where
+    ranking every factor of millions of candidates would cost more than the totals).
     Returns one row per profile and entity. -#}
 {% macro scoring_totals(contributions_relation, points_relation, entity_type, top_n=3) -%}
     {{ return(adapter.dispatch('scoring_totals', 'customer_scoring')(contributions_relation, points_relation, entity_type, top_n)) }}
@@ -84,6 +86,8 @@ bounded as (
 
 ),
 
+{%- if top_n > 0 %}
+
 factors as (
 
     select
@@ -143,6 +147,8 @@ top_factors as (
 
 ),
 
+{%- endif %}
+
 tiered as (
 
     select
@@ -180,7 +186,11 @@ final as (
         tiered.action as recommended_action,
 
         -- explanation
+        {%- if top_n > 0 %}
         coalesce(top_factors.top_factors, '') as top_factors
+        {%- else %}
+        cast('' as {{ dbt.type_string() }}) as top_factors
+        {%- endif %}
 
     from bounded
     left join tiered
@@ -188,10 +198,12 @@ final as (
             bounded.profile = tiered.profile
             and bounded.entity_id = tiered.entity_id
             and tiered.tier_rank = 1
+    {%- if top_n > 0 %}
     left join top_factors
         on
             bounded.profile = top_factors.profile
             and bounded.entity_id = top_factors.entity_id
+    {%- endif %}
 
 )
 

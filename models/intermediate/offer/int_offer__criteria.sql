@@ -8,33 +8,34 @@
 
 with
 
-features as (
+-- each cut-off's features are read once per criterion (the unpivot): read where used, never held in memory
+features as {{ inline_cte() }} (
 
     select * from {{ ref('int_offer__features') }}
 
 ),
 
-scoring_features as (
+scoring_features as {{ inline_cte() }} (
 
     select * from features
     where is_scoring_row
 
 ),
 
-evaluation_features as (
+evaluation_features as {{ inline_cte() }} (
 
     select * from features
     where not is_scoring_row
 
 ),
 
-scoring_criteria as (
+scoring_criteria as {{ inline_cte() }} (
 
     {{ unpivot_criteria('scoring_features', 'entity_id', names['number'], names['text']) }}
 
 ),
 
-evaluation_criteria as (
+evaluation_criteria as {{ inline_cte() }} (
 
     {{ unpivot_criteria('evaluation_features', 'entity_id', names['number'], names['text']) }}
 

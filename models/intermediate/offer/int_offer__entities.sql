@@ -12,8 +12,12 @@
 -- line amounts) over the var offer_co_purchase_days before the cut-off ('avg_basket'). marketing_budget and
 -- annual_revenue have no currency column in the input contract and are read, like the revenue bands, as amounts in
 -- the reporting currency.
+-- The evaluation cut-off holds a sample when more than var offer_evaluation_max_contacts (50,000) contacts are known
+-- then: the same md5 rule as the predictive training sample (macros/predict/training_sample.sql), so offer_evaluation
+-- judges at most that many contacts; the as-of date keeps everyone.
 {%- set lookback_days = offer_int_var('offer_co_purchase_days', 730) %}
 {%- set revenue_share = var('offer_budget_revenue_share', 0.01) %}
+{%- set max_evaluation_contacts = offer_int_var('offer_evaluation_max_contacts', 50000) %}
 {%- if revenue_share is none or (revenue_share | float(-1)) < 0 or (revenue_share | float(-1)) > 1 %}
     {{ exceptions.raise_compiler_error(
         "var offer_budget_revenue_share must be a number from 0 to 1, got '" ~ revenue_share ~ "'"
@@ -130,7 +134,7 @@ as_of_entities as (
 
 ),
 
-evaluation_entities as (
+known_at_evaluation as (
 
     select
         {{ offer_evaluation_cutoff() }} as cutoff_date,
@@ -144,6 +148,23 @@ evaluation_entities as (
             buyers.cutoff_date = {{ offer_evaluation_cutoff() }}
             and lifecycle.contact_id = buyers.contact_id
     where known_contacts.known_on <= {{ offer_evaluation_cutoff() }} or buyers.contact_id is not null
+
+),
+
+evaluation_sample as (
+
+    {{ training_sample_threshold('known_at_evaluation', max_evaluation_contacts) }}
+
+),
+
+-- the evaluation judges a sample: at most var offer_evaluation_max_contacts contacts, those with the lowest md5 of
+-- their id (everyone while there are fewer)
+evaluation_entities as (
+
+    select known_at_evaluation.*
+    from known_at_evaluation
+    cross join evaluation_sample
+    where {{ in_training_sample('known_at_evaluation.contact_id', 'evaluation_sample') }}
 
 ),
 

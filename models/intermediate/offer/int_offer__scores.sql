@@ -16,6 +16,9 @@
     'offer_co_purchase_lift', 'offer_interest', 'offer_repurchase_due', 'offer_category_affinity', 'offer_popularity',
     'offer_segment_fit', 'offer_budget_fit',
 ] %}
+{%- set criterion_names = names['number'] + names['text'] %}
+{%- set tie_order = (evidence_order | select('in', criterion_names) | list)
+    + (criterion_names | reject('in', evidence_order) | sort | list) %}
 
 with
 
@@ -25,20 +28,22 @@ features as (
 
 ),
 
-criteria as (
+-- criteria is read three times and each cut-off's contributions feed a totals pass: read where used, never held in
+-- memory (tens of millions of rows at a million contacts)
+criteria as {{ inline_cte() }} (
 
     select * from {{ ref('int_offer__criteria') }}
 
 ),
 
-scoring_contributions as (
+scoring_contributions as {{ inline_cte() }} (
 
     select * from criteria
     where is_scoring_row
 
 ),
 
-evaluation_contributions as (
+evaluation_contributions as {{ inline_cte() }} (
 
     select * from criteria
     where not is_scoring_row
@@ -59,13 +64,13 @@ no_points as (
 
 scoring_totals as (
 
-    {{ scoring_totals('scoring_contributions', 'no_points', 'offer') }}
+    {{ scoring_totals('scoring_contributions', 'no_points', 'offer', top_n=0) }}
 
 ),
 
 evaluation_totals as (
 
-    {{ scoring_totals('evaluation_contributions', 'no_points', 'offer') }}
+    {{ scoring_totals('evaluation_contributions', 'no_points', 'offer', top_n=0) }}
 
 ),
 
@@ -91,44 +96,50 @@ totals as (
 
 ),
 
--- the criterion that gave the most points: the reason quotes its evidence; ties go to the most specific evidence
--- (the contact's own behaviour before its profile, targeting and budget), then to the name
-ranked_criteria as (
-
-    select
-        criteria.*,
-        case
-            when criteria.contribution_points > 0
-                then row_number() over (
-                    partition by criteria.is_scoring_row, criteria.profile, criteria.entity_id
-                    order by
-                        criteria.contribution_points desc,
-                        case criteria.criterion
-                            {%- for c in evidence_order %}
-                                when '{{ c }}' then {{ loop.index }}
-                            {%- endfor %}
-                            else {{ evidence_order | length + 1 }}
-                        end,
-                        criteria.criterion asc
-                )
-        end as criterion_rank
-    from criteria
-
-),
-
--- one row per cut-off, profile and entity: the points of each criterion and the top one
+-- one row per cut-off, profile and entity: the points of each criterion
 points as (
 
     select
         is_scoring_row,
         profile,
         entity_id,
-        {%- for c in names['number'] + names['text'] %}
+        {%- for c in criterion_names %}
             coalesce(sum(case when criterion = '{{ c }}' then contribution_points end), 0) as {{ c }}_points,
         {%- endfor %}
-        max(case when criterion_rank = 1 then criterion end) as top_criterion
-    from ranked_criteria
+        count(*) as criteria_count
+    from criteria
     group by is_scoring_row, profile, entity_id
+
+),
+
+-- the criterion that gave the most points (none when no criterion gave any): the reason quotes its evidence; ties go
+-- to the most specific evidence (the contact's own behaviour before its profile, targeting and budget), then to the
+-- name
+top_points as (
+
+    select
+        points.*,
+        greatest(
+            {%- for c in criterion_names %}
+                points.{{ c }}_points{{ "," if not loop.last }}
+            {%- endfor %}
+        ) as best_points
+    from points
+
+),
+
+explained_points as (
+
+    select
+        top_points.*,
+        case
+            when top_points.best_points > 0 then case
+                {%- for c in tie_order %}
+                    when top_points.{{ c }}_points = top_points.best_points then '{{ c }}'
+                {%- endfor %}
+            end
+        end as top_criterion
+    from top_points
 
 ),
 
@@ -140,7 +151,7 @@ scored as (
         cast(totals.score as decimal(5, 2)) as offer_score,
         totals.tier,
         totals.recommended_action,
-        {%- for c in names['number'] + names['text'] %}
+        {%- for c in criterion_names %}
             points.{{ c }}_points,
         {%- endfor %}
         points.top_criterion
@@ -149,7 +160,7 @@ scored as (
         on
             features.is_scoring_row = totals.is_scoring_row
             and features.entity_id = totals.entity_id
-    inner join points
+    inner join explained_points as points
         on
             totals.is_scoring_row = points.is_scoring_row
             and totals.profile = points.profile
