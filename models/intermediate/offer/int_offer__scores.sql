@@ -191,7 +191,7 @@ explained as (
             when 'offer_category_affinity'
                 then
                     cast(cast(round(100 * scored.offer_category_affinity, 0) as {{ dbt.type_int() }}) as {{ string }})
-                    || '% of your purchases are in ' || scored.category
+                    || '% of their purchases are in ' || scored.category
             when 'offer_segment_fit'
                 then case scored.segment_match
                     when 'industry' then 'made for ' || scored.industry || ' companies'
