@@ -316,6 +316,14 @@ problems as (
     select
         'audiences',
         row_key,
+        'audience name ''' || audience || ''' is reserved (the export set''s triggers.csv, triggers.parquet and '
+        || 'manifest.json): choose another name'
+    from audience_checks
+    where audience in ('triggers', 'manifest')
+    union all
+    select
+        'audiences',
+        row_key,
         'audience defined ' || cast(definitions as {{ string }}) || ' times'
     from audience_checks
     where audience is not null and definitions > 1
