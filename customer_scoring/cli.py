@@ -368,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     be.add_argument("--only", nargs="+", metavar="STEP", default=None,
                     help="time only these steps on the work database an earlier bench build left in --data-dir, "
                          "without building again: RFM, engagement, co-purchase, offers, export")
+    be.add_argument("--repeats", type=int, default=2,
+                    help="with --only: runs of each step (best wall time kept, highest peak RSS; default 2)")
     be.set_defaults(func=cmd_bench)
 
     bt = sub.add_parser("backtest", help="the scores as of past dates into the score history, then tier performance")
