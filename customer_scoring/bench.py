@@ -748,30 +748,31 @@ def main_only(a, only: list[str], raw: Path, work: Path, manifest: dict, load_be
         f"## {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC: steps {', '.join(only)}, {a.contacts:,} contacts",
         "",
         f"- command: `customer-scoring bench --contacts {a.contacts} --threads {a.threads} --only {' '.join(only)}"
-        f"{'' if a.repeats == 2 else f' --repeats {a.repeats}'}` "
+        f"{'' if getattr(a, 'repeats', 2) == 2 else f' --repeats {a.repeats}'}` "
         f"(no build: the work database of an earlier build of the same data)",
         f"- machine: {machine()}; {versions()}",
         f"- load average (1, 5, 15 min) at the start: {', '.join(f'{x:.1f}' for x in load_before)}",
         f"- rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(manifest["rows"].items())),
     ]
+    repeats = getattr(a, "repeats", 2)
     for name in only:
         if name == ONLY_OFFERS:
             try:
-                r = time_offers(work, raw, a.threads, repeats=a.repeats)
+                r = time_offers(work, raw, a.threads, repeats=repeats)
             except RuntimeError as exc:
                 r = {"error": str(exc).strip().splitlines()[-1][:300]}
             lines += offer_lines(r, a.threads)
             continue
         if name == ONLY_EXPORT:
             try:
-                r = time_export(work, work.parent / "exports", a.threads, repeats=a.repeats)
+                r = time_export(work, work.parent / "exports", a.threads, repeats=repeats)
             except RuntimeError as exc:
                 r = {"error": str(exc).strip().splitlines()[-1][:300]}
             lines += export_lines(r, a.threads)
             continue
         step = known[name]
         try:
-            r = time_step(step, work, raw, a.threads, repeats=a.repeats)
+            r = time_step(step, work, raw, a.threads, repeats=repeats)
         except RuntimeError as exc:
             r = {"error": str(exc).strip().splitlines()[-1][:300]}
         lines += step_lines(step, r, a.threads)
