@@ -7,6 +7,7 @@
   bench      time a full build at a given scale and append the figures to benchmarks/RESULTS.md
   backtest   the scores as of past dates into score_history (backtest schemas; nothing published), tier performance
   calibrate  propose tier thresholds and criterion weights of a profile from its history, as a seed diff
+  report     a visual report of the publication: one self-contained HTML file (<publish dir>/report.html)
 
 exit codes (build, publish): 0 ok, 1 build failed, 2 bad arguments, 3 another build holds the work folder's lock,
 4 publication refused (a public mart would lose too many rows), 130 SIGINT, 143 SIGTERM
@@ -316,6 +317,18 @@ def cmd_calibrate(a) -> int:
     return runner.EXIT_OK
 
 
+def cmd_report(a) -> int:
+    from customer_scoring import report
+
+    try:
+        written = report.write_report(Path(a.publish_dir), Path(a.out) if a.out else None, a.target)
+    except report.ReportError as exc:
+        log.error("report: %s", exc)
+        return runner.EXIT_FAILED
+    print(written["path"])
+    return runner.EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="customer-scoring", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -409,6 +422,13 @@ def main(argv: list[str] | None = None) -> int:
     ca.add_argument("--write", action="store_true", help="write the proposed seed files (in place, or into --out)")
     ca.add_argument("--out", help="with --write: folder for the proposed seed files instead of seeds/scoring")
     ca.set_defaults(func=cmd_calibrate)
+
+    rp = sub.add_parser("report", help="a visual report of the publication (one self-contained HTML file)")
+    rp.add_argument("--publish-dir", default="publish", help="the publication's folder (default publish)")
+    rp.add_argument("--out", help="the HTML file to write (default <publish dir>/report.html)")
+    rp.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"],
+                    help="read the DuckDB publication (default) or the published PostgreSQL schemas (CS_PG_*)")
+    rp.set_defaults(func=cmd_report)
 
     a = parser.parse_args(argv)
     _setup_logging(a.verbose)

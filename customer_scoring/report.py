@@ -1,0 +1,678 @@
+"""A visual report of a publication: one self-contained HTML file (Plotly, its JavaScript inlined; no network when
+it is viewed) written from the published marts.
+
+Every figure is drawn from an aggregate computed in SQL (GROUP BY in the query): the report reads a few hundred
+rows whatever the size of the publication, never one row per contact. A section whose mart is absent or empty says
+"not in this publication" instead of a chart, so the report works on any publication, partial or older.
+
+Sections: scores and tiers per profile (histogram of the score in bins of 5 points, tier sizes with their actions),
+the RFM grid (recency x frequency score, customers and revenue), the leads' fit x engagement matrix, tier
+performance (conversion rate over time, lift per tier), the predictive models (calibration, lift by decile, AUC /
+Brier / MAE beside the baselines, as marts.model_evaluation and marts.model_calibration hold them), the offers'
+evaluation against their baselines, data quality (quarantine, reconciliation, freshness, enrichment coverage) and
+what changed since the previous build (tier moves, score drift).
+
+DuckDB: the published file (`<publish dir>/customer_scoring.duckdb`) is opened read-only. PostgreSQL: the published
+schemas `marts` and `audit` (and `meta.publication`) of the database named by CS_PG_*.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+log = logging.getLogger("customer_scoring")
+
+REPORT_FILE = "report.html"
+SCORE_BIN = 5  # points per histogram bin of a 0-100 score
+TIER_COLOURS = ["#1b7837", "#7fbf7b", "#f1a340", "#d6604d", "#b2182b", "#762a83", "#999999"]
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+class ReportError(RuntimeError):
+    """No publication to report on (missing file, unreachable server)."""
+
+
+# --- reading the publication ---------------------------------------------------------------------------------------
+
+class Source:
+    """Read-only access to a publication: `rows(sql)` returns the result as a list of tuples (SQL written to run
+    unchanged on DuckDB and PostgreSQL), `has(table)` whether a public relation ("marts.lead_scores") exists and has
+    rows."""
+
+    def __init__(self, target: str, publication: Path | None = None):
+        self.target = target
+        if target == "duckdb":
+            import duckdb
+
+            if publication is None or not Path(publication).exists():
+                raise ReportError(f"no publication at {publication}: build first (customer-scoring build)")
+            self.con = duckdb.connect(str(publication), read_only=True)
+            self.cur = self.con
+        else:
+            from customer_scoring import postgres
+
+            try:
+                self.con = postgres.connect()
+            except Exception as exc:  # noqa: BLE001 - psycopg2's errors, reported as they are
+                raise ReportError(f"PostgreSQL not reachable: {exc}") from exc
+            self.con.set_session(readonly=True, autocommit=True)
+            self.cur = self.con.cursor()
+        names = self.rows("select table_schema, table_name from information_schema.tables "
+                          "where table_schema in ('marts', 'audit', 'meta')")
+        self.tables = {f"{s}.{t}" for s, t in names}
+        self._counts: dict[str, int] = {}
+
+    def rows(self, sql: str) -> list[tuple]:
+        if self.target == "duckdb":
+            return self.con.execute(sql).fetchall()
+        self.cur.execute(sql)
+        return self.cur.fetchall()
+
+    def has(self, table: str) -> bool:
+        if table not in self.tables:
+            return False
+        if table not in self._counts:
+            # one row is enough to know: no count of a million-row mart
+            self._counts[table] = len(self.rows(f"select 1 from {table} limit 1"))
+        return self._counts[table] > 0
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _f(value) -> float | None:
+    """A number from SQL (Decimal, int, None) as a float for Plotly; None stays None (a gap, never a zero)."""
+    return None if value is None else float(value)
+
+
+def _publication_meta(src: Source) -> dict:
+    """Run id, as-of date and publication time of the current publication (the newest row of meta.publication)."""
+    if "meta.publication" in src.tables:
+        cols = "run_id, as_of_date" + (", published_at" if src.target == "duckdb" else ", null")
+        row = src.rows(f"select {cols} from meta.publication order by run_id desc limit 1")
+        if row:
+            return {"run_id": row[0][0], "as_of": row[0][1], "published_at": row[0][2]}
+    row = src.rows("select max(as_of_date) from marts.customer_scores") if src.has("marts.customer_scores") else []
+    return {"run_id": None, "as_of": row[0][0] if row else None, "published_at": None}
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for dist in ("customer-scoring", "dbt-core", "duckdb", "plotly"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+# --- building blocks -----------------------------------------------------------------------------------------------
+
+@dataclass
+class Section:
+    """One section of the report: its anchor, title, and HTML parts (figures, tables, notes); `missing` names what
+    the publication lacks when the section has nothing to show."""
+    anchor: str
+    title: str
+    parts: list[str] = field(default_factory=list)
+    missing: str | None = None
+    charts: int = 0
+
+
+def _figure_html(fig, div_id: str) -> str:
+    """A figure as a <div> and the script that draws it (plotly.js itself is inlined once, in the page head)."""
+    fig.update_layout(template="plotly_white", margin=dict(l=60, r=20, t=90, b=50), font=dict(size=13),
+                      hoverlabel=dict(namelength=-1))
+    body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG,
+                       default_height=f"{fig.layout.height or 420}px")
+    return f'<div class="chart" data-chart="{div_id}">{body}</div>'
+
+
+def _add_chart(section: Section, fig, name: str) -> None:
+    section.charts += 1
+    section.parts.append(_figure_html(fig, f"{section.anchor}-{name}"))
+
+
+def _table(headers: list[str], rows: list[list], metric: str | None = None, keys: list[list[str]] | None = None,
+           metric_col: int | None = None) -> str:
+    """An HTML table; numbers right-aligned with thousands separators. When `metric` is given, the cell in column
+    `metric_col` of row i carries data-metric=metric and data-key=keys[i] (read back by tests/test_report.py)."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = []
+    for i, row in enumerate(rows):
+        cells = []
+        for j, v in enumerate(row):
+            attrs = ""
+            if metric and j == metric_col:
+                attrs = f' data-metric="{metric}" data-key="{html.escape("/".join(keys[i]))}"'
+            if isinstance(v, bool) or v is None:
+                text, cls = ("yes" if v else "no") if isinstance(v, bool) else "-", ""
+            elif isinstance(v, int):
+                text, cls = f"{v:,}", ' class="num"'
+            elif isinstance(v, float):
+                text, cls = f"{v:,.3f}".rstrip("0").rstrip("."), ' class="num"'
+            else:
+                text, cls = html.escape(str(v)), ""
+            cells.append(f"<td{cls}{attrs}>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def _note(text: str) -> str:
+    return f'<p class="note">{html.escape(text)}</p>'
+
+
+def _tier_colour(rank: int) -> str:
+    return TIER_COLOURS[min(rank, len(TIER_COLOURS) - 1)]
+
+
+# --- sections ------------------------------------------------------------------------------------------------------
+
+def _score_populations(src: Source) -> list[tuple[str, str, str]]:
+    """(profile, relation as SQL, entity noun) for each scored population of the publication: the customer profiles of
+    marts.customer_profile_scores, the leads and the accounts. The relation exposes score, tier, action."""
+    out = []
+    if src.has("marts.customer_profile_scores"):
+        for (profile,) in src.rows("select distinct profile from marts.customer_profile_scores order by 1"):
+            out.append((profile, "(select score, tier, recommended_action as action from marts.customer_profile_scores "
+                                 f"where profile = '{profile}') as s", "customers"))
+    if src.has("marts.lead_scores"):
+        out.append(("lead", "(select lead_score as score, tier, recommended_action as action "
+                            "from marts.lead_scores) as s", "leads"))
+    if src.has("marts.account_scores"):
+        out.append(("account", "(select account_score as score, tier, recommended_action as action "
+                               "from marts.account_scores) as s", "accounts"))
+    return out
+
+
+def section_scores(src: Source) -> Section:
+    """Per profile: the score histogram (bins of SCORE_BIN points, counts per bin) and the tier sizes with their
+    recommended actions, tiers best first (by their lowest score: tier names are free)."""
+    from plotly.subplots import make_subplots
+    import plotly.graph_objects as go
+
+    sec = Section("scores", "Scores and tiers per profile")
+    pops = _score_populations(src)
+    if not pops:
+        sec.missing = "marts.customer_profile_scores, marts.lead_scores, marts.account_scores"
+        return sec
+    top = 100 // SCORE_BIN - 1  # a score of exactly 100 falls in the last bin
+    for profile, rel, noun in pops:
+        bins = src.rows(f"select least(cast(floor(score / {SCORE_BIN}) as integer), {top}) as b, count(*) "
+                        f"from {rel} where score is not null group by 1 order by 1")
+        tiers = src.rows(f"select tier, max(action), count(*), avg(score), min(score) from {rel} "
+                         "group by tier order by min(score) desc")
+        total = sum(t[2] for t in tiers)
+        fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.1,
+                            subplot_titles=(f"Score distribution ({SCORE_BIN}-point bins)", "Tier sizes"))
+        fig.add_trace(go.Bar(
+            x=[b * SCORE_BIN + SCORE_BIN / 2 for b, _ in bins], y=[n for _, n in bins], width=SCORE_BIN * 0.95,
+            customdata=[[b * SCORE_BIN, b * SCORE_BIN + SCORE_BIN] for b, _ in bins], marker_color="#4575b4",
+            name="score bin",
+            hovertemplate="score %{customdata[0]}-%{customdata[1]}: %{y:,} " + noun + "<extra></extra>"), 1, 1)
+        fig.add_trace(go.Bar(
+            x=[t[0] or "(none)" for t in tiers], y=[t[2] for t in tiers], text=[t[2] for t in tiers],
+            textposition="auto", marker_color=[_tier_colour(i) for i in range(len(tiers))], name="tier",
+            customdata=[[t[1] or "-", 100 * t[2] / total if total else 0, _f(t[3])] for t in tiers],
+            hovertemplate="tier %{x}: %{y:,} " + noun + " (%{customdata[1]:.1f}%)<br>average score "
+                          "%{customdata[2]:.1f}<br>action: %{customdata[0]}<extra></extra>"), 1, 2)
+        fig.update_xaxes(title_text="score (0-100 points)", range=[0, 100], row=1, col=1)
+        fig.update_xaxes(title_text="tier (best first)", row=1, col=2)
+        fig.update_yaxes(title_text=f"{noun} (count)", row=1, col=1)
+        fig.update_yaxes(title_text=f"{noun} (count)", row=1, col=2)
+        fig.update_layout(title=f"Profile {profile}: {total:,} {noun}", showlegend=False, height=380)
+        sec.parts.append(f"<h3>Profile {html.escape(profile)}</h3>")
+        _add_chart(sec, fig, f"profile-{profile}")
+        sec.parts.append(_table(
+            ["tier", "recommended action", noun, "share %", "average score", "lowest score"],
+            [[t[0] or "-", t[1] or "-", int(t[2]), round(100 * t[2] / total, 1) if total else None,
+              round(_f(t[3]), 1) if t[3] is not None else None, _f(t[4])] for t in tiers],
+            metric="tier-count", keys=[[profile, t[0] or "-"] for t in tiers], metric_col=2))
+    return sec
+
+
+def section_rfm(src: Source) -> Section:
+    """The RFM grid: customers per recency score (rows) x frequency score (columns), 5 = best, with their net
+    revenue in the tooltip; then the RFM segments' sizes and revenue."""
+    import plotly.graph_objects as go
+
+    sec = Section("rfm", "RFM grid and segments")
+    if not src.has("marts.customer_scores"):
+        sec.missing = "marts.customer_scores"
+        return sec
+    cells = src.rows("select r_score, f_score, count(*), sum(monetary_net) from marts.customer_scores "
+                     "where r_score is not null and f_score is not null group by r_score, f_score")
+    rs = sorted({c[0] for c in cells})
+    fs = sorted({c[1] for c in cells})
+    counts = {(c[0], c[1]): (int(c[2]), _f(c[3]) or 0.0) for c in cells}
+    z = [[counts.get((r, f), (None, None))[0] for f in fs] for r in rs]
+    rev = [[counts.get((r, f), (None, None))[1] for f in fs] for r in rs]
+    fig = go.Figure(go.Heatmap(
+        x=[str(f) for f in fs], y=[str(r) for r in rs], z=z, customdata=rev, colorscale="Blues",
+        texttemplate="%{z:,}", colorbar=dict(title="customers"),
+        hovertemplate="R %{y} x F %{x}: %{z:,} customers<br>net revenue %{customdata:,.0f}<extra></extra>"))
+    fig.update_layout(title="Customers per recency x frequency score (5 = most recent / most frequent)",
+                      xaxis_title="frequency score F (1-5, quintile of orders)",
+                      yaxis_title="recency score R (1-5, quintile of days since the last order)", height=460)
+    _add_chart(sec, fig, "grid")
+    segs = src.rows("select rfm_segment, count(*), sum(monetary_net) from marts.customer_scores "
+                    "group by rfm_segment order by 2 desc")
+    fig = go.Figure(go.Bar(
+        x=[s[0] or "(none)" for s in segs], y=[s[1] for s in segs], text=[s[1] for s in segs],
+        customdata=[_f(s[2]) or 0.0 for s in segs], marker_color="#4575b4",
+        hovertemplate="%{x}: %{y:,} customers<br>net revenue %{customdata:,.0f}<extra></extra>"))
+    fig.update_layout(title="RFM segments", xaxis_title="segment", yaxis_title="customers (count)", height=380)
+    _add_chart(sec, fig, "segments")
+    return sec
+
+
+def section_leads(src: Source) -> Section:
+    """The leads' fit grade (rows, A = best fit) x engagement level (columns) matrix: leads per cell, MQLs in the
+    tooltip."""
+    import plotly.graph_objects as go
+
+    sec = Section("leads", "Leads: fit x engagement")
+    if not src.has("marts.lead_scores"):
+        sec.missing = "marts.lead_scores"
+        return sec
+    cells = src.rows("select fit_grade, engagement_level, count(*), "
+                     "sum(case when is_mql then 1 else 0 end) from marts.lead_scores "
+                     "group by fit_grade, engagement_level")
+    grades = sorted({c[0] or "-" for c in cells}, reverse=True)  # A at the top
+    levels = sorted({c[1] for c in cells if c[1] is not None})
+    got = {(c[0] or "-", c[1]): (int(c[2]), int(c[3])) for c in cells}
+    z = [[got.get((g, lv), (None, None))[0] for lv in levels] for g in grades]
+    mql = [[got.get((g, lv), (None, None))[1] for lv in levels] for g in grades]
+    fig = go.Figure(go.Heatmap(
+        x=[str(lv) for lv in levels], y=grades, z=z, customdata=mql, colorscale="Oranges", texttemplate="%{z:,}",
+        colorbar=dict(title="leads"),
+        hovertemplate="fit %{y}, engagement %{x}: %{z:,} leads, %{customdata:,} MQL<extra></extra>"))
+    fig.update_layout(title="Leads per fit grade x engagement level (matrix cell, e.g. A1)",
+                      xaxis_title="engagement level (1 = least engaged)", yaxis_title="fit grade (A = best fit)",
+                      height=420)
+    _add_chart(sec, fig, "matrix")
+    return sec
+
+
+def section_tier_performance(src: Source) -> Section:
+    """Tier performance (marts.tier_performance): per profile the conversion rate of each tier per period (when its
+    window is complete), and the lift of each tier in each profile's latest complete period."""
+    from plotly.subplots import make_subplots
+    import plotly.graph_objects as go
+
+    sec = Section("tier-performance", "Tier performance")
+    if not src.has("marts.tier_performance"):
+        sec.missing = "marts.tier_performance"
+        return sec
+    rows = src.rows("select profile, period, tier, tier_rank, population, conversions, conversion_rate, lift "
+                    "from marts.tier_performance where conversion_rate is not null order by profile, period, "
+                    "tier_rank")
+    if not rows:
+        periods = src.rows("select count(distinct period), max(period) from marts.tier_performance")[0]
+        sec.parts.append(_note(
+            f"marts.tier_performance holds {periods[0]} period(s), up to {periods[1]}, none with a complete "
+            "conversion window yet: run a backtest (customer-scoring backtest) for conversion rates and lift."))
+        return sec
+    profiles = sorted({r[0] for r in rows})
+    fig = make_subplots(rows=len(profiles), cols=1, shared_xaxes=True, subplot_titles=profiles,
+                        vertical_spacing=min(0.08, 0.3 / len(profiles)))
+    seen = set()
+    for i, profile in enumerate(profiles, start=1):
+        tiers = sorted({(r[3], r[2]) for r in rows if r[0] == profile})
+        for rank, tier in tiers:
+            pts = [r for r in rows if r[0] == profile and r[2] == tier]
+            fig.add_trace(go.Scatter(
+                x=[p[1] for p in pts], y=[100 * _f(p[6]) for p in pts], mode="lines+markers", name=f"tier {tier}",
+                legendgroup=tier, showlegend=tier not in seen, line_color=_tier_colour(rank - 1),
+                customdata=[[p[4], p[5] or 0] for p in pts],
+                hovertemplate=profile + " tier " + tier + ", %{x}: %{y:.1f}% converted (%{customdata[1]:,} of "
+                              "%{customdata[0]:,})<extra></extra>"), i, 1)
+            seen.add(tier)
+        fig.update_yaxes(title_text="converted (%)", row=i, col=1)
+    fig.update_xaxes(title_text="as-of date of the scores", row=len(profiles), col=1)
+    fig.update_layout(title="Conversion rate per tier over time", height=max(320, 220 * len(profiles)))
+    _add_chart(sec, fig, "over-time")
+    latest = [r for r in rows if r[7] is not None and r[1] == max(p[1] for p in rows if p[0] == r[0])]
+    if latest:
+        fig = go.Figure()
+        for rank, tier in sorted({(r[3], r[2]) for r in latest}):
+            pts = [r for r in latest if r[2] == tier]
+            fig.add_trace(go.Bar(
+                x=[p[0] for p in pts], y=[_f(p[7]) for p in pts], name=f"tier {tier}",
+                marker_color=_tier_colour(rank - 1), customdata=[[p[1], p[4], p[5] or 0] for p in pts],
+                hovertemplate="%{x} tier " + tier + ": lift %{y:.2f} (%{customdata[2]:,} of %{customdata[1]:,} "
+                              "converted, scores of %{customdata[0]})<extra></extra>"))
+        fig.add_hline(y=1, line_dash="dot", annotation_text="no lift (1 = the profile's base rate)")
+        fig.update_layout(barmode="group", title="Lift per tier in each profile's latest complete period",
+                          xaxis_title="profile", yaxis_title="lift (tier rate / base rate)", height=400)
+        _add_chart(sec, fig, "lift")
+    return sec
+
+
+def section_models(src: Source) -> Section:
+    """Per predictive target, at its latest backtest cut-off: the calibration curve (mean prediction against the
+    observed rate per equal-count bin), the lift by bin (observed rate of the bin / observed rate of all examples)
+    and the metrics of each model beside its baselines (AUC and Brier for probabilities, MAE for counts and amounts;
+    a metric the mart leaves null is not drawn)."""
+    from plotly.subplots import make_subplots
+    import plotly.graph_objects as go
+
+    sec = Section("models", "Predictive models")
+    if not src.has("marts.model_evaluation"):
+        sec.missing = "marts.model_evaluation"
+        return sec
+    if src.has("marts.model_status"):
+        status = src.rows("select target, status, examples, positives, message from marts.model_status "
+                          "order by target")
+        sec.parts.append(_table(["target", "status", "examples", "positives", "message"],
+                                [[s[0], s[1], s[2], s[3], s[4]] for s in status]))
+    evals = src.rows("select e.target, e.model_name, e.is_baseline, e.is_chosen, e.examples, e.auc, e.brier, e.mae, "
+                     "e.cutoff_date from marts.model_evaluation as e where e.cutoff_date = (select max(cutoff_date) "
+                     "from marts.model_evaluation as l where l.target = e.target) order by e.target, e.is_baseline, "
+                     "e.model_name")
+    calib = []
+    if src.has("marts.model_calibration"):
+        calib = src.rows("select c.target, c.model_name, c.bin, c.examples, c.mean_predicted, c.observed_rate "
+                         "from marts.model_calibration as c where c.cutoff_date = (select max(cutoff_date) from "
+                         "marts.model_calibration as l where l.target = c.target) order by 1, 2, 3")
+    for target in sorted({e[0] for e in evals}):
+        ev = [e for e in evals if e[0] == target]
+        cal = [c for c in calib if c[0] == target]
+        metrics = [m for m, col in (("AUC", 5), ("Brier", 6), ("MAE", 7)) if any(e[col] is not None for e in ev)]
+        titles = (["Calibration", "Lift by bin of the prediction"] if cal else []) + \
+            [f"{m} (higher is better)" if m == "AUC" else f"{m} (lower is better)" for m in metrics]
+        if not titles:
+            continue
+        fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, horizontal_spacing=0.08)
+        col = 1
+        if cal:
+            models = sorted({c[1] for c in cal})
+            top = max(max(_f(c[4]) or 0, _f(c[5]) or 0) for c in cal)
+            fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", line=dict(dash="dot", color="#999"),
+                                     name="perfectly calibrated", hoverinfo="skip"), 1, 1)
+            for k, model in enumerate(models):
+                pts = [c for c in cal if c[1] == model]
+                n = sum(p[3] for p in pts)
+                overall = sum(p[3] * (_f(p[5]) or 0) for p in pts) / n if n else None
+                colour = TIER_COLOURS[k % len(TIER_COLOURS)]
+                fig.add_trace(go.Scatter(
+                    x=[_f(p[4]) for p in pts], y=[_f(p[5]) for p in pts], mode="lines+markers", name=model,
+                    legendgroup=model, line_color=colour, customdata=[[p[2], p[3]] for p in pts],
+                    hovertemplate=model + " bin %{customdata[0]}: predicted %{x:.3f}, observed %{y:.3f} "
+                                          "(%{customdata[1]:,} examples)<extra></extra>"), 1, 1)
+                if overall:
+                    fig.add_trace(go.Bar(
+                        x=[p[2] for p in pts], y=[(_f(p[5]) or 0) / overall for p in pts], name=model,
+                        legendgroup=model, showlegend=False, marker_color=colour,
+                        customdata=[p[3] for p in pts],
+                        hovertemplate=model + " bin %{x}: lift %{y:.2f} (%{customdata:,} examples)<extra></extra>"),
+                        1, 2)
+            fig.update_xaxes(title_text="mean prediction", row=1, col=1)
+            fig.update_yaxes(title_text="observed (rate or mean)", row=1, col=1)
+            fig.update_xaxes(title_text="bin (1 = lowest prediction)", dtick=1, row=1, col=2)
+            fig.update_yaxes(title_text="lift (bin / all)", row=1, col=2)
+            col = 3
+        idx = {"AUC": 5, "Brier": 6, "MAE": 7}
+        for m in metrics:
+            pts = [e for e in ev if e[idx[m]] is not None]
+            fig.add_trace(go.Bar(
+                x=[e[1] for e in pts], y=[_f(e[idx[m]]) for e in pts], showlegend=False, name=m,
+                marker_color=["#999999" if e[2] else ("#1b7837" if e[3] else "#4575b4") for e in pts],
+                customdata=[["baseline" if e[2] else "model", " (served)" if e[3] else "", e[4]] for e in pts],
+                hovertemplate="%{x} (%{customdata[0]}%{customdata[1]}): " + m + " %{y:.4f} on "
+                              "%{customdata[2]:,} examples<extra></extra>"), 1, col)
+            fig.update_yaxes(title_text=m, row=1, col=col)
+            fig.update_xaxes(tickangle=-30, row=1, col=col)
+            col += 1
+        cutoff = ev[0][8]
+        fig.update_layout(title=f"{target}: backtest at the cut-off {cutoff} (grey: baselines, green: the model "
+                                "served)", height=420, barmode="group")
+        sec.parts.append(f"<h3>{html.escape(target)}</h3>")
+        _add_chart(sec, fig, f"model-{target}")
+    return sec
+
+
+def section_offers(src: Source) -> Section:
+    """The offers' evaluation (marts.offer_evaluation): precision, recall and hit rate at k of the next best offers
+    beside the popularity and buy-again baselines, on the contacts it judged."""
+    from plotly.subplots import make_subplots
+    import plotly.graph_objects as go
+
+    sec = Section("offers", "Offers against their baselines")
+    if not src.has("marts.offer_evaluation"):
+        sec.missing = "marts.offer_evaluation"
+        return sec
+    rows = src.rows("select method, k, precision_at_k, recall_at_k, hit_rate_at_k, entities_evaluated, hits, "
+                    "evaluation_cutoff_date, window_days from marts.offer_evaluation order by method, k")
+    names = ["precision at k", "recall at k", "hit rate at k"]
+    fig = make_subplots(rows=1, cols=3, subplot_titles=names, horizontal_spacing=0.07)
+    for m, method in enumerate(sorted({r[0] for r in rows})):
+        pts = [r for r in rows if r[0] == method]
+        for j in range(3):
+            fig.add_trace(go.Bar(
+                x=[f"k={p[1]}" for p in pts], y=[100 * (_f(p[2 + j]) or 0) for p in pts], name=method,
+                legendgroup=method, showlegend=j == 0, marker_color=TIER_COLOURS[m % len(TIER_COLOURS)],
+                customdata=[[p[5], p[6]] for p in pts],
+                hovertemplate=method + " %{x}: " + names[j] + " %{y:.1f}% (%{customdata[1]:,} hits, "
+                              "%{customdata[0]:,} contacts judged)<extra></extra>"), 1, j + 1)
+            fig.update_yaxes(title_text="%", row=1, col=j + 1)
+    fig.update_layout(barmode="group", height=400,
+                      title=f"Offers made at {rows[0][7]}, judged on the next {rows[0][8]} days' purchases")
+    _add_chart(sec, fig, "evaluation")
+    return sec
+
+
+def section_data_quality(src: Source) -> Section:
+    """Quarantined raw rows per table and reason, where every raw row went (reconciliation), the raw tables'
+    freshness and the enrichment coverage of the accounts."""
+    import plotly.graph_objects as go
+
+    sec = Section("data-quality", "Data quality")
+    found = False
+    if src.has("audit.quarantine"):
+        found = True
+        rows = src.rows("select source_table, reason_code, count(*) from audit.quarantine "
+                        "group by source_table, reason_code order by 1, 2")
+        tables = sorted({r[0] for r in rows})
+        fig = go.Figure()
+        for reason in sorted({r[1] for r in rows}):
+            got = {r[0]: r[2] for r in rows if r[1] == reason}
+            fig.add_trace(go.Bar(
+                y=tables, x=[got.get(t) for t in tables], name=reason, orientation="h",
+                hovertemplate="%{y}, " + reason + ": %{x:,} rows<extra></extra>"))
+        fig.update_layout(barmode="stack", title="Quarantined raw rows per table and reason",
+                          xaxis_title="quarantined rows (count)", yaxis_title="raw table",
+                          height=max(320, 40 * len(tables) + 160))
+        _add_chart(sec, fig, "quarantine")
+        totals = {}
+        for r in rows:
+            totals[r[0]] = totals.get(r[0], 0) + r[2]
+        sec.parts.append(_table(["raw table", "quarantined rows"], [[t, int(totals[t])] for t in tables],
+                                metric="quarantine-count", keys=[[t] for t in tables], metric_col=1))
+    if src.has("audit.dq_reconciliation"):
+        found = True
+        rows = src.rows("select source_table, kept_rows, quarantined_rows, merged_rows, after_as_of_rows, "
+                        "erased_rows, raw_rows, is_reconciled from audit.dq_reconciliation order by source_table")
+        fig = go.Figure()
+        for j, what in enumerate(["kept", "quarantined", "merged", "after the as-of date", "erased"]):
+            fig.add_trace(go.Bar(
+                y=[r[0] for r in rows], x=[r[1 + j] for r in rows], name=what, orientation="h",
+                customdata=[[r[6], "yes" if r[7] else "NO"] for r in rows],
+                hovertemplate="%{y}: %{x:,} " + what + " of %{customdata[0]:,} raw rows (reconciled: "
+                              "%{customdata[1]})<extra></extra>"))
+        fig.update_layout(barmode="stack", title="Where every raw row went (audit.dq_reconciliation)",
+                          xaxis_title="raw rows (count)", yaxis_title="raw table",
+                          height=max(320, 30 * len(rows) + 160))
+        _add_chart(sec, fig, "reconciliation")
+        bad = [r[0] for r in rows if not r[7]]
+        sec.parts.append(_note("Every raw table reconciles (raw = kept + quarantined + merged + later + erased)."
+                               if not bad else f"NOT reconciled: {', '.join(bad)}"))
+    if src.has("audit.dq_freshness"):
+        found = True
+        rows = src.rows("select source_table, freshness_status, days_since_load, warn_after_days, "
+                        "error_after_days, raw_rows from audit.dq_freshness order by source_table")
+        sec.parts.append("<h3>Freshness of the raw tables</h3>")
+        sec.parts.append(_table(["raw table", "status", "days since the newest load", "warn after (days)",
+                                 "error after (days)", "raw rows"],
+                                [[r[0], r[1], r[2], _f(r[3]), _f(r[4]), r[5]] for r in rows]))
+    if src.has("marts.enrichment_coverage"):
+        found = True
+        rows = src.rows("select field_name, coverage_before_enrichment, coverage_after_enrichment, total_accounts, "
+                        "filled_by_enrichment, conflicts from marts.enrichment_coverage order by field_order")
+        fig = go.Figure()
+        for j, when in enumerate(["before enrichment", "after enrichment"]):
+            fig.add_trace(go.Bar(
+                x=[r[0] for r in rows], y=[100 * (_f(r[1 + j]) or 0) for r in rows], name=when,
+                customdata=[[r[3], r[4], r[5]] for r in rows],
+                hovertemplate="%{x} " + when + ": %{y:.1f}% of %{customdata[0]:,} accounts (%{customdata[1]:,} "
+                              "filled by enrichment, %{customdata[2]:,} conflicts)<extra></extra>"))
+        fig.update_layout(barmode="group", title="Account fields filled, before and after enrichment",
+                          xaxis_title="account field", yaxis_title="accounts with a value (%)",
+                          yaxis_range=[0, 100], height=380)
+        _add_chart(sec, fig, "enrichment")
+    if not found:
+        sec.missing = "audit.quarantine, audit.dq_reconciliation, audit.dq_freshness, marts.enrichment_coverage"
+    return sec
+
+
+def section_changes(src: Source) -> Section:
+    """What changed since the previous build: tier moves per profile (from x to tier, counts) and, per profile, the
+    tier shares of the latest period beside the previous one with the population stability index (PSI)."""
+    import plotly.graph_objects as go
+
+    sec = Section("changes", "Changes since the previous build")
+    found = False
+    if src.has("marts.tier_changes"):
+        found = True
+        rows = src.rows("select profile, from_tier, to_tier, count(*), max(as_of_date), max(previous_as_of_date) "
+                        "from marts.tier_changes where as_of_date = (select max(as_of_date) from marts.tier_changes) "
+                        "group by profile, from_tier, to_tier order by 1, 2, 3")
+        fig = go.Figure()
+        for to_tier in sorted({r[2] or "(none)" for r in rows}):
+            pts = [r for r in rows if (r[2] or "(none)") == to_tier]
+            fig.add_trace(go.Bar(
+                x=[f"{p[0]}: from {p[1] or '(none)'}" for p in pts], y=[p[3] for p in pts], name=f"to {to_tier}",
+                hovertemplate="%{x} to " + to_tier + ": %{y:,} moved<extra></extra>"))
+        fig.update_layout(barmode="stack", title=f"Tier moves from {rows[0][5]} to {rows[0][4]}",
+                          xaxis_title="profile and previous tier", yaxis_title="entities that moved (count)",
+                          height=420)
+        _add_chart(sec, fig, "tier-moves")
+    else:
+        sec.parts.append(_note("No tier moves: marts.tier_changes is empty (a first build, or no entity changed "
+                               "tier) or not in this publication."))
+    if src.has("marts.score_drift"):
+        found = True
+        rows = src.rows("select d.profile, d.tier, d.tier_rank, d.tier_share, d.previous_tier_share, d.tier_entities, "
+                        "d.period, d.previous_period, d.psi_score, d.psi_score_reading from marts.score_drift as d "
+                        "where d.period = (select max(period) from marts.score_drift as l where l.profile = "
+                        "d.profile) order by d.profile, d.tier_rank")
+        profiles = sorted({r[0] for r in rows})
+        fig = go.Figure()
+        for rank, tier in sorted({(r[2], r[1]) for r in rows}):
+            pts = [r for r in rows if r[1] == tier]
+            fig.add_trace(go.Bar(
+                x=[p[0] for p in pts], y=[100 * (_f(p[3]) or 0) for p in pts], name=f"tier {tier}",
+                marker_color=_tier_colour(rank - 1),
+                customdata=[[p[5], "-" if p[4] is None else f"{100 * float(p[4]):.1f}%", p[6]] for p in pts],
+                hovertemplate="%{x} tier " + tier + " at %{customdata[2]}: %{y:.1f}% (%{customdata[0]:,}); "
+                              "previous period %{customdata[1]}<extra></extra>"))
+        fig.update_layout(barmode="stack", title="Tier shares in the latest period", xaxis_title="profile",
+                          yaxis_title="share of the profile's entities (%)", height=400)
+        _add_chart(sec, fig, "tier-shares")
+        psi = {r[0]: r for r in rows}
+        sec.parts.append(_table(
+            ["profile", "period", "previous period", "PSI of the score", "reading"],
+            [[p, psi[p][6], psi[p][7], _f(psi[p][8]), psi[p][9]] for p in profiles]))
+    if not found:
+        sec.missing = "marts.tier_changes, marts.score_drift"
+    return sec
+
+
+SECTIONS = [section_scores, section_rfm, section_leads, section_tier_performance, section_models, section_offers,
+            section_data_quality, section_changes]
+
+
+# --- the page ------------------------------------------------------------------------------------------------------
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1200px;padding:0 24px;
+color:#222}
+header{border-bottom:2px solid #4575b4;padding:12px 0}
+header dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px;margin:8px 0}
+header dt{font-weight:600}
+nav ol{columns:2}
+section{border-top:1px solid #ddd;margin-top:24px}
+table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}
+th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.missing{color:#8a6d3b;background:#fcf8e3;padding:8px}
+.note{color:#555}
+"""
+
+
+def render(src: Source) -> tuple[str, dict]:
+    """The report's HTML and a summary: {"sections": {anchor: charts drawn or "missing"}, "charts": total}."""
+    import plotly.offline
+
+    meta = _publication_meta(src)
+    versions = _versions()
+    sections = [build(src) for build in SECTIONS]
+    toc = "".join(
+        f'<li><a href="#{s.anchor}">{html.escape(s.title)}</a>{" (not in this publication)" if s.missing else ""}'
+        f"</li>" for s in sections)
+    body = []
+    for s in sections:
+        inner = (f'<p class="missing" data-missing="{html.escape(s.missing)}">Not in this publication '
+                 f"({html.escape(s.missing)}).</p>" if s.missing else "".join(s.parts))
+        body.append(f'<section id="{s.anchor}"><h2>{html.escape(s.title)}</h2>{inner}</section>')
+    head = (f"<dt>as of</dt><dd>{html.escape(str(meta['as_of']))}</dd>"
+            f"<dt>build run</dt><dd>{html.escape(str(meta['run_id'] or '-'))}</dd>"
+            f"<dt>published at</dt><dd>{html.escape(str(meta['published_at'] or '-'))}</dd>"
+            f"<dt>source</dt><dd>{html.escape(src.target)}</dd>"
+            f"<dt>report written</dt><dd>{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC</dd>"
+            "<dt>versions (report writer)</dt><dd>" + ", ".join(f"{k} {html.escape(v)}" for k, v in versions.items()) + "</dd>")
+    title = f"Customer scoring report, as of {meta['as_of']}"
+    page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{STYLE}</style><script>{plotly.offline.get_plotlyjs()}</script></head><body>"
+            f"<header><h1>{html.escape(title)}</h1><dl>{head}</dl></header>"
+            f"<nav><h2>Contents</h2><ol>{toc}</ol></nav>{''.join(body)}</body></html>")
+    summary = {"sections": {s.anchor: ("missing" if s.missing else s.charts) for s in sections},
+               "charts": sum(s.charts for s in sections), "as_of": str(meta["as_of"]), "run_id": meta["run_id"]}
+    return page, summary
+
+
+def write_report(publish_dir: Path, out: Path | None = None, target: str = "duckdb") -> dict:
+    """Write the report of the publication in `publish_dir` (DuckDB) or of the published PostgreSQL schemas to `out`
+    (default <publish dir>/report.html), atomically (a temporary file renamed). Returns the summary of `render` with
+    the file's path, its size in bytes and the seconds it took."""
+    start = time.monotonic()
+    publish_dir = Path(publish_dir)
+    out = Path(out) if out else publish_dir / REPORT_FILE
+    from customer_scoring.publish import PUBLICATION_FILE
+
+    src = Source(target, publish_dir / PUBLICATION_FILE if target == "duckdb" else None)
+    try:
+        page, summary = render(src)
+    finally:
+        src.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, out)
+    summary.update(path=str(out), bytes=out.stat().st_size, seconds=round(time.monotonic() - start, 2))
+    log.info("report: %s (%s KB, %d charts, %.1f s)", out, f"{summary['bytes'] // 1024:,}", summary["charts"],
+             summary["seconds"])
+    return summary
+
+
+if __name__ == "__main__":  # pragma: no cover - `customer-scoring report` is the entry point
+    import sys
+
+    print(json.dumps(write_report(Path(sys.argv[1])), indent=2))
