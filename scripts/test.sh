@@ -12,6 +12,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
 export PATH="$PWD/.venv/bin:$PATH"
+
+# tests/test_report.py renders the report in headless Chromium: Debian's package, installed when absent (no browser
+# is downloaded at run time; the test fails without it rather than skipping).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing chromium (apt-get; tests/test_report.py)" >&2
+  sudo=""
+  [ "$(id -u)" != "0" ] && sudo="sudo"
+  $sudo apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium >/dev/null
+fi
 start=$(date +%s)
 
 echo "== sqlfluff lint (beside pytest)" >&2

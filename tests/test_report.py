@@ -1,0 +1,182 @@
+"""The visual report (customer_scoring/report.py) of the session's demo build, rendered in headless Chromium.
+
+Chromium is Debian's `chromium` package (scripts/test.sh installs it when absent; no browser is downloaded at run
+time). Without it these tests fail, they do not skip. One Chromium run loads the report with a passive probe appended
+(it only records the page's height) and dumps the DOM after the charts drew, with the browser's console on stderr:
+any console message fails the test, every chart must hold an SVG with data marks (bars, lines, markers or a heat map
+image), and numbers shown in the page (table cells and chart labels) must equal SQL on the published file. A second
+run takes a full-page screenshot of the report itself (its height from the first run) into the test's tmp dir.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from customer_scoring import cli, report
+
+CHROMIUM = "chromium"
+WIDTH = 1280
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+PROBE = ("<script>addEventListener('load', () => document.documentElement.setAttribute('data-page-height', "
+         "document.documentElement.scrollHeight));</script>")
+
+
+class ReportDom(HTMLParser):
+    """What a rendered report shows, per chart (the div with data-chart): its data marks (a drawn bar, line or
+    marker path, a heat map image) and the texts of its bar and heat map labels; and the cells with data-metric."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, dict]] = []
+        self.charts: dict[str, dict] = {}
+        self.metrics: dict[tuple[str, str], str] = {}
+        self.page_height: int | None = None
+        self._text_into: list | None = None
+        self._metric: tuple[str, str] | None = None
+
+    def _chart(self) -> str | None:
+        return next((a["data-chart"] for _, a in reversed(self.stack) if "data-chart" in a), None)
+
+    def _classes(self) -> set[str]:
+        return {c for _, a in self.stack for c in (a.get("class") or "").split()}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html" and a.get("data-page-height"):
+            self.page_height = int(a["data-page-height"])
+        if "data-chart" in a:
+            self.charts[a["data-chart"]] = {"marks": 0, "labels": []}
+        chart = self._chart()
+        if chart and tag in ("path", "image"):
+            above = self._classes()
+            drawn = tag == "image" and "hm" in above or (
+                tag == "path" and "trace" in above and (a.get("d") or "") not in ("", "M0,0Z"))
+            self.charts[chart]["marks"] += int(bool(drawn))
+        if chart and tag == "text" and ({"bartext"} & set((a.get("class") or "").split())
+                                        or "heatmap-label" in self._classes()):
+            self._text_into = self.charts[chart]["labels"]
+        if "data-metric" in a:
+            self._metric = (a["data-metric"], a["data-key"])
+            self.metrics[self._metric] = ""
+        if tag not in VOID:
+            self.stack.append((tag, a))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+        self._text_into = None
+        self._metric = None
+
+    def handle_data(self, data):
+        if self._text_into is not None:
+            self._text_into.append(data)
+        if self._metric is not None:
+            self.metrics[self._metric] += data
+
+
+def _chromium(*args: str) -> subprocess.CompletedProcess:
+    exe = shutil.which(CHROMIUM)
+    if exe is None:
+        pytest.fail("chromium not found: scripts/test.sh installs Debian's chromium package (apt-get install "
+                    "chromium); install it the same way to run this test")
+    return subprocess.run([exe, "--headless=new", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
+                           "--enable-logging=stderr", "--v=0", "--virtual-time-budget=20000", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def rendered(built, tmp_path_factory):
+    """The report of the session's demo build (written by `customer-scoring report`), its summary, the DOM Chromium
+    rendered and the console messages it logged, the screenshot's path and the seconds each step took."""
+    folder = tmp_path_factory.mktemp("report")
+    out = folder / "report.html"
+    start = time.monotonic()
+    assert cli.main(["report", "--publish-dir", str(built.publication.parent), "--out", str(out)]) == 0
+    written = time.monotonic() - start
+    page = out.read_text(encoding="utf-8")
+    probe = folder / "probe.html"
+    probe.write_text(page.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    run = _chromium(f"--window-size={WIDTH},1000", "--dump-dom", probe.as_uri())
+    assert run.returncode == 0, run.stderr[-2000:]
+    dom = ReportDom()
+    dom.feed(run.stdout)
+    assert dom.page_height, "the probe did not run: the page never loaded"
+    shot = folder / "report.png"
+    # Chromium's screenshot is the window: a window as tall as the page is a full-page screenshot
+    snap = _chromium(f"--window-size={WIDTH},{dom.page_height}", f"--screenshot={shot}", out.as_uri())
+    assert snap.returncode == 0, snap.stderr[-2000:]
+    console = [line for line in run.stderr.splitlines() + snap.stderr.splitlines() if ":CONSOLE" in line]
+    yield dict(out=out, page=page, dom=dom, console=console, shot=shot, written=written,
+               con=duckdb.connect(str(built.publication), read_only=True))
+
+
+def test_report_is_self_contained_and_small(rendered):
+    page = rendered["page"]
+    assert "Plotly" in page
+    assert not re.search(r"<script[^>]*\ssrc=|<link[^>]*\shref=|<img[^>]*\ssrc=\"?http", page), "not inlined"
+    assert rendered["out"].stat().st_size < 10_000_000
+    assert rendered["written"] < 60
+
+
+def test_no_console_message(rendered):
+    assert rendered["console"] == [], "\n".join(rendered["console"])
+
+
+def test_every_chart_drew(rendered):
+    charts = rendered["dom"].charts
+    assert len(charts) >= 10, sorted(charts)  # the demo build has every mart but tier performance's rates
+    empty = [name for name, c in charts.items() if c["marks"] == 0]
+    assert not empty, f"charts without a data mark: {empty}"
+    for section in ("scores", "rfm", "leads", "models", "offers", "data-quality", "changes"):
+        assert any(name.startswith(section + "-") for name in charts), section
+
+
+def test_screenshot_is_the_whole_page(rendered):
+    from struct import unpack
+
+    head = rendered["shot"].read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = unpack(">II", head[16:24])
+    assert width == WIDTH and height == rendered["dom"].page_height > 3000
+
+
+def test_numbers_shown_equal_the_marts(rendered):
+    con, dom = rendered["con"], rendered["dom"]
+    want = {(p, t): n for p, t, n in con.execute(
+        "select profile, tier, count(*) from marts.customer_profile_scores group by all").fetchall()}
+    want |= {("lead", t): n for t, n in con.execute("select tier, count(*) from marts.lead_scores group by all")
+             .fetchall()}
+    shown = {tuple(k.split("/")): int(v.replace(",", "")) for (m, k), v in dom.metrics.items() if m == "tier-count"}
+    assert {k: v for k, v in shown.items() if k[0] != "account"} == want
+    # the tier bars of a profile are labelled with the same counts
+    retain = sorted(n for (p, _), n in want.items() if p == "retain")
+    labels = dom.charts["scores-profile-retain"]["labels"]
+    assert sorted(int(x.replace(",", "")) for x in labels) == retain
+    quarantined = dict(con.execute("select source_table, count(*) from audit.quarantine group by all").fetchall())
+    shown = {k: int(v.replace(",", "")) for (m, k), v in dom.metrics.items() if m == "quarantine-count"}
+    assert shown == quarantined
+    # the RFM grid's cell labels add up to the customers with an R and an F score, and R5 x F5 is among them
+    cells = [int(x.replace(",", "")) for x in dom.charts["rfm-grid"]["labels"]]
+    total, best = con.execute("select count(*), count(*) filter (where r_score = 5 and f_score = 5) "
+                              "from marts.customer_scores where r_score is not null and f_score is not null").fetchone()
+    assert sum(cells) == total and best in cells
+
+
+def test_missing_marts_say_so(tmp_path):
+    """A publication without the marts: every section says "not in this publication", no chart is drawn."""
+    db = tmp_path / "customer_scoring.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema marts; create schema audit; create table marts.tier_changes (profile varchar)")
+    con.close()
+    summary = report.write_report(tmp_path, tmp_path / "r.html")
+    assert summary["charts"] == 0
+    assert set(summary["sections"].values()) == {"missing"}
+    assert "Not in this publication" in (tmp_path / "r.html").read_text(encoding="utf-8")
