@@ -257,6 +257,10 @@ def cmd_demo(a) -> int:
         print(human_summary(res))
         return res.exit_code
     print(summarize(res.publication))
+    from customer_scoring import report
+
+    written = report.write_report(s.publish_dir)
+    print(f"\nReport: {written['path']} ({written['bytes'] / 1e6:.1f} MB, {written['charts']} charts)")
     return 0
 
 
