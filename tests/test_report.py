@@ -28,6 +28,31 @@ PROBE = ("<script>addEventListener('load', () => document.documentElement.setAtt
          "document.documentElement.scrollHeight));</script>")
 
 
+def _has_extent(d: str, line: bool) -> bool:
+    """Whether an SVG path draws something: its bounding box (absolute M, L, H, V and arc end points, as plotly.js
+    writes them) has an area, or a length for a line. A null or zero bar is a flat path (`M59,224V224H532V224Z`)."""
+    xs, ys, x, y = [], [], 0.0, 0.0
+    for cmd, args in re.findall(r"([MLHVAZ])([^MLHVAZ]*)", d):
+        nums = [float(n) for n in re.findall(r"-?\d*\.?\d+(?:e-?\d+)?", args)]
+        if cmd in "ML" and len(nums) >= 2:
+            for i in range(0, len(nums) - 1, 2):
+                x, y = nums[i], nums[i + 1]
+                xs.append(x), ys.append(y)
+        elif cmd == "H" and nums:
+            x = nums[-1]
+            xs.append(x), ys.append(y)
+        elif cmd == "V" and nums:
+            y = nums[-1]
+            xs.append(x), ys.append(y)
+        elif cmd == "A" and len(nums) >= 7:
+            x, y = nums[-2], nums[-1]
+            xs.append(x), ys.append(y)
+    if not xs:
+        return False
+    width, height = max(xs) - min(xs), max(ys) - min(ys)
+    return width > 0 or height > 0 if line else width > 0 and height > 0
+
+
 class ReportDom(HTMLParser):
     """What a rendered report shows, per chart (the div with data-chart): its data marks (a drawn bar, line or
     marker path, a heat map image) and the texts of its bar and heat map labels; and the cells with data-metric."""
@@ -56,8 +81,8 @@ class ReportDom(HTMLParser):
         chart = self._chart()
         if chart and tag in ("path", "image"):
             above = self._classes()
-            drawn = tag == "image" and "hm" in above or (
-                tag == "path" and "trace" in above and (a.get("d") or "") not in ("", "M0,0Z"))
+            drawn = (tag == "image" and "hm" in above and float(a.get("width") or 0) > 0) or (
+                tag == "path" and "trace" in above and _has_extent(a.get("d") or "", "js-line" in a.get("class", "")))
             self.charts[chart]["marks"] += int(bool(drawn))
         if chart and tag == "text" and ({"bartext"} & set((a.get("class") or "").split())
                                         or "heatmap-label" in self._classes()):
