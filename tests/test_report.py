@@ -205,3 +205,31 @@ def test_missing_marts_say_so(tmp_path):
     assert summary["charts"] == 0
     assert set(summary["sections"].values()) == {"missing"}
     assert "Not in this publication" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_tier_performance_and_tier_moves(tmp_path):
+    """The sections a single demo build leaves without figures (no complete conversion window, no previous build),
+    on a few made-up rows: conversion rate per period and lift per tier, tier moves."""
+    db = tmp_path / "customer_scoring.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema marts; create schema audit")
+    con.execute("create table marts.tier_performance as select * from (values "
+                "('retain', date '2026-01-31', 'A', 1, 100, 30, 0.30, 2.0), "
+                "('retain', date '2026-01-31', 'B', 2, 200, 20, 0.10, 0.67), "
+                "('retain', date '2026-02-28', 'A', 1, 110, 22, 0.20, 1.8), "
+                "('retain', date '2026-02-28', 'B', 2, 190, 19, 0.10, 0.9), "
+                "('retain', date '2026-03-31', 'A', 1, 120, null, null, null)) "
+                "as t(profile, period, tier, tier_rank, population, conversions, conversion_rate, lift)")
+    con.execute("create table marts.tier_changes as select * from (values "
+                "(date '2026-03-31', date '2026-02-28', 'retain', 'B', 'A', 12), "
+                "(date '2026-03-31', date '2026-02-28', 'retain', 'A', 'B', 5)) "
+                "as t(as_of_date, previous_as_of_date, profile, from_tier, to_tier, n)")
+    con.execute("create table marts.tier_changes_rows as select t.* exclude (n) from marts.tier_changes as t, "
+                "range(1000) as r(i) where r.i < t.n")
+    con.execute("drop table marts.tier_changes; alter table marts.tier_changes_rows rename to tier_changes")
+    con.close()
+    summary = report.write_report(tmp_path, tmp_path / "r.html")
+    assert summary["sections"]["tier-performance"] == 2 and summary["sections"]["changes"] == 1
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    # the lift of the latest period with a complete window (February; March has no conversions yet)
+    assert '"y":[1.8]' in page and '"y":[0.9]' in page
