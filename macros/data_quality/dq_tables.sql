@@ -31,7 +31,7 @@
          'model_repairs': {'is_fx_rate_extrapolated': 'fx_rate_extrapolated'}},
         {'table': 'crm.consents', 'staging': 'stg_crm__consents', 'key': "contact_id || '|' || channel",
          'contact': 'contact_id', 'validated': 'int_consents__validated', 'identity': none, 'kept': 'int_consents',
-         'switch': 'enable_consents', 'repairs': {}},
+         'switch': 'enable_consents', 'repairs': {'is_channel_unused': 'unused_consent_channel'}},
         {'table': 'crm.erasure_requests', 'staging': 'stg_crm__erasure_requests', 'key': 'request_id',
          'contact': 'contact_id', 'validated': none, 'identity': none, 'kept': none,
          'switch': 'enable_erasure_requests', 'repairs': {}},

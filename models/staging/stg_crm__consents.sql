@@ -8,6 +8,14 @@ source as (
 
 ),
 
+-- the crm.consents channel values a channel of the activation reads (seeds/activation/consent_channels.csv)
+consent_channels as (
+
+    select consent_channel from {{ ref('consent_channels') }}
+    where consent_channel is not null
+
+),
+
 renamed as (
 
     select
@@ -51,7 +59,12 @@ flagged as (
         -- a row of a person erased as of the as-of date: dq_status 'erased', whatever its defect
         coalesce({{ privacy_is_erased('contact_id') }}, false) as is_erased,
         -- repairs, counted in dq_repairs
-        _unreadable_nulled is not null as is_value_unreadable
+        _unreadable_nulled is not null as is_value_unreadable,
+        -- kept, but read by no channel: its channel is no consent_channel of consent_channels (counted in dq_repairs)
+        coalesce(
+            channel not in (select consent_channels.consent_channel from consent_channels),
+            false
+        ) as is_channel_unused
     from renamed
 
 ),
