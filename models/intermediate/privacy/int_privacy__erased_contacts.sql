@@ -1,10 +1,15 @@
-{{ config(enabled=var('enable_erasure_requests', true)) }}
+{{ config(
+    enabled=var('enable_erasure_requests', true),
+    post_hook="{{ privacy_drop_backtest_schemas(this) }}"
+) }}
 -- The people erased as of the as-of date (GDPR art. 17): one row per erasure request and source contact id of the
 -- person it names. A request names a person by contact id, by e-mail, or both; the person is every contact record
 -- that identity merges with it (the same normalised e-mail: int_contacts__identity), in any version of the raw
 -- table: the requested ids, the records carrying the requested e-mail, and the records carrying any e-mail that one
 -- of those ids ever had. Golden contact ids are source ids, so the person's golden id is among them. Read from the
--- raw contacts (raw_source), not from stg_crm__contacts: staging reads this model to exclude the person.
+-- raw contacts (raw_source), not from stg_crm__contacts: staging reads this model to exclude the person. In a regular
+-- build that erases anyone, the post-hook drops the backtest's scratch schemas (macro privacy_drop_backtest_schemas):
+-- they hold the person's staged and personal rows as of past dates.
 with
 
 requests as (
