@@ -936,13 +936,14 @@ def _checks(settings: BuildSettings, result: BuildResult, built: dict[str, tuple
     orders = None
     if "dq_reconciliation" in built:
         rows = _read(settings, built["dq_reconciliation"],
-                     "select source_table, raw_rows, after_as_of_rows, quarantined_rows, warning from {rel} "
-                     "order by source_table")
-        for table, raw, later, quarantined, message in rows:
+                     "select source_table, raw_rows, after_as_of_rows, erased_rows, quarantined_rows, warning "
+                     "from {rel} order by source_table")
+        # visible: loaded by the as-of date and not a row of a person erased by then
+        for table, raw, later, erased, quarantined, message in rows:
             if table == "crm.contacts":
-                contacts = (raw, raw - later)
+                contacts = (raw, raw - later - erased)
             if table == "shop.orders":
-                orders = (raw, raw - later, quarantined)
+                orders = (raw, raw - later - erased, quarantined)
             if message:
                 warn(f"{table}: {message}")
     if "customer_scores" in built and orders and orders[1] > 0:

@@ -16,6 +16,11 @@ from customer_scoring import runner
 from customer_scoring.generate import generate_demo_data
 
 PROJECT = Path(__file__).resolve().parents[1]
+
+# The salt of audit.erasure_log's key hashes is a secret input, like the raw data: without CS_ERASURE_SALT each work
+# folder draws a random one (pii.erasure_salt), so two builds in two folders differ in erasure_log.key_hash. The
+# session's builds share one configured salt, as a deployment's builds do; test_erasure_salt covers the drawn one.
+os.environ.setdefault("CS_ERASURE_SALT", "pytest-session-erasure-salt")
 END_DATE = dt.date(2026, 6, 30)
 CONTACTS = 2000
 # Backtests score as of END_DATE - HOLDOUT_DAYS and compare with what happened up to END_DATE.
@@ -272,6 +277,22 @@ def connect_postgres(autocommit: bool = False):
                     f'start one with: eval "$(scripts/pg_throwaway.sh start)"')
     conn.autocommit = autocommit
     return conn
+
+
+def fresh_pg_database(suffix: str) -> str:
+    """Create (or recreate, empty) the database `<CS_PG_DATABASE>_<suffix>` (the worker's own database name plus
+    `suffix`) and return its name: for a test whose build must not publish over another test's publication. Skips or
+    fails the calling test as connect_postgres does when no server answers."""
+    base = os.environ.get("CS_PG_DATABASE", "customer_scoring")
+    name = f"{base}_{suffix}"
+    admin = connect_postgres(autocommit=True)
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{name}" with (force)')
+            cur.execute(f'create database "{name}"')
+    finally:
+        admin.close()
+    return name
 
 
 def copy_project(dest: Path) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import connect_postgres
+from conftest import connect_postgres, fresh_pg_database
 from customer_scoring import rawcheck, runner
 
 AS_OF = dt.date(1997, 6, 30)
@@ -227,7 +227,9 @@ def _pg_text_tables(conn):
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_the_same_text_tables_give_the_same_scores_on_postgres(own_build, tmp_path):
+def test_the_same_text_tables_give_the_same_scores_on_postgres(own_build, tmp_path, monkeypatch):
+    # a database of its own: these 3 customers must not publish over the demo build's publication (refused: row loss)
+    monkeypatch.setenv("CS_PG_DATABASE", fresh_pg_database("own_data"))
     conn = connect_postgres()
     try:
         _pg_text_tables(conn)

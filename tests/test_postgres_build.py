@@ -53,9 +53,19 @@ def test_repairs_are_identical_on_postgres(pg, pg_built, pub):
     assert fetch_pg(pg, sql) == sorted(tuple(r) for r in pub.execute(sql).fetchall())
 
 
-def test_postgres_publication_swaps_schemas(pg, pg_built):
+def test_postgres_publication_leaves_only_history_in_build_schemas(pg, pg_built):
+    """The mvcc publication copies marts and audit into the public schemas and drops the build's copies, but for the
+    history tables (meta.history_tables) that the next build appends to."""
     names = {r[0] for r in fetch_pg(pg, "select schema_name from information_schema.schemata")}
-    assert "audit" in names and "build_audit" not in names
+    assert {"audit", "marts"} <= names
+    history = set(fetch_pg(pg, "select schema_name, table_name from meta.history_tables"))
+    assert ("audit", "erasure_log") in history and ("marts", "score_history") in history
+    left = fetch_pg(pg, "select substr(table_schema, 7), table_name from information_schema.tables "
+                        "where table_schema in ('build_marts', 'build_audit')")
+    assert left and set(left) <= history, f"build copies left beside the history tables: {set(left) - history}"
+    published = set(fetch_pg(pg, "select table_schema, table_name from information_schema.tables "
+                                 "where table_schema in ('marts', 'audit')"))
+    assert history <= published and ("marts", "customer_scores") in published
     assert fetch_pg(pg, "select count(*) from meta.publication")[0][0] >= 1
 
 
