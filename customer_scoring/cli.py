@@ -46,7 +46,11 @@ def _add_build_args(p: argparse.ArgumentParser) -> None:
                                    "loaded and dated on or before D.")
     p.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"], help="dbt target (default duckdb)")
     p.add_argument("--select", nargs="*", default=[], help="dbt selection, e.g. +dq_reconciliation")
-    p.add_argument("--exclude", nargs="*", default=[], help="dbt exclusion, e.g. test_type:unit")
+    p.add_argument("--exclude", nargs="*", default=[], help="dbt exclusion, e.g. tag:offer")
+    p.add_argument("--unit-tests", action="store_true",
+                   help="also run the dbt unit tests (hand-made rows through each model with logic: they check the "
+                        "project, not your data, so a build skips them by default; run them after changing a model, "
+                        "a macro or the target engine)")
     p.add_argument("--raw", default="data/raw", help="raw data folder for DuckDB (default data/raw)")
     p.add_argument("--work-dir", default="build", help="private working folder (default build)")
     p.add_argument("--publish-dir", default="publish", help="where BI tools read (default publish)")
@@ -120,7 +124,8 @@ def _settings(a) -> runner.BuildSettings:
         as_of=runner.parse_date(a.as_of), target=a.target, select=a.select, exclude=a.exclude, raw_path=Path(a.raw),
         work_dir=Path(a.work_dir), publish_dir=Path(a.publish_dir), publish_parquet=a.parquet,
         threads=a.threads, fail_on_stale=a.fail_on_stale, extra_vars=extra, refit=a.refit,
-        model_dir=Path(a.model_dir) if a.model_dir else None, predict=a.predict, **_publish_settings(a),
+        model_dir=Path(a.model_dir) if a.model_dir else None, predict=a.predict, unit_tests=a.unit_tests,
+        **_publish_settings(a),
     )
 
 
@@ -333,7 +338,8 @@ def cmd_report(a) -> int:
     return runner.EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per command, each with its function as `func`."""
     parser = argparse.ArgumentParser(prog="customer-scoring", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -433,8 +439,11 @@ def main(argv: list[str] | None = None) -> int:
     rp.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"],
                     help="read the DuckDB publication (default) or the published PostgreSQL schemas (CS_PG_*)")
     rp.set_defaults(func=cmd_report)
+    return parser
 
-    a = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    a = build_parser().parse_args(argv)
     _setup_logging(a.verbose)
     try:
         return a.func(a)

@@ -111,6 +111,9 @@ class BuildSettings:
     threads: int | None = None
     fail_on_stale: bool = False
     extra_vars: dict = field(default_factory=dict)
+    # dbt unit tests (hand-made rows through one model: they check the project's logic, never the data, so a
+    # production build skips them; the test suite runs them once per engine). True: run them in the build.
+    unit_tests: bool = False
     # Publication guards: a public mart may lose at most this share of its rows unless accept_row_loss.
     max_row_loss: float = 0.5
     accept_row_loss: bool = False
@@ -428,7 +431,7 @@ class _Progress:
 
 
 def build(settings: BuildSettings) -> BuildResult:
-    """parse, dbt build (seeds, models, data and unit tests), checks (freshness against the as-of date and the
+    """parse, dbt build (seeds, models and data tests; the unit tests too with settings.unit_tests), checks (freshness against the as-of date and the
     audit warnings), then publish. Never raises for a failed step: the result says which step failed; the previous
     publication stays in place. The result is written to <work dir>/logs/last_run.json (and appended to runs.jsonl)."""
     project = project_dir()
@@ -446,6 +449,8 @@ def build(settings: BuildSettings) -> BuildResult:
         return _run_step(settings, result, signals, name, fn)
 
     parsed = {}
+    # what the dbt steps leave out: the caller's exclusions, and the unit tests unless asked for
+    exclusions = [*settings.exclude, *([] if settings.unit_tests else ["test_type:unit"])]
 
     def preflight():
         # The raw tables against the input contract, before dbt: a missing required table or column stops the build
@@ -491,8 +496,8 @@ def build(settings: BuildSettings) -> BuildResult:
         # named, before any raw table is read.
         args = ["build", "--select", "resource_type:seed", "int_scoring__config_errors",
                 "int_activation__config_errors", "--indirect-selection", "cautious"]
-        if settings.exclude:
-            args += ["--exclude", *settings.exclude]
+        if exclusions:
+            args += ["--exclude", *exclusions]
         res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"))
         if not res.success:
             fails = _failures(res)
@@ -524,8 +529,8 @@ def build(settings: BuildSettings) -> BuildResult:
             args += ["--select", *settings.select, "--indirect-selection", "cautious"]
         elif stage == "scores":
             args += ["--select", PREDICTION_READERS]
-        if settings.exclude:
-            args[2:2] = settings.exclude
+        if exclusions:
+            args[2:2] = exclusions
         progress = _Progress("dbt build" if stage == "all" else f"dbt build ({stage})")
         res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"), callbacks=[progress])
         results = getattr(res.result, "results", None) or []

@@ -146,7 +146,8 @@ def run_build(raw: Path, root: Path, as_of: dt.date = END_DATE, dbt_tests: str =
     which saves most of the parse step (about 10 s); the work database keeps what earlier builds made, so read only
     the publication or relations this build rebuilt."""
     settings = runner.BuildSettings(as_of=as_of, raw_path=raw, work_dir=work_dir or root / "build",
-                                    publish_dir=root / "publish", exclude=[*DBT_TESTS[dbt_tests], *exclude], **kw)
+                                    publish_dir=root / "publish", exclude=[*DBT_TESTS[dbt_tests], *exclude],
+                                    unit_tests=dbt_tests == "all", **kw)
     return runner.build(settings)
 
 

@@ -23,8 +23,9 @@ def pg_built(pg, demo_raw, tmp_path_factory):
     counts = postgres.load_raw(demo_raw)
     assert counts["shop.orders"] > 0
     root = tmp_path_factory.mktemp("pg")
+    # the unit tests too: the macros' PostgreSQL variants on the hand-made rows
     res = runner.build(runner.BuildSettings(as_of=END_DATE, target="postgres", raw_path=demo_raw,
-                                            work_dir=root / "build", publish_dir=root / "publish"))
+                                            work_dir=root / "build", publish_dir=root / "publish", unit_tests=True))
     assert res.success, res.error
     return res
 

@@ -447,3 +447,32 @@ def test_demo_with_a_partial_selection_reports_the_run_not_a_publication(tmp_pat
                      str(tmp_path / "w"), "--publish-dir", str(tmp_path / "p"), "--select", "+stg_crm__accounts"])
     assert code == 0
     assert "skipped: a partial build" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("unit_tests", [False, True])
+def test_a_build_runs_the_unit_tests_only_when_asked(small_raw, tmp_path, monkeypatch, unit_tests):
+    """The dbt unit tests check the project on hand-made rows, never the data: a build leaves them out of both dbt
+    steps unless BuildSettings.unit_tests (`--unit-tests`); the caller's exclusions are kept either way."""
+    from types import SimpleNamespace
+
+    calls = []
+
+    def fake_dbt(args, project, settings, manifest=None, callbacks=None):
+        calls.append(list(args))
+        if args[0] == "parse":
+            return SimpleNamespace(success=True, result=SimpleNamespace(nodes={}), exception=None)
+        # the config step fails here: nothing else needs to run to see its arguments
+        return SimpleNamespace(success=False, result=None, exception="stopped by the test")
+
+    monkeypatch.setattr(runner, "_PARSED", {})  # the fake parse must not serve another test's build
+    monkeypatch.setattr(runner, "invoke_dbt", fake_dbt)
+    res = runner.build(runner.BuildSettings(as_of=END_DATE, raw_path=small_raw, work_dir=tmp_path / "build",
+                                            publish_dir=tmp_path / "publish", exclude=["tag:offer"],
+                                            unit_tests=unit_tests))
+    assert not res.success and res.steps[-1].name == "config"
+    config = calls[-1]
+    excluded = config[config.index("--exclude") + 1:]
+    assert "tag:offer" in excluded
+    assert ("test_type:unit" in excluded) is not unit_tests
+    assert cli.build_parser().parse_args(["build", "--unit-tests"]).unit_tests is True
+    assert cli.build_parser().parse_args(["build"]).unit_tests is False
