@@ -363,10 +363,10 @@ def _steps(bs: BacktestSettings, result: BacktestResult) -> None:
         res = _dbt(["build", "--select", *models, "--indirect-selection", "empty"], bs, s, state["manifest"],
                    f"build as of {as_of}")
         nodes = len(res.result.results)
-        # The dbt tests of the history models (unit tests once: they do not depend on the date).
-        tests = ["test", "--select", *HISTORY_MODELS, "--indirect-selection", "buildable"]
-        if index:
-            tests += ["--exclude", "test_type:unit"]
+        # The data tests of the history models (never the unit tests: they check the project on hand-made rows, not
+        # the data, and run in the test suite, as for a regular build).
+        tests = ["test", "--select", *HISTORY_MODELS, "--indirect-selection", "buildable",
+                 "--exclude", "test_type:unit"]
         res = _dbt(tests, bs, s, state["manifest"], f"tests of the history as of {as_of}")
         nodes += len(res.result.results)
         rows = [_count(s, state["relations"][m], as_of) for m in HISTORY_MODELS]
@@ -389,7 +389,8 @@ def _steps(bs: BacktestSettings, result: BacktestResult) -> None:
         s = _settings(bs, as_of)
         _dbt(["build", "--select", *models, "--indirect-selection", "empty"], bs, s, manifest,
              f"tier performance as of {as_of}")
-        _dbt(["test", "--select", *PERFORMANCE_MODELS, "--indirect-selection", "buildable"], bs, s, manifest,
+        _dbt(["test", "--select", *PERFORMANCE_MODELS, "--indirect-selection", "buildable", "--exclude",
+              "test_type:unit"], bs, s, manifest,
              f"tests of tier performance as of {as_of}")
         relation = next((n.schema, n.alias or n.name) for n in nodes.values()
                         if n.resource_type == "model" and n.name == "tier_performance")
