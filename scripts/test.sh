@@ -42,7 +42,7 @@ parallel=()
 [ "$workers" != "0" ] && parallel=(-n "$workers" --dist loadfile --no-loadscope-reorder)
 echo "== pytest" >&2
 set +e
-python -m pytest -q -p no:cacheprovider --durations=25 "${parallel[@]}" "$@"
+python -m pytest -q -p no:cacheprovider --durations=40 "${parallel[@]}" "$@"
 rc=$?
 echo "== sqlfluff lint (its report; it ran beside pytest)" >&2
 wait "$lint_pid"
