@@ -123,7 +123,7 @@ def erased_merges(work, table):
         return rows - keys
     people = q(work, """
         select count(distinct first_request) from (
-            select contact_id, min(request_id) as first_request from intermediate.int_privacy__erased_contacts
+            select contact_id, min(request_id) as first_request from staging.base_crm__erased_contacts
             group by contact_id
         ) as erased
         where contact_id in (select contact_id from staging.stg_crm__contacts

@@ -53,7 +53,7 @@ def backtest(tmp_path_factory, partial_work) -> duckdb.DuckDBPyConnection:
         create table erased_leads as
         select lead.contact_id
         from past.marts.lead_scores as lead
-        where lead.contact_id in (select contact_id from now.intermediate.int_privacy__erased_contacts)
+        where lead.contact_id in (select contact_id from now.staging.base_crm__erased_contacts)
     """)
     con.execute("""
         create table leads as

@@ -321,7 +321,7 @@ def test_no_table_of_the_work_database_holds_the_erased_persons_email(case, work
                          f'({", ".join("?" * len(ids))}) and not ({erased_rows})', ids).fetchone()[0]
         if n:
             kept.append(f"{schema}.{table}.{column}")
-    assert sorted(kept) == ["intermediate.int_privacy__erased_contacts.contact_id",
+    assert sorted(kept) == ["staging.base_crm__erased_contacts.contact_id",
                             "staging.stg_crm__erasure_requests.contact_id"]
 
 

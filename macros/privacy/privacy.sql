@@ -13,10 +13,10 @@
 {%- endmacro %}
 
 {#- A SQL condition: the raw row's contact `contact_column` belongs to a person erased as of the as-of date
-    (int_privacy__erased_contacts). Always false when the optional table crm.erasure_requests is switched off. -#}
+    (base_crm__erased_contacts). Always false when the optional table crm.erasure_requests is switched off. -#}
 {% macro privacy_is_erased(contact_column) -%}
     {%- if var('enable_erasure_requests', true) -%}
-        {{ contact_column }} in (select erased.contact_id from {{ ref('int_privacy__erased_contacts') }} as erased)
+        {{ contact_column }} in (select erased.contact_id from {{ ref('base_crm__erased_contacts') }} as erased)
     {%- else -%}
         false
     {%- endif -%}
@@ -38,13 +38,13 @@
 {%- endmacro %}
 
 {#- The contacts whose history must go, as a SQL subquery of contact ids: people erased as of the as-of date
-    (int_privacy__erased_contacts, every source id, so every golden id the person had at any date) and contacts who
+    (base_crm__erased_contacts, every source id, so every golden id the person had at any date) and contacts who
     objected to profiling (int_privacy__profiling_objections). -#}
 {% macro privacy_excluded_contacts() -%}
     select objections.contact_id from {{ ref('int_privacy__profiling_objections') }} as objections
     {%- if var('enable_erasure_requests', true) %}
         union
-        select erased.contact_id from {{ ref('int_privacy__erased_contacts') }} as erased
+        select erased.contact_id from {{ ref('base_crm__erased_contacts') }} as erased
     {%- endif %}
 {%- endmacro %}
 
@@ -73,7 +73,7 @@ where
     {{ return(adapter.get_relation(database=this.database, schema=schema, identifier=name)) }}
 {%- endmacro %}
 
-{#- Post-hook of int_privacy__erased_contacts in a regular build: when the build erases anyone, drop the backtest's
+{#- Post-hook of base_crm__erased_contacts in a regular build: when the build erases anyone, drop the backtest's
     scratch schemas (`backtest_<schema>` for every schema of the project: `customer-scoring backtest` builds there
     with var backtest_schema_prefix 'backtest', customer_scoring/backtest.py PREFIX). They hold staged contacts,
     pii.contacts and intermediate tables as of past dates, when the person was not erased yet, and nothing reads

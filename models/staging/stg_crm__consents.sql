@@ -53,7 +53,7 @@ flagged as (
             when _out_of_domain_code is not null then _out_of_domain_code
             when recorded_at is null then 'missing_date'
             when recorded_at >= {{ as_of_cutoff() }} then 'future_date'
-            -- an otherwise valid row of a person erased as of the as-of date (int_privacy__erased_contacts)
+            -- an otherwise valid row of a person erased as of the as-of date (base_crm__erased_contacts)
             when {{ privacy_is_erased('contact_id') }} then 'erased'
         end as dq_reason_code,
         -- a row of a person erased as of the as-of date: dq_status 'erased', whatever its defect

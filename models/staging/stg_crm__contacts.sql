@@ -72,7 +72,7 @@ validated as (
         *,
         {{ is_valid_email('email_normalized') }} as is_email_valid,
         -- a person erased as of the as-of date (GDPR art. 17): the row is kept for the counts, its personal data
-        -- is not (int_privacy__erased_contacts)
+        -- is not (base_crm__erased_contacts)
         coalesce({{ privacy_is_erased('contact_id') }}, false) as is_erased
     from renamed
 

@@ -65,7 +65,7 @@ flagged as (
             when renamed.created_at >= {{ as_of_cutoff() }} then 'future_date'
             when currencies.currency_code is null then 'unknown_currency'
             when renamed.amount < 0 then 'negative_amount'
-            -- an otherwise valid row of a person erased as of the as-of date (int_privacy__erased_contacts)
+            -- an otherwise valid row of a person erased as of the as-of date (base_crm__erased_contacts)
             when {{ privacy_is_erased('contact_id') }} then 'erased'
         end as dq_reason_code,
         -- a row of a person erased as of the as-of date: dq_status 'erased', whatever its defect

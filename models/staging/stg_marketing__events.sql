@@ -53,7 +53,7 @@ flagged as (
             when renamed.occurred_at is null then 'missing_date'
             when renamed.occurred_at >= {{ as_of_cutoff() }} then 'future_date'
             when event_types.event_type is null then 'unknown_event_type'
-            -- an otherwise valid row of a person erased as of the as-of date (int_privacy__erased_contacts)
+            -- an otherwise valid row of a person erased as of the as-of date (base_crm__erased_contacts)
             when {{ privacy_is_erased('contact_id') }} then 'erased'
         end as dq_reason_code,
         -- a row of a person erased as of the as-of date: dq_status 'erased', whatever its defect

@@ -76,7 +76,7 @@ flagged as (
             when renamed.total_amount is null then 'non_numeric_amount'
             -- a credit note's amount is a credit whatever its sign; any other negative amount is a defect
             when renamed.total_amount < 0 and renamed.credited_order_id is null then 'negative_amount'
-            -- an otherwise valid row of a person erased as of the as-of date (int_privacy__erased_contacts)
+            -- an otherwise valid row of a person erased as of the as-of date (base_crm__erased_contacts)
             when {{ privacy_is_erased('contact_id') }} then 'erased'
         end as dq_reason_code,
         -- a row of a person erased as of the as-of date: dq_status 'erased', whatever its defect

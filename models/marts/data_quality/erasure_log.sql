@@ -1,4 +1,4 @@
--- depends_on: {{ ref('int_privacy__erased_contacts') }}
+-- depends_on: {{ ref('base_crm__erased_contacts') }}
 -- What each erasure request (GDPR art. 17) removed, logged once, by the first build whose as-of date reaches it: one
 -- row per request and table. No personal data: the request id, a salted SHA-256 of the request's key (its e-mail
 -- normalised, trimmed and lower case, when it has one, else its contact id: macro privacy_salt says where the salt
@@ -29,7 +29,7 @@ requests as (
 
 erased as (
 
-    select * from {{ ref('int_privacy__erased_contacts') }}
+    select * from {{ ref('base_crm__erased_contacts') }}
 
 ),
 

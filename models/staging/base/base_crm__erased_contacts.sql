@@ -6,10 +6,11 @@
 -- person it names. A request names a person by contact id, by e-mail, or both; the person is every contact record
 -- that identity merges with it (the same normalised e-mail: int_contacts__identity), in any version of the raw
 -- table: the requested ids, the records carrying the requested e-mail, and the records carrying any e-mail that one
--- of those ids ever had. Golden contact ids are source ids, so the person's golden id is among them. Read from the
--- raw contacts (raw_source), not from stg_crm__contacts: staging reads this model to exclude the person. In a regular
--- build that erases anyone, the post-hook drops the backtest's scratch schemas (macro privacy_drop_backtest_schemas):
--- they hold the person's staged and personal rows as of past dates.
+-- of those ids ever had. Golden contact ids are source ids, so the person's golden id is among them. A base model of
+-- the staging layer: it reads the raw contacts (raw_source), not stg_crm__contacts, because the staging models read
+-- it to exclude the person, so it comes before them. In a regular build that erases anyone, the post-hook drops the
+-- backtest's scratch schemas (macro privacy_drop_backtest_schemas): they hold the person's staged and personal rows
+-- as of past dates.
 with
 
 requests as (
