@@ -431,8 +431,8 @@ class _Progress:
 
 
 def build(settings: BuildSettings) -> BuildResult:
-    """parse, dbt build (seeds, models and data tests; the unit tests too with settings.unit_tests), checks (freshness against the as-of date and the
-    audit warnings), then publish. Never raises for a failed step: the result says which step failed; the previous
+    """parse, dbt build (seeds, models and data tests; the unit tests too with settings.unit_tests), checks
+    (freshness against the as-of date and the audit warnings), then publish. Never raises for a failed step: the result says which step failed; the previous
     publication stays in place. The result is written to <work dir>/logs/last_run.json (and appended to runs.jsonl)."""
     project = project_dir()
     settings.work_dir = Path(settings.work_dir).resolve()

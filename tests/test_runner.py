@@ -461,18 +461,22 @@ def test_a_build_runs_the_unit_tests_only_when_asked(small_raw, tmp_path, monkey
         calls.append(list(args))
         if args[0] == "parse":
             return SimpleNamespace(success=True, result=SimpleNamespace(nodes={}), exception=None)
-        # the config step fails here: nothing else needs to run to see its arguments
+        if len(calls) == 2:  # the config step passes
+            return SimpleNamespace(success=True, result=SimpleNamespace(results=[]), exception=None)
+        # the dbt build step fails here: nothing else needs to run to see its arguments
         return SimpleNamespace(success=False, result=None, exception="stopped by the test")
 
     monkeypatch.setattr(runner, "_PARSED", {})  # the fake parse must not serve another test's build
     monkeypatch.setattr(runner, "invoke_dbt", fake_dbt)
+    # a partial build: one dbt build step after the config step, no predict step
     res = runner.build(runner.BuildSettings(as_of=END_DATE, raw_path=small_raw, work_dir=tmp_path / "build",
                                             publish_dir=tmp_path / "publish", exclude=["tag:offer"],
-                                            unit_tests=unit_tests))
-    assert not res.success and res.steps[-1].name == "config"
-    config = calls[-1]
-    excluded = config[config.index("--exclude") + 1:]
-    assert "tag:offer" in excluded
-    assert ("test_type:unit" in excluded) is not unit_tests
+                                            select=["+stg_crm__accounts"], unit_tests=unit_tests))
+    assert not res.success and [s.name for s in res.steps][-2:] == ["config", "dbt build"]
+    _, config, build = calls
+    for args, end in ((config, len(config)), (build, build.index("--select"))):
+        excluded = args[args.index("--exclude") + 1:end]
+        assert "tag:offer" in excluded
+        assert ("test_type:unit" in excluded) is not unit_tests, args
     assert cli.build_parser().parse_args(["build", "--unit-tests"]).unit_tests is True
     assert cli.build_parser().parse_args(["build"]).unit_tests is False
