@@ -220,7 +220,7 @@ def _target_args(bs: BacktestSettings) -> list[str]:
 def _dbt(args: list[str], bs: BacktestSettings, s: runner.BuildSettings, manifest, what: str):
     res = runner.invoke_dbt([*args, *_target_args(bs)], runner.project_dir(), s, manifest=manifest)
     if not res.success:
-        fails = runner._failures(res)
+        fails = runner._failures(res, s)
         if not fails:
             raise runner.BuildError(f"{what} failed: {runner._plain(str(res.exception))}")
         shown = "\n  ".join(fails[:10])

@@ -384,7 +384,10 @@ def _status(r) -> str:
     return str(getattr(status, "value", status)).lower()
 
 
-def _failures(res) -> list[str]:
+def _failures(res, settings: "BuildSettings | None" = None) -> list[str]:
+    """One line per failed node: its id, status and dbt's message. With `settings`, a failed columns_are_valid test
+    (one test for all the column checks of a model) also says which checks failed, read again from the work
+    database: 'recency_days accepted_range [0, ]: 3 rows'."""
     out = []
     results = getattr(res.result, "results", None) or []
     for r in results:
@@ -393,10 +396,31 @@ def _failures(res) -> list[str]:
             node = getattr(r, "node", None)
             name = getattr(node, "unique_id", "?") if node is not None else "?"
             msg = _plain(getattr(r, "message", "") or "")
+            if settings is not None and status == "fail" and _test_name(node) == "columns_are_valid":
+                msg += _column_checks_detail(settings, node)
             # Keep the whole message (a configuration error lists every offending row), on one line.
             text = " | ".join(line.strip() for line in msg.splitlines() if line.strip())
             out.append(f"{name}: {status}: {text[:2000]}")
     return out
+
+
+def _test_name(node) -> str | None:
+    meta = getattr(node, "test_metadata", None)
+    return getattr(meta, "name", None)
+
+
+def _column_checks_detail(settings: "BuildSettings", node) -> str:
+    """The failing checks of a failed columns_are_valid test, from its compiled query (columns column_name,
+    check_name, rule, failing_rows); empty when they cannot be read."""
+    sql = getattr(node, "compiled_code", None)
+    if not sql:
+        return ""
+    try:
+        rows = _query(settings, sql)
+    except Exception as exc:  # the failure itself is already reported; the detail is a help
+        log.debug("could not read the failing checks of %s: %s", getattr(node, "unique_id", "?"), exc)
+        return ""
+    return ": " + "; ".join(f"{c} {check}{' ' + rule if rule else ''}: {n:,} row{'s' if n != 1 else ''}" for c, check, rule, n in rows)
 
 
 def _plain(text: str) -> str:
@@ -500,7 +524,7 @@ def build(settings: BuildSettings) -> BuildResult:
             args += ["--exclude", *exclusions]
         res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"))
         if not res.success:
-            fails = _failures(res)
+            fails = _failures(res, settings)
             result.failures = fails
             if not fails:
                 raise BuildError(f"configuration check failed: {_plain(str(res.exception))}")
@@ -541,7 +565,7 @@ def build(settings: BuildSettings) -> BuildResult:
             if getattr(r, "node", None) is not None and r.node.resource_type == "model" and _status(r) == "success"
         })
         if not res.success:
-            fails = _failures(res)
+            fails = _failures(res, settings)
             result.failures = fails
             if not fails:
                 raise BuildError(f"dbt build failed: {_plain(str(res.exception))}")
@@ -907,7 +931,11 @@ def _export_place(result: BuildResult, exported: dict) -> str:
 def _read(settings: BuildSettings, relation: tuple[str, str], sql: str) -> list[tuple]:
     """Rows of `sql` where `{rel}` is a relation of the work database (quoted schema.table)."""
     schema, table = relation
-    query = sql.format(rel=f'"{schema}"."{table}"')
+    return _query(settings, sql.format(rel=f'"{schema}"."{table}"'))
+
+
+def _query(settings: BuildSettings, query: str) -> list[tuple]:
+    """Rows of one query on the work database (read-only on DuckDB)."""
     if settings.target == "duckdb":
         import duckdb
 

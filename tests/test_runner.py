@@ -155,6 +155,31 @@ def test_staging_model_dropping_a_row_fails_the_build(demo_raw, tmp_path, monkey
     assert not (tmp_path / "publish" / "customer_scoring.duckdb").exists()
 
 
+def test_a_failed_column_check_names_the_column_the_check_and_the_rows(demo_raw, tmp_path, monkeypatch):
+    """The column checks of a model are one test (columns_are_valid): its failure still says which column broke
+    which check, on how many rows."""
+    project = copy_project(tmp_path / "project")
+    model = project / "models" / "staging" / "stg_shop__orders.sql"
+    sql = model.read_text()
+    assert sql.rstrip().endswith("select * from classified")
+    model.write_text(sql.rstrip().removesuffix("select * from classified")
+                     + "select * replace (\n"
+                       "case when raw_row_key in (select raw_row_key from classified order by raw_row_key limit 3)"
+                       " then null else dq_status end as dq_status,\n"
+                       "case when raw_row_key in (select raw_row_key from classified order by raw_row_key desc"
+                       " limit 2) then -5 else refunded_amount end as refunded_amount,\n"
+                       "case when raw_row_key = (select max(raw_row_key) from classified) then 'bogus'"
+                       " else dq_reason_code end as dq_reason_code) from classified\n")
+    monkeypatch.setenv("CS_PROJECT_DIR", str(project))
+    res = run_build(demo_raw, tmp_path, select=["+stg_shop__orders"], dbt_tests="data")
+    assert not res.success
+    failed = [f for f in res.failures if "columns_are_valid_stg_shop__orders" in f]
+    assert failed and ": fail:" in failed[0], res.failures
+    assert "dq_status not_null: 3 rows" in failed[0], failed[0]
+    assert "refunded_amount accepted_range [0, ]: 2 rows" in failed[0], failed[0]
+    assert "dq_reason_code accepted_values erased, malformed_line" in failed[0] and failed[0].endswith(": 1 row"), failed[0]
+
+
 def test_cli_exit_codes(demo_raw, end_date_work, tmp_path):
     ok = cli.main(["build", "--as-of", str(END_DATE), "--raw", str(demo_raw), "--work-dir", str(end_date_work),
                    "--publish-dir", str(tmp_path / "p"), "--select", "+stg_crm__accounts", "--exclude",
