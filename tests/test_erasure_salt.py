@@ -18,16 +18,22 @@ from customer_scoring.runner import _release_duckdb
 VARS = json.dumps({"as_of_date": "2026-06-30", "erasure_salt": "from-the-var"})
 
 
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """One database and one target folder for the module: the first invocation parses, the later ones reuse it."""
+    return tmp_path_factory.mktemp("salt")
+
+
 @pytest.fixture
-def dbt(tmp_path, monkeypatch):
-    """Runs dbt on a database of its own (no configured salt unless a test sets the env var); returns (invoke, db)."""
+def dbt(folder, monkeypatch):
+    """Runs dbt on the module's database (no configured salt unless a test sets the env var); returns (invoke, db)."""
     monkeypatch.delenv("CS_ERASURE_SALT", raising=False)
-    db = tmp_path / "work.duckdb"
+    db = folder / "work.duckdb"
     monkeypatch.setenv("CS_DUCKDB_PATH", str(db))
 
     def invoke(*args: str):
         res = dbtRunner().invoke([*args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
-                                  "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+                                  "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"),
                                   "--vars", VARS, "--quiet"])
         _release_duckdb()  # dbt-duckdb keeps the file open in-process
         assert res.success, f"dbt {args[0]} failed: {res.exception}"
