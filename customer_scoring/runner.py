@@ -301,7 +301,7 @@ def _dbt_env(s: BuildSettings, project: Path) -> dict[str, str]:
 
 
 # Parsed projects of this process, by everything a parse depends on except the as-of date (a var read when a model is
-# compiled, at run time): a second build in the same process (the test suite, a backtest, a Python caller building
+# compiled, at run time) and the raw folder (read at compile time too): a second build in the same process (the test suite, a backtest, a Python caller building
 # several dates) reuses the manifest instead of parsing again (about 10 s). dbt's own partial parsing cannot help
 # there: a change of --vars makes it parse everything again.
 _PARSED: dict[tuple, object] = {}
@@ -328,9 +328,13 @@ def _project_fingerprint(project: Path) -> tuple:
 
 def _parse_key(settings: BuildSettings, project: Path) -> tuple:
     """What a parsed manifest depends on: project files, target, the environment the project reads at parse time
-    (raw path, schema prefix, database file name) and every var but as_of_date."""
+    (schema prefix, database file name) and every var but as_of_date. Not the raw folder: on DuckDB the staging
+    models find their files when they are compiled (macro raw_file_reader reads CS_RAW_PATH then); the sources'
+    external_location, rendered at parse time, is read by no model, so builds of other raw folders (the test suite's
+    modules, each with its own generated data) share one parse."""
     env = _dbt_env(settings, project)
-    env_part = tuple(sorted((k, v) for k, v in env.items() if k not in ("CS_DUCKDB_PATH", "CS_THREADS")))
+    env_part = tuple(sorted((k, v) for k, v in env.items()
+                            if k not in ("CS_DUCKDB_PATH", "CS_THREADS", "CS_RAW_PATH")))
     other = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CS_") and k not in dict(env)))
     return (str(project), settings.target, Path(env["CS_DUCKDB_PATH"]).name, env_part, other,
             json.dumps(settings.extra_vars, sort_keys=True, default=str), _project_fingerprint(project))
@@ -504,7 +508,7 @@ def build(settings: BuildSettings) -> BuildResult:
         if cached is not None:
             # (the work folder's target/ then holds no manifest.json of its own: nothing reads it)
             parsed["manifest"] = cached
-            return f"{len(cached.nodes)} nodes (parsed earlier in this process for another as-of date)"
+            return f"{len(cached.nodes)} nodes (parsed earlier in this process: same project, target and vars)"
         res = invoke_dbt(["parse"], project, settings)
         if not res.success or res.result is None:
             fails = _failures(res)

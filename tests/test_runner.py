@@ -440,8 +440,8 @@ def test_rows_loaded_after_the_as_of_date_warn(small_raw, end_date_work, tmp_pat
 
 
 def test_a_parsed_project_is_reused_for_another_as_of_date_only(tmp_path):
-    """runner._parse_key: two builds of one process that differ only by their as-of date (or work folder) share a
-    parse; any var, the raw folder or an edited project file parses again."""
+    """runner._parse_key: two builds of one process that differ only by their as-of date, work folder or raw folder
+    share a parse; any var, the target or an edited project file parses again."""
     project = copy_project(tmp_path / "project")
 
     def key(**kw):
@@ -452,11 +452,34 @@ def test_a_parsed_project_is_reused_for_another_as_of_date_only(tmp_path):
     base = key()
     assert key(as_of=END_DATE - dt.timedelta(days=90), work_dir=tmp_path / "w2", threads=1) == base
     assert key(extra_vars={"enable_surveys": False}) != base
-    assert key(raw_path=tmp_path / "other_raw") != base
+    assert key(raw_path=tmp_path / "other_raw") == base
     assert key(target="postgres") != base
     model = next((project / "models").rglob("*.sql"))
     model.write_text(model.read_text() + "\n-- edited\n")
     assert key() != base
+
+
+def test_builds_of_two_raw_folders_share_a_parse_and_each_reads_its_own_files(tmp_path):
+    """The raw folder is read when the models are compiled, not at parse time: a second build of other data in the
+    same process reuses the parse and still reads its own files (its row counts, not the first folder's)."""
+    from customer_scoring.generate import generate_demo_data
+
+    counts = {}
+    for n, seed in ((1, 21), (2, 22)):
+        raw = tmp_path / f"raw{n}"
+        manifest = generate_demo_data(raw, contacts=60 * n, seed=seed, end_date=END_DATE)
+        res = run_build(raw, tmp_path / f"b{n}", select=["+dq_reconciliation"])
+        assert res.success, res.error
+        parse = next(s for s in res.steps if s.name == "parse")
+        con = duckdb.connect(str(tmp_path / f"b{n}" / "build" / "customer_scoring.duckdb"), read_only=True)
+        try:
+            counts[n] = dict(con.execute("select source_table, raw_rows from audit.dq_reconciliation").fetchall())
+        finally:
+            con.close()
+        assert counts[n]["crm.contacts"] == manifest["rows"]["crm.contacts"], (n, counts[n])
+        assert counts[n]["shop.orders"] == manifest["rows"]["shop.orders"], (n, counts[n])
+    assert "parsed earlier in this process" in parse.detail, parse.detail
+    assert counts[1] != counts[2]
 
 
 def test_demo_with_a_partial_selection_reports_the_run_not_a_publication(tmp_path, monkeypatch, capsys):
