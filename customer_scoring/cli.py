@@ -266,6 +266,16 @@ def cmd_demo(a) -> int:
 
     written = report.write_report(s.publish_dir)
     print(f"\nReport: {written['path']} ({written['bytes'] / 1e6:.1f} MB, {written['charts']} charts)")
+    if written["sections"].get("tier-performance") in (0, "missing"):
+        # A demo is one build: no score history of earlier dates, so no conversion rates, tier moves or triggers. A
+        # backtest makes it (at 5,000 contacts 114 s for one date, 161 s for three: D91); not run here.
+        common = f"--raw {a.raw} --work-dir {a.work_dir}" + (f" --target {a.target}" if a.target != "duckdb" else "")
+        commands = report.history_commands(
+            as_of, backtest_options=common,
+            build_options=f"{common} --publish-dir {a.publish_dir} --export-dir {a.export_dir}",
+            report_options=f"--publish-dir {a.publish_dir}" + (f" --target {a.target}" if a.target != "duckdb" else ""))
+        print("\nTier performance, tier moves and triggers need the scores of earlier dates. To add them (a backtest "
+              "of 3 dates, then a build):\n  " + "\n  ".join(commands))
     return 0
 
 

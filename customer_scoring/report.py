@@ -9,8 +9,11 @@ Sections: scores and tiers per profile (histogram of the score in bins of 5 poin
 the RFM grid (recency x frequency score, customers and revenue), the leads' fit x engagement matrix, tier
 performance (conversion rate over time, lift per tier), the predictive models (calibration, lift by decile, AUC /
 Brier / MAE beside the baselines, as marts.model_evaluation and marts.model_calibration hold them), the offers'
-evaluation against their baselines, data quality (quarantine, reconciliation, freshness, enrichment coverage) and
-what changed since the previous build (tier moves, score drift).
+evaluation against their baselines, activation (each audience's reach and exclusions by reason, the reach per
+channel, the triggers of the build), data quality (quarantine, reconciliation, freshness, enrichment coverage) and
+what changed since the previous build (tier moves, score drift). Conversion rates, tier moves and triggers need
+the scores of earlier dates (a backtest); where they are missing, the section gives the commands that make them
+(history_commands).
 
 DuckDB: the published file (`<publish dir>/customer_scoring.duckdb`) is opened read-only. PostgreSQL: the published
 schemas `marts` and `audit` (and `meta.publication`) of the database named by CS_PG_*.
@@ -169,6 +172,43 @@ def _note(text: str) -> str:
     return f'<p class="note">{html.escape(text)}</p>'
 
 
+HISTORY_SPACING_DAYS = 30  # between the backtest dates the empty-state hint proposes
+HISTORY_DATES = 3  # how many
+
+
+def history_commands(as_of: dt.date, window_days: int = 90, backtest_options: str = "", build_options: str = "",
+                     report_options: str = "") -> list[str]:
+    """The commands that give a publication as of `as_of` its score history: a backtest over HISTORY_DATES past
+    dates, HISTORY_SPACING_DAYS apart, the last one `window_days` (the conversion window of tier performance) before
+    `as_of` so that every one has a complete window; the regular build as of `as_of` again, which publishes tier
+    performance, score drift, the tier moves from the last backtest date and the triggers; and this report."""
+    last = as_of - dt.timedelta(days=window_days)
+    first = last - dt.timedelta(days=HISTORY_SPACING_DAYS * (HISTORY_DATES - 1))
+    return [f"customer-scoring backtest --from {first} --to {last} --every {HISTORY_SPACING_DAYS}d {backtest_options}",
+            f"customer-scoring build --as-of {as_of} {build_options}",
+            f"customer-scoring report {report_options}"]
+
+
+def _history_hint(src: Source, what: str) -> str:
+    """A note saying that `what` needs score history of earlier dates, with the commands that make it (the
+    publication's as-of date; the conversion window of marts.tier_performance, else the default 90 days)."""
+    as_of = _publication_meta(src)["as_of"]
+    if isinstance(as_of, str):
+        as_of = dt.date.fromisoformat(as_of)
+    dates = (src.rows("select count(distinct as_of_date) from marts.score_history")[0][0]
+             if src.has("marts.score_history") else 0)
+    head = f"{what} come from the scores of earlier dates; marts.score_history holds {dates} as-of date(s). "
+    if not isinstance(as_of, dt.date):
+        return _note(head + "Run a backtest (customer-scoring backtest), then build again.")
+    window = (src.rows("select max(window_days) from marts.tier_performance")[0][0]
+              if src.has("marts.tier_performance") else None)
+    commands = [c.strip() for c in history_commands(as_of, int(window or 90))]
+    items = "".join(f"<li><code>{html.escape(c)}</code></li>" for c in commands)
+    return (f'<div class="note" data-hint="history"><p>{html.escape(head)}To make them, run these with the options '
+            f"(--raw, --work-dir, --publish-dir, --target) of the build that made this publication:</p>"
+            f"<ol>{items}</ol></div>")
+
+
 def _tier_colour(rank: int) -> str:
     return TIER_COLOURS[min(rank, len(TIER_COLOURS) - 1)]
 
@@ -318,7 +358,8 @@ def section_tier_performance(src: Source) -> Section:
         periods = src.rows("select count(distinct period), max(period) from marts.tier_performance")[0]
         sec.parts.append(_note(
             f"marts.tier_performance holds {periods[0]} period(s), up to {periods[1]}, none with a complete "
-            "conversion window yet: run a backtest (customer-scoring backtest) for conversion rates and lift."))
+            "conversion window yet, so no conversion rate and no lift."))
+        sec.parts.append(_history_hint(src, "Conversion rates and lift per tier"))
         return sec
     profiles = sorted({r[0] for r in rows})
     fig = make_subplots(rows=len(profiles), cols=1, shared_xaxes=True, subplot_titles=profiles,
@@ -330,7 +371,7 @@ def section_tier_performance(src: Source) -> Section:
             pts = [r for r in rows if r[0] == profile and r[2] == tier]
             fig.add_trace(go.Scatter(
                 x=[p[1] for p in pts], y=[100 * _f(p[6]) for p in pts], mode="lines+markers", name=f"tier {tier}",
-                legendgroup=tier, showlegend=tier not in seen, line_color=_tier_colour(rank - 1),
+                legendgroup=tier, showlegend=tier not in seen, legendrank=rank, line_color=_tier_colour(rank - 1),
                 customdata=[[p[4], p[5] or 0] for p in pts],
                 hovertemplate=profile + " tier " + tier + ", %{x}: %{y:.1f}% converted (%{customdata[1]:,} of "
                               "%{customdata[0]:,})<extra></extra>"), i, 1)
@@ -469,6 +510,129 @@ def section_offers(src: Source) -> Section:
     return sec
 
 
+# The exclusion reasons of marts.audience_exclusions, in the order the mart applies them (the first that applies).
+EXCLUSION_REASONS = ["do_not_contact", "unsubscribed", "hard_bounce", "no_consent", "missing_address"]
+REASON_COLOURS = ["#b2182b", "#d6604d", "#f4a582", "#8073ac", "#bababa"]
+REACHED_COLOUR = "#1b7837"
+TRIGGER_COLOURS = {"entered_tier": "#1b7837", "new_mql": "#4575b4", "left_tier": "#f1a340",
+                   "dropped_two_tiers": "#b2182b"}
+
+
+def _reason_rank_sql() -> str:
+    """SQL giving an exclusion reason's place in EXCLUSION_REASONS (1 = first); an unknown reason comes last."""
+    whens = " ".join(f"when '{r}' then {i}" for i, r in enumerate(EXCLUSION_REASONS, start=1))
+    return f"case reason {whens} else {len(EXCLUSION_REASONS) + 1} end"
+
+
+def _reason_name(rank: int) -> str:
+    return EXCLUSION_REASONS[rank - 1] if 1 <= rank <= len(EXCLUSION_REASONS) else "other"
+
+
+def section_activation(src: Source) -> Section:
+    """The audiences of the as-of date (marts.audience_members, marts.audience_exclusions): per audience the entities
+    it reaches and those it selected but leaves out, by reason; per channel the distinct people (accounts on crm) the
+    audiences select and the share of them that can be contacted, the rest by the first reason that applies; and the
+    triggers this build produced (marts.activation_triggers) by type and profile."""
+    import plotly.graph_objects as go
+
+    sec = Section("activation", "Activation: audiences, exclusions and triggers")
+    if not {"marts.audience_members", "marts.audience_exclusions"} <= src.tables or not (
+            src.has("marts.audience_members") or src.has("marts.audience_exclusions")):
+        sec.missing = "marts.audience_members, marts.audience_exclusions"
+        return sec
+    rank = _reason_rank_sql()
+    rows = src.rows(
+        "select audience, channel, max(entity_type), reason_rank, count(*) from ("
+        "select audience, channel, entity_type, 0 as reason_rank from marts.audience_members union all "
+        f"select audience, channel, entity_type, {rank} as reason_rank from marts.audience_exclusions) as a "
+        "group by audience, channel, reason_rank order by channel, audience, reason_rank")
+    audiences = sorted({(r[1], r[0]) for r in rows})  # by channel, then name
+    got = {(r[0], r[3]): int(r[4]) for r in rows}
+    kind = {r[0]: r[2] for r in rows}
+    ranks = sorted({r[3] for r in rows if r[3] > 0})
+    labels = [f"{a} ({c})" for c, a in audiences]
+    selected = {a: sum(n for (aa, _), n in got.items() if aa == a) for _, a in audiences}
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        y=labels, x=[got.get((a, 0), 0) for _, a in audiences], name="reached (exported)", orientation="h",
+        marker_color=REACHED_COLOUR, customdata=[[selected[a], kind[a]] for _, a in audiences],
+        hovertemplate="%{y}: %{x:,} reached of %{customdata[0]:,} %{customdata[1]}s selected<extra></extra>"))
+    for r in ranks:
+        reason = _reason_name(r)
+        fig.add_trace(go.Bar(
+            y=labels, x=[got.get((a, r)) for _, a in audiences], name=f"excluded: {reason}", orientation="h",
+            marker_color=REASON_COLOURS[min(r, len(REASON_COLOURS)) - 1],
+            customdata=[[selected[a], kind[a]] for _, a in audiences],
+            hovertemplate="%{y}: %{x:,} excluded (" + reason + ") of %{customdata[0]:,} %{customdata[1]}s "
+                          "selected<extra></extra>"))
+    fig.update_layout(barmode="stack", title="Audiences: who each one reaches and who it leaves out, by reason",
+                      xaxis_title="entities the audience selected (count)", yaxis_title="audience (channel)",
+                      yaxis_autorange="reversed", legend_traceorder="normal",
+                      height=max(340, 44 * len(audiences) + 180))
+    _add_chart(sec, fig, "audiences")
+    sec.parts.append(_table(
+        ["audience", "channel", "entity", "selected", "reached", "excluded", "reached %",
+         *[f"excluded: {_reason_name(r)}" for r in ranks]],
+        [[a, c, kind[a], selected[a], got.get((a, 0), 0), selected[a] - got.get((a, 0), 0),
+          round(100 * got.get((a, 0), 0) / selected[a], 1) if selected[a] else None,
+          *[got.get((a, r), 0) for r in ranks]] for c, a in audiences],
+        metric="audience-reached", keys=[[a] for _, a in audiences], metric_col=4))
+
+    # Per channel, each person once: reached when any audience of the channel exports them, else left out for the
+    # first reason that applies (the reasons depend on the person and the channel, not on the audience).
+    people = src.rows(
+        "select channel, reason_rank, count(*) from (select channel, entity_type, entity_id, min(reason_rank) as "
+        "reason_rank from (select channel, entity_type, entity_id, 0 as reason_rank from marts.audience_members "
+        f"union all select channel, entity_type, entity_id, {rank} as reason_rank from marts.audience_exclusions) "
+        "as a group by channel, entity_type, entity_id) as p group by channel, reason_rank order by 1, 2")
+    channels = sorted({p[0] for p in people})
+    per = {(p[0], p[1]): int(p[2]) for p in people}
+    total = {c: sum(n for (cc, _), n in per.items() if cc == c) for c in channels}
+    people_ranks = sorted({0, *(p[1] for p in people)})
+    share = {(c, r): 100 * per.get((c, r), 0) / total[c] if total[c] else 0.0 for c in channels for r in people_ranks}
+    fig = go.Figure()
+    for r in people_ranks:
+        what = "reachable" if r == 0 else f"excluded: {_reason_name(r)}"
+        fig.add_trace(go.Bar(
+            x=channels, y=[share.get((c, r), 0.0) if per.get((c, r)) else None for c in channels], name=what,
+            marker_color=REACHED_COLOUR if r == 0 else REASON_COLOURS[min(r, len(REASON_COLOURS)) - 1],
+            text=[f"{share[(c, r)]:.0f}%" if r == 0 else "" for c in channels], textposition="inside",
+            customdata=[[per.get((c, r), 0), total[c]] for c in channels],
+            hovertemplate="%{x}: " + what + " %{customdata[0]:,} of %{customdata[1]:,} selected (%{y:.1f}%)"
+                                            "<extra></extra>"))
+    fig.update_layout(barmode="stack", title="Reach per channel: share of the people the audiences select who can be "
+                                             "contacted (each person once per channel)",
+                      xaxis_title="channel", yaxis_title="people selected on the channel (%)", yaxis_range=[0, 100],
+                      height=420)
+    _add_chart(sec, fig, "reach")
+    sec.parts.append(_table(
+        ["channel", "people selected", "reachable", "reachable %"],
+        [[c, total[c], per.get((c, 0), 0), round(share[(c, 0)], 1)] for c in channels],
+        metric="channel-reachable", keys=[[c] for c in channels], metric_col=2))
+
+    if src.has("marts.activation_triggers"):
+        trig = src.rows("select trigger_type, profile, count(*), max(first_exported_on) from "
+                        "marts.activation_triggers where first_exported_on = (select max(first_exported_on) from "
+                        "marts.activation_triggers) group by trigger_type, profile order by 1, 2")
+        profiles = sorted({t[1] for t in trig})
+        fig = go.Figure()
+        for k, ttype in enumerate(sorted({t[0] for t in trig}, key=lambda t: (t not in TRIGGER_COLOURS, t))):
+            got_t = {t[1]: int(t[2]) for t in trig if t[0] == ttype}
+            fig.add_trace(go.Bar(
+                x=profiles, y=[got_t.get(p) for p in profiles], name=ttype, text=[got_t.get(p) for p in profiles],
+                marker_color=TRIGGER_COLOURS.get(ttype, TIER_COLOURS[k % len(TIER_COLOURS)]),
+                hovertemplate="%{x}, " + ttype + ": %{y:,} triggers<extra></extra>"))
+        fig.update_layout(barmode="group", title=f"Triggers first exported on {trig[0][3]}, by type and profile",
+                          xaxis_title="profile", yaxis_title="triggers (count)", height=400)
+        _add_chart(sec, fig, "triggers")
+    else:
+        sec.parts.append(_note("No triggers: marts.activation_triggers is empty (a first build with no score history "
+                               "before it: nobody changed tier and no lead became an MQL since an earlier date) or "
+                               "not in this publication."))
+        sec.parts.append(_history_hint(src, "Triggers"))
+    return sec
+
+
 def section_data_quality(src: Source) -> Section:
     """Quarantined raw rows per table and reason, where every raw row went (reconciliation), the raw tables'
     freshness and the enrichment coverage of the accounts."""
@@ -567,6 +731,7 @@ def section_changes(src: Source) -> Section:
     else:
         sec.parts.append(_note("No tier moves: marts.tier_changes is empty (a first build, or no entity changed "
                                "tier) or not in this publication."))
+        sec.parts.append(_history_hint(src, "Tier moves"))
     if src.has("marts.score_drift"):
         found = True
         rows = src.rows("select d.profile, d.tier, d.tier_rank, d.tier_share, d.previous_tier_share, d.tier_entities, "
@@ -596,7 +761,7 @@ def section_changes(src: Source) -> Section:
 
 
 SECTIONS = [section_scores, section_rfm, section_leads, section_tier_performance, section_models, section_offers,
-            section_data_quality, section_changes]
+            section_activation, section_data_quality, section_changes]
 
 
 # --- the page ------------------------------------------------------------------------------------------------------
@@ -614,6 +779,7 @@ th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .missing{color:#8a6d3b;background:#fcf8e3;padding:8px}
 .note{color:#555}
+code{background:#f4f4f4;padding:1px 4px}
 """
 
 
@@ -637,7 +803,8 @@ def render(src: Source) -> tuple[str, dict]:
             f"<dt>published at</dt><dd>{html.escape(str(meta['published_at'] or '-'))}</dd>"
             f"<dt>source</dt><dd>{html.escape(src.target)}</dd>"
             f"<dt>report written</dt><dd>{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC</dd>"
-            "<dt>versions (report writer)</dt><dd>" + ", ".join(f"{k} {html.escape(v)}" for k, v in versions.items()) + "</dd>")
+            "<dt>versions (report writer)</dt><dd>"
+            + ", ".join(f"{k} {html.escape(v)}" for k, v in versions.items()) + "</dd>")
     title = f"Customer scoring report, as of {meta['as_of']}"
     page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>{STYLE}</style><script>{plotly.offline.get_plotlyjs()}</script></head><body>"

@@ -160,7 +160,7 @@ def test_every_chart_drew(rendered):
     assert len(charts) >= 10, sorted(charts)  # the demo build has every mart but tier performance's rates
     empty = [name for name, c in charts.items() if c["marks"] == 0]
     assert not empty, f"charts without a data mark: {empty}"
-    for section in ("scores", "rfm", "leads", "models", "offers", "data-quality", "changes"):
+    for section in ("scores", "rfm", "leads", "models", "offers", "activation", "data-quality", "changes"):
         assert any(name.startswith(section + "-") for name in charts), section
 
 
@@ -193,6 +193,14 @@ def test_numbers_shown_equal_the_marts(rendered):
     total, best = con.execute("select count(*), count(*) filter (where r_score = 5 and f_score = 5) "
                               "from marts.customer_scores where r_score is not null and f_score is not null").fetchone()
     assert sum(cells) == total and best in cells
+    # each audience's reached entities, and per channel the distinct people any audience of it reaches
+    reached = dict(con.execute("select audience, count(*) from marts.audience_members group by all").fetchall())
+    shown = {k: int(v.replace(",", "")) for (m, k), v in dom.metrics.items() if m == "audience-reached"}
+    assert reached and {k: v for k, v in shown.items() if v} == reached
+    reachable = dict(con.execute("select channel, count(distinct (entity_type, entity_id)) from marts.audience_members "
+                                 "group by all").fetchall())
+    shown = {k: int(v.replace(",", "")) for (m, k), v in dom.metrics.items() if m == "channel-reachable"}
+    assert {k: v for k, v in shown.items() if v} == reachable
 
 
 def test_missing_marts_say_so(tmp_path):
@@ -233,3 +241,46 @@ def test_tier_performance_and_tier_moves(tmp_path):
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     # the lift of the latest period with a complete window (February; March has no conversions yet)
     assert '"y":[1.8]' in page and '"y":[0.9]' in page
+
+
+def test_missing_history_gives_the_commands(rendered):
+    """A single build has no score history of earlier dates: tier performance, tier moves and triggers say which
+    commands make it, with dates from the as-of date (a backtest whose last date has a complete 90-day window)."""
+    page = rendered["page"]
+    assert page.count('data-hint="history"') == 3
+    assert "customer-scoring backtest --from 2026-01-31 --to 2026-04-01 --every 30d" in page
+    assert "customer-scoring build --as-of 2026-06-30" in page
+
+
+def test_activation_on_made_up_rows(tmp_path):
+    """Audiences and triggers on a few made-up rows: each audience's reached entities, each person once per channel
+    (reached when any audience of the channel reaches them, else the first reason), the latest triggers only."""
+    db = tmp_path / "customer_scoring.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema marts; create schema audit")
+    con.execute("create table marts.audience_members as select * from (values "
+                "('call_a', 'phone', 'customer', 'c1'), ('call_a', 'phone', 'customer', 'c2'), "
+                "('call_b', 'phone', 'customer', 'c1'), ('mail', 'email', 'customer', 'c1')) "
+                "as t(audience, channel, entity_type, entity_id)")
+    con.execute("create table marts.audience_exclusions as select * from (values "
+                "('call_a', 'phone', 'customer', 'c3', 'no_consent'), "
+                "('call_b', 'phone', 'customer', 'c3', 'no_consent'), "
+                "('call_b', 'phone', 'customer', 'c4', 'do_not_contact'), "
+                "('mail', 'email', 'customer', 'c2', 'unsubscribed')) "
+                "as t(audience, channel, entity_type, entity_id, reason)")
+    con.execute("create table marts.activation_triggers as select * from (values "
+                "('entered_tier', 'retain', date '2026-06-30'), ('entered_tier', 'retain', date '2026-06-30'), "
+                "('new_mql', 'lead', date '2026-06-30'), ('left_tier', 'retain', date '2026-05-31')) "
+                "as t(trigger_type, profile, first_exported_on)")
+    con.close()
+    summary = report.write_report(tmp_path, tmp_path / "r.html")
+    assert summary["sections"]["activation"] == 3
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    dom = ReportDom()
+    dom.feed(page)
+    assert {k: v for (m, k), v in dom.metrics.items() if m == "audience-reached"} == {
+        "call_a": "2", "call_b": "1", "mail": "1"}
+    # phone: c1 and c2 reached, c3 and c4 left out (4 people, 50 %); email: c1 reached, c2 unsubscribed
+    assert {k: v for (m, k), v in dom.metrics.items() if m == "channel-reachable"} == {"email": "1", "phone": "2"}
+    assert '"name":"excluded: do_not_contact"' in page and '"y":[null,2]' in page  # entered_tier: lead -, retain 2
+    assert "left_tier" not in page.split('data-chart="activation-triggers"')[1]
