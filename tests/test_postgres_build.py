@@ -300,3 +300,43 @@ def test_activation_exports_are_identical_on_postgres(pg_built, built):
             left = left.replace(built.run_id.encode(), b"<run id>")
             right = right.replace(pg_built.run_id.encode(), b"<run id>")
         assert left == right, name
+
+
+# --- the visual report read from the PostgreSQL publication (issue 17) ---------------------------------------------
+
+def test_report_of_the_postgres_publication(pg, pg_built, tmp_path):
+    """`customer-scoring report --target postgres` reads the published schemas of this build (no other build): the
+    page renders in headless Chromium without a console message, every chart drew, and the numbers it shows equal
+    SQL on PostgreSQL (tier sizes, quarantined rows per table, each audience's reached entities)."""
+    from test_report import ReportDom, _chromium
+
+    from customer_scoring import cli
+
+    out = tmp_path / "report.html"
+    assert cli.main(["report", "--target", "postgres", "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "<dt>source</dt><dd>postgres</dd>" in page and f"as of {END_DATE}" in page
+    run = _chromium("--window-size=1280,1000", "--dump-dom", out.as_uri())
+    assert run.returncode == 0, run.stderr[-2000:]
+    console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == [], "\n".join(console)
+    dom = ReportDom()
+    dom.feed(run.stdout)
+    assert not [name for name, c in dom.charts.items() if c["marks"] == 0], "a chart without a data mark"
+    for section in ("scores", "rfm", "leads", "offers", "activation", "data-quality"):
+        assert any(name.startswith(section + "-") for name in dom.charts), section
+
+    def shown(metric):
+        return {k: int(v.replace(",", "")) for (m, k), v in dom.metrics.items() if m == metric}
+
+    def sql(query):
+        with pg.cursor() as cur:
+            cur.execute(query)
+            return {"/".join(str(c) for c in r[:-1]): int(r[-1]) for r in cur.fetchall()}
+
+    tiers = sql("select profile, tier, count(*) from marts.customer_profile_scores group by 1, 2")
+    tiers |= {f"lead/{k}": n for k, n in sql("select tier, count(*) from marts.lead_scores group by 1").items()}
+    assert {k: n for k, n in shown("tier-count").items() if not k.startswith("account/")} == tiers
+    assert shown("quarantine-count") == sql("select source_table, count(*) from audit.quarantine group by 1")
+    reached = sql("select audience, count(*) from marts.audience_members group by 1")
+    assert reached and {k: n for k, n in shown("audience-reached").items() if n} == reached
