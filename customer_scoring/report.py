@@ -189,14 +189,17 @@ def history_commands(as_of: dt.date, window_days: int = 90, backtest_options: st
             f"customer-scoring report {report_options}"]
 
 
-def _history_hint(src: Source, what: str) -> str:
+def _history_hint(src: Source, what: str, enough_dates: int | None = None) -> str:
     """A note saying that `what` needs score history of earlier dates, with the commands that make it (the
-    publication's as-of date; the conversion window of marts.tier_performance, else the default 90 days)."""
+    publication's as-of date; the conversion window of marts.tier_performance, else the default 90 days). Nothing
+    when marts.score_history already holds `enough_dates` as-of dates: the history is there, `what` is empty."""
     as_of = _publication_meta(src)["as_of"]
     if isinstance(as_of, str):
         as_of = dt.date.fromisoformat(as_of)
     dates = (src.rows("select count(distinct as_of_date) from marts.score_history")[0][0]
              if src.has("marts.score_history") else 0)
+    if enough_dates is not None and dates >= enough_dates:
+        return ""
     head = f"{what} come from the scores of earlier dates; marts.score_history holds {dates} as-of date(s). "
     if not isinstance(as_of, dt.date):
         return _note(head + "Run a backtest (customer-scoring backtest), then build again.")
@@ -629,7 +632,7 @@ def section_activation(src: Source) -> Section:
         sec.parts.append(_note("No triggers: marts.activation_triggers is empty (a first build with no score history "
                                "before it: nobody changed tier and no lead became an MQL since an earlier date) or "
                                "not in this publication."))
-        sec.parts.append(_history_hint(src, "Triggers"))
+        sec.parts.append(_history_hint(src, "Triggers", enough_dates=2))
     return sec
 
 
@@ -731,7 +734,7 @@ def section_changes(src: Source) -> Section:
     else:
         sec.parts.append(_note("No tier moves: marts.tier_changes is empty (a first build, or no entity changed "
                                "tier) or not in this publication."))
-        sec.parts.append(_history_hint(src, "Tier moves"))
+        sec.parts.append(_history_hint(src, "Tier moves", enough_dates=2))
     if src.has("marts.score_drift"):
         found = True
         rows = src.rows("select d.profile, d.tier, d.tier_rank, d.tier_share, d.previous_tier_share, d.tier_entities, "
