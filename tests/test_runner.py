@@ -141,23 +141,10 @@ def test_failed_build_leaves_last_publication_untouched(demo_raw, republished, e
     assert not list((root / "publish").glob(".*.tmp")), "no temporary file left behind"
 
 
-def test_staging_model_dropping_a_row_fails_the_build(demo_raw, tmp_path, monkeypatch):
-    project = copy_project(tmp_path / "project")
-    model = project / "models" / "staging" / "stg_shop__orders.sql"
-    sql = model.read_text()
-    assert sql.rstrip().endswith("select * from classified")
-    model.write_text(sql.rstrip() + "\nwhere raw_row_key <> (select min(raw_row_key) from classified)\n")
-    monkeypatch.setenv("CS_PROJECT_DIR", str(project))
-    # Unit tests would catch this edit too (and skip the model); leave them out to see the reconciliation test act.
-    res = run_build(demo_raw, tmp_path, select=["+stg_shop__orders"], dbt_tests="data")
-    assert not res.success
-    assert any("row_count_matches_source_stg_shop__orders" in f and ": fail:" in f for f in res.failures), res.failures
-    assert not (tmp_path / "publish" / "customer_scoring.duckdb").exists()
-
-
-def test_a_failed_column_check_names_the_column_the_check_and_the_rows(demo_raw, tmp_path, monkeypatch):
-    """The column checks of a model are one test (columns_are_valid): its failure still says which column broke
-    which check, on how many rows."""
+def test_a_broken_staging_model_fails_the_build_and_each_test_says_what_broke(demo_raw, tmp_path, monkeypatch):
+    """stg_shop__orders edited to lose a row and to break three column checks: the reconciliation test fails (a row
+    lost), and the model's one columns_are_valid test fails saying which column broke which check, on how many rows;
+    nothing is published."""
     project = copy_project(tmp_path / "project")
     model = project / "models" / "staging" / "stg_shop__orders.sql"
     sql = model.read_text()
@@ -169,15 +156,20 @@ def test_a_failed_column_check_names_the_column_the_check_and_the_rows(demo_raw,
                        "case when raw_row_key in (select raw_row_key from classified order by raw_row_key desc"
                        " limit 2) then -5 else refunded_amount end as refunded_amount,\n"
                        "case when raw_row_key = (select max(raw_row_key) from classified) then 'bogus'"
-                       " else dq_reason_code end as dq_reason_code) from classified\n")
+                       " else dq_reason_code end as dq_reason_code) from classified\n"
+                       "where raw_row_key <> (select raw_row_key from classified order by raw_row_key limit 1"
+                       " offset 10)\n")
     monkeypatch.setenv("CS_PROJECT_DIR", str(project))
+    # Unit tests would catch this edit too (and skip the model); leave them out to see the data tests act.
     res = run_build(demo_raw, tmp_path, select=["+stg_shop__orders"], dbt_tests="data")
     assert not res.success
+    assert any("row_count_matches_source_stg_shop__orders" in f and ": fail:" in f for f in res.failures), res.failures
     failed = [f for f in res.failures if "columns_are_valid_stg_shop__orders" in f]
     assert failed and ": fail:" in failed[0], res.failures
     assert "dq_status not_null: 3 rows" in failed[0], failed[0]
     assert "refunded_amount accepted_range [0, ]: 2 rows" in failed[0], failed[0]
     assert "dq_reason_code accepted_values erased, malformed_line" in failed[0] and failed[0].endswith(": 1 row"), failed[0]
+    assert not (tmp_path / "publish" / "customer_scoring.duckdb").exists()
 
 
 def test_cli_exit_codes(demo_raw, end_date_work, tmp_path):
