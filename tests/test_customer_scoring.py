@@ -107,6 +107,8 @@ BAD_ROWS = [
     ("ideal_company_profile", "attribute=industry, value=Software", "fit must be a number from 0 to 1, got 1.5000"),
     ("ideal_customer_profile", "attribute=agee_band, value=25-34",
      "unknown attribute: age_band, gender or country_code expected"),
+    # the shipped profile predict renamed forecast everywhere: customer_scores' contract still has its columns
+    ("scoring_profiles", "profile=predict", "customer_scores publishes score_predict and tier_predict (its contract,"),
 ]
 
 
@@ -136,10 +138,18 @@ def break_configuration(project: Path) -> None:
         row_of(rows, attribute="age_band", attribute_value="25-34")["attribute"] = "agee_band"
         return rows
 
+    def renamed(rows):
+        for r in rows:
+            if r["profile"] == "predict":
+                r["profile"] = "forecast"
+        return rows
+
     edit_seed(project, "ideal_company_profile", company_profile)
     edit_seed(project, "ideal_customer_profile", customer_profile)
     edit_seed(project, "scoring_weights", weights)
     edit_seed(project, "tier_thresholds", tiers)
+    for seed in ("scoring_profiles", "scoring_weights", "tier_thresholds"):
+        edit_seed(project, seed, renamed)
     edit_seed(project, "rfm_segment_map", segment_map)
     edit_seed(project, "point_rules", point_rules)
 

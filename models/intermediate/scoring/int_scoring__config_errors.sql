@@ -197,6 +197,20 @@ known_lists as (
 
 ),
 
+wide_profiles as (
+
+    {#- the customer profiles customer_scores publishes as columns (its contract) -#}
+    {%- set wide = customer_wide_profiles() %}
+    {%- if wide | length > 0 %}
+        select wide.profile
+        from (values ('{{ wide | join("'), ('") }}')) as wide (profile)
+    {%- else %}
+        select cast(null as {{ string }}) as profile
+        where 1 = 0
+    {%- endif %}
+
+),
+
 primary_profile_vars as (
 
     {%- set rows = [] %}
@@ -724,6 +738,20 @@ problems as (
         not exists (
             select 1 from tiers
             where tiers.profile = profiles.profile
+        )
+
+    union all
+    select
+        'scoring_profiles',
+        'profile=' || wide_profiles.profile,
+        'customer_scores publishes score_' || wide_profiles.profile || ' and tier_' || wide_profiles.profile
+        || ' (its contract, models/marts/customer/_customer__models.yml) but no customer profile has that name:'
+        || ' restore the profile, or remove the two columns from the contract'
+    from wide_profiles
+    where
+        not exists (
+            select 1 from profiles
+            where profiles.profile = wide_profiles.profile and profiles.entity_type = 'customer'
         )
 
     union all

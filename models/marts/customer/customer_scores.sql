@@ -1,9 +1,11 @@
 -- Scored customers as of the as-of date: one row per customer (a golden contact with at least one completed order
 -- on or before it): RFM, value, risk and satisfaction criteria, the predictions of the fitted models over the
--- horizon (int_customer__predictions), the score, tier and action of the four shipped profiles (acquire, develop,
--- retain, predict), and the primary profile's score, tier, action and top factors (var customer_primary_profile).
--- Every profile, shipped or added, is also in customer_profile_scores.
+-- horizon (int_customer__predictions), the score and tier of each profile whose columns the contract declares
+-- (macro customer_wide_profiles: the four shipped profiles acquire, develop, retain, predict), and the primary
+-- profile's score, tier, action and top factors (var customer_primary_profile). Every profile, shipped or added, is
+-- also in customer_profile_scores.
 {%- set primary = var('customer_primary_profile') %}
+{%- set wide_profiles = customer_wide_profiles() %}
 
 with
 
@@ -55,7 +57,7 @@ pivoted as (
 
     select
         entity_id,
-        {% for p in ['acquire', 'develop', 'retain', 'predict'] %}
+        {% for p in wide_profiles %}
             max(case when profile = '{{ p }}' then score end) as score_{{ p }},
             max(case when profile = '{{ p }}' then tier end) as tier_{{ p }},
         {% endfor %}
@@ -141,8 +143,8 @@ final as (
         predictions.churn_risk_model,
         predictions.p_campaign_response_model,
 
-        -- scores per shipped profile
-        {% for p in ['acquire', 'develop', 'retain', 'predict'] %}
+        -- scores per profile of the contract
+        {% for p in wide_profiles %}
             cast(pivoted.score_{{ p }} as decimal(18, 2)) as score_{{ p }},
             cast(pivoted.tier_{{ p }} as {{ dbt.type_string() }}) as tier_{{ p }},
         {% endfor %}
