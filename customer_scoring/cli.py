@@ -265,7 +265,8 @@ def cmd_demo(a) -> int:
     from customer_scoring import report
 
     written = report.write_report(s.publish_dir)
-    print(f"\nReport: {written['path']} ({written['bytes'] / 1e6:.1f} MB, {written['charts']} charts)")
+    # its size and time are in the report's own log line: printed once
+    print(f"\nReport: {written['path']} ({written['charts']} charts; open it in a browser)")
     if written["sections"].get("tier-performance") in (0, "missing"):
         # A demo is one build: no score history of earlier dates, so no conversion rates, tier moves or triggers. A
         # backtest makes it (at 5,000 contacts 114 s for one date, 161 s for three: D91); not run here.
@@ -275,7 +276,7 @@ def cmd_demo(a) -> int:
             build_options=f"{common} --publish-dir {a.publish_dir} --export-dir {a.export_dir}",
             report_options=f"--publish-dir {a.publish_dir}" + (f" --target {a.target}" if a.target != "duckdb" else ""))
         print("\nTier performance, tier moves and triggers need the scores of earlier dates. To add them (a backtest "
-              "of 3 dates, then a build):\n  " + "\n  ".join(commands))
+              "of 3 dates, then a build), run from this folder:\n  " + "\n  ".join(commands))
     return 0
 
 
@@ -443,7 +444,9 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--out", help="with --write: folder for the proposed seed files instead of seeds/scoring")
     ca.set_defaults(func=cmd_calibrate)
 
-    rp = sub.add_parser("report", help="a visual report of the publication (one self-contained HTML file)")
+    rp = sub.add_parser("report", help="a visual report of the publication (one self-contained HTML file)",
+                        description="Write a visual report of the publication: one self-contained HTML file (charts "
+                                    "from the published marts, opens offline), by default <publish dir>/report.html.")
     rp.add_argument("--publish-dir", default="publish", help="the publication's folder (default publish)")
     rp.add_argument("--out", help="the HTML file to write (default <publish dir>/report.html)")
     rp.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"],

@@ -11,9 +11,10 @@ performance (conversion rate over time, lift per tier), the predictive models (c
 Brier / MAE beside the baselines, as marts.model_evaluation and marts.model_calibration hold them), the offers'
 evaluation against their baselines, activation (each audience's reach and exclusions by reason, the reach per
 channel, the triggers of the build), data quality (quarantine, reconciliation, freshness, enrichment coverage) and
-what changed since the previous build (tier moves, score drift). Conversion rates, tier moves and triggers need
-the scores of earlier dates (a backtest); where they are missing, the section gives the commands that make them
-(history_commands).
+what changed since the previous as-of date in the history (tier moves, score drift). Conversion rates, tier moves
+and triggers need the scores of earlier dates (a backtest); where they are missing, the section gives the commands
+that make them (history_commands). The predict profile scores with its recency fallback on backtest dates (no
+predictions there): wherever it compares with such a date its label carries a `*` and a note (D92).
 
 DuckDB: the published file (`<publish dir>/customer_scoring.duckdb`) is opened read-only. PostgreSQL: the published
 schemas `marts` and `audit` (and `meta.publication`) of the database named by CS_PG_*.
@@ -25,6 +26,7 @@ import html
 import json
 import logging
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -35,6 +37,18 @@ log = logging.getLogger("customer_scoring")
 REPORT_FILE = "report.html"
 SCORE_BIN = 5  # points per histogram bin of a 0-100 score
 TIER_COLOURS = ["#1b7837", "#7fbf7b", "#f1a340", "#d6604d", "#b2182b", "#762a83", "#999999"]
+# Predictive models: one key in every chart of the section
+SERVED_COLOUR, CANDIDATE_COLOUR, BASELINE_COLOUR = "#1b7837", "#4575b4", "#999999"
+# The quarantine reasons: a qualitative palette of 20 colours (Plotly's Alphabet would be 26, too close to tell)
+REASON_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+                  "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7",
+                  "#dbdb8d", "#9edae5"]
+PREDICT = "predict"  # the profile that scores with predictions on regular builds only (README, score history)
+CONVERTED = {  # what a conversion is per entity type (marts.tier_performance, int_history__score_outcomes)
+    "customer": "a completed order",
+    "lead": "a completed order or a won deal",
+    "account": "a won deal of the account or an order of any of its contacts",
+}
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 
@@ -49,8 +63,10 @@ class Source:
     unchanged on DuckDB and PostgreSQL), `has(table)` whether a public relation ("marts.lead_scores") exists and has
     rows."""
 
-    def __init__(self, target: str, publication: Path | None = None):
+    def __init__(self, target: str, publication: Path | None = None, publish_dir: Path | None = None):
         self.target = target
+        self.publish_dir = publish_dir
+        self.cache: dict = {}
         if target == "duckdb":
             import duckdb
 
@@ -85,6 +101,15 @@ class Source:
             # one row is enough to know: no count of a million-row mart
             self._counts[table] = len(self.rows(f"select 1 from {table} limit 1"))
         return self._counts[table] > 0
+
+    def columns(self, table: str) -> set[str]:
+        """The columns of a public relation ("marts.tier_performance"); empty when it does not exist."""
+        if ("columns", table) not in self.cache:
+            schema, name = table.split(".")
+            self.cache[("columns", table)] = {r[0] for r in self.rows(
+                "select column_name from information_schema.columns "
+                f"where table_schema = '{schema}' and table_name = '{name}'")}
+        return self.cache[("columns", table)]
 
     def close(self) -> None:
         self.con.close()
@@ -177,16 +202,18 @@ HISTORY_DATES = 3  # how many
 
 
 def history_commands(as_of: dt.date, window_days: int = 90, backtest_options: str = "", build_options: str = "",
-                     report_options: str = "") -> list[str]:
+                     report_options: str = "", cli: str | None = None) -> list[str]:
     """The commands that give a publication as of `as_of` its score history: a backtest over HISTORY_DATES past
     dates, HISTORY_SPACING_DAYS apart, the last one `window_days` (the conversion window of tier performance) before
     `as_of` so that every one has a complete window; the regular build as of `as_of` again, which publishes tier
-    performance, score drift, the tier moves from the last backtest date and the triggers; and this report."""
+    performance, score drift, the tier moves from the last backtest date and the triggers; and this report. `cli`:
+    the command as it runs here (default `_cli()`: the virtual environment's script)."""
+    cli = cli or _cli()
     last = as_of - dt.timedelta(days=window_days)
     first = last - dt.timedelta(days=HISTORY_SPACING_DAYS * (HISTORY_DATES - 1))
-    return [f"customer-scoring backtest --from {first} --to {last} --every {HISTORY_SPACING_DAYS}d {backtest_options}",
-            f"customer-scoring build --as-of {as_of} {build_options}",
-            f"customer-scoring report {report_options}"]
+    return [f"{cli} backtest --from {first} --to {last} --every {HISTORY_SPACING_DAYS}d {backtest_options}".strip(),
+            f"{cli} build --as-of {as_of} {build_options}".strip(),
+            f"{cli} report {report_options}".strip()]
 
 
 def _history_hint(src: Source, what: str, enough_dates: int | None = None) -> str:
@@ -205,15 +232,90 @@ def _history_hint(src: Source, what: str, enough_dates: int | None = None) -> st
         return _note(head + "Run a backtest (customer-scoring backtest), then build again.")
     window = (src.rows("select max(window_days) from marts.tier_performance")[0][0]
               if src.has("marts.tier_performance") else None)
-    commands = [c.strip() for c in history_commands(as_of, int(window or 90))]
+    where = f"--publish-dir {src.publish_dir}" if src.publish_dir else ""
+    if src.target != "duckdb":
+        where = f"{where} --target {src.target}".strip()
+    commands = history_commands(as_of, int(window or 90), build_options=where, report_options=where)
     items = "".join(f"<li><code>{html.escape(c)}</code></li>" for c in commands)
-    return (f'<div class="note" data-hint="history"><p>{html.escape(head)}To make them, run these with the options '
-            f"(--raw, --work-dir, --publish-dir, --target) of the build that made this publication:</p>"
+    venv = ("" if commands[0].startswith(("/", ".")) else
+            " (with the project's virtual environment active: source .venv/bin/activate)")
+    return (f'<div class="note" data-hint="history"><p>{html.escape(head)}To make them, run these from the project '
+            f"folder{venv}. The publication does not record the build's --raw and --work-dir: add those of the build "
+            f"that made it to the backtest and the build (the defaults are data/raw and build):</p>"
             f"<ol>{items}</ol></div>")
 
 
-def _tier_colour(rank: int) -> str:
-    return TIER_COLOURS[min(rank, len(TIER_COLOURS) - 1)]
+def _tier_colour(src: Source, tier: str | None, rank: int) -> str:
+    """One colour per tier name in every chart: tier names ordered by their best rank in any profile (score_drift,
+    else tier_performance: a few dozen rows) take TIER_COLOURS in turn; a name those marts lack, by its `rank` (1 =
+    best)."""
+    if "tier_colours" not in src.cache:
+        ranks = []
+        for table in ("marts.score_drift", "marts.tier_performance"):
+            if src.has(table) and "tier_rank" in src.columns(table):
+                ranks = src.rows(f"select tier, min(tier_rank) from {table} group by tier")
+                break
+        names = [t for _, t in sorted((r, t) for t, r in ranks if t is not None)]
+        src.cache["tier_colours"] = {t: TIER_COLOURS[min(i, len(TIER_COLOURS) - 1)] for i, t in enumerate(names)}
+    return src.cache["tier_colours"].get(tier) or TIER_COLOURS[min(max(rank - 1, 0), len(TIER_COLOURS) - 1)]
+
+
+def _project_var(name: str, default):
+    """A var of the dbt project (dbt_project.yml, the project the command runs from): the marts do not publish every
+    setting (the reporting currency, the minimum population of a tier)."""
+    try:
+        import yaml
+
+        from customer_scoring import runner
+
+        doc = yaml.safe_load((runner.project_dir() / "dbt_project.yml").read_text(encoding="utf-8"))
+        value = (doc.get("vars") or {}).get(name)
+        return default if value is None else value
+    except Exception:  # noqa: BLE001 - no project at hand: the default, as dbt would use it
+        return default
+
+
+def _currency() -> str:
+    return str(_project_var("reporting_currency", "EUR")).strip().upper()
+
+
+def _regular_dates(src: Source) -> set[str]:
+    """The as-of dates of regular builds this publication records (meta.publication, as ISO strings): the dates
+    with predictions. Any other date of the history is a backtest date (or a build it does not record)."""
+    if "regular_dates" not in src.cache:
+        dates = {str(_publication_meta(src)["as_of"])}
+        if "meta.publication" in src.tables:
+            dates |= {str(r[0]) for r in src.rows("select distinct as_of_date from meta.publication")}
+        src.cache["regular_dates"] = dates
+    return src.cache["regular_dates"]
+
+
+def _without_predictions(src: Source, dates) -> list[str]:
+    """The dates among `dates` on which the predict profile had no predictions (not a regular build's date)."""
+    regular = _regular_dates(src)
+    return sorted({str(d) for d in dates if d is not None and str(d) not in regular})
+
+
+def _predict_note(dates: list[str], what: str) -> str:
+    """The visible note marking the predict profile's `what` as not comparable across `dates` (no predictions)."""
+    kind = "a date" if len(dates) == 1 else "dates"
+    return (f'<p class="note warn" data-note="predict">* predict: {html.escape(what)} '
+            f"{html.escape(', '.join(dates))}, {kind} with no predictions (no build of its own in this publication: "
+            "a backtest date; predictions are made for regular builds only, so there the predict profile scores with "
+            "its recency fallback). Between such a date and a regular build its figures measure a change of method, "
+            "not of customers: they are not comparable.</p>")
+
+
+def _cli() -> str:
+    """The command as it runs: the virtual environment's script (relative to the current folder when it is under
+    it), else the bare name (with the project's virtual environment active)."""
+    script = Path(sys.executable).parent / "customer-scoring"
+    if not script.exists():
+        return "customer-scoring"
+    try:
+        return str(script.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(script.absolute())
 
 
 # --- sections ------------------------------------------------------------------------------------------------------
@@ -262,7 +364,8 @@ def section_scores(src: Source) -> Section:
             hovertemplate="score %{customdata[0]}-%{customdata[1]}: %{y:,} " + noun + "<extra></extra>"), 1, 1)
         fig.add_trace(go.Bar(
             x=[t[0] or "(none)" for t in tiers], y=[t[2] for t in tiers], text=[t[2] for t in tiers],
-            textposition="auto", marker_color=[_tier_colour(i) for i in range(len(tiers))], name="tier",
+            textposition="auto", name="tier",
+            marker_color=[_tier_colour(src, t[0], i + 1) for i, t in enumerate(tiers)],
             customdata=[[t[1] or "-", 100 * t[2] / total if total else 0, _f(t[3])] for t in tiers],
             hovertemplate="tier %{x}: %{y:,} " + noun + " (%{customdata[1]:.1f}%)<br>average score "
                           "%{customdata[2]:.1f}<br>action: %{customdata[0]}<extra></extra>"), 1, 2)
@@ -290,6 +393,7 @@ def section_rfm(src: Source) -> Section:
     if not src.has("marts.customer_scores"):
         sec.missing = "marts.customer_scores"
         return sec
+    currency = _currency()
     cells = src.rows("select r_score, f_score, count(*), sum(monetary_net) from marts.customer_scores "
                      "where r_score is not null and f_score is not null group by r_score, f_score")
     rs = sorted({c[0] for c in cells})
@@ -300,8 +404,10 @@ def section_rfm(src: Source) -> Section:
     fig = go.Figure(go.Heatmap(
         x=[str(f) for f in fs], y=[str(r) for r in rs], z=z, customdata=rev, colorscale="Blues",
         texttemplate="%{z:,}", colorbar=dict(title="customers"),
-        hovertemplate="R %{y} x F %{x}: %{z:,} customers<br>net revenue %{customdata:,.0f}<extra></extra>"))
-    fig.update_layout(title="Customers per recency x frequency score (5 = most recent / most frequent)",
+        hovertemplate="R %{y} x F %{x}: %{z:,} customers<br>net revenue %{customdata:,.2f} " + currency +
+                      "<extra></extra>"))
+    fig.update_layout(title="Customers per recency x frequency score (5 = most recent / most frequent; net revenue "
+                            f"in {currency} in the tooltip)",
                       xaxis_title="frequency score F (1-5, quintile of orders)",
                       yaxis_title="recency score R (1-5, quintile of days since the last order)", height=460)
     _add_chart(sec, fig, "grid")
@@ -310,8 +416,9 @@ def section_rfm(src: Source) -> Section:
     fig = go.Figure(go.Bar(
         x=[s[0] or "(none)" for s in segs], y=[s[1] for s in segs], text=[s[1] for s in segs],
         customdata=[_f(s[2]) or 0.0 for s in segs], marker_color="#4575b4",
-        hovertemplate="%{x}: %{y:,} customers<br>net revenue %{customdata:,.0f}<extra></extra>"))
-    fig.update_layout(title="RFM segments", xaxis_title="segment", yaxis_title="customers (count)", height=380)
+        hovertemplate="%{x}: %{y:,} customers<br>net revenue %{customdata:,.2f} " + currency + "<extra></extra>"))
+    fig.update_layout(title=f"RFM segments (net revenue in {currency} in the tooltip)", xaxis_title="segment",
+                      yaxis_title="customers (count)", height=380)
     _add_chart(sec, fig, "segments")
     return sec
 
@@ -346,7 +453,9 @@ def section_leads(src: Source) -> Section:
 
 def section_tier_performance(src: Source) -> Section:
     """Tier performance (marts.tier_performance): per profile the conversion rate of each tier per period (when its
-    window is complete), and the lift of each tier in each profile's latest complete period."""
+    window is complete) with its 95 % interval, and the lift of each tier in each profile's latest complete period.
+    A tier below the minimum population is hatched grey ("too few to judge"), an empty tier says so, and the predict
+    profile is marked when its periods include dates without predictions (backtest dates)."""
     from plotly.subplots import make_subplots
     import plotly.graph_objects as go
 
@@ -354,9 +463,19 @@ def section_tier_performance(src: Source) -> Section:
     if not src.has("marts.tier_performance"):
         sec.missing = "marts.tier_performance"
         return sec
-    rows = src.rows("select profile, period, tier, tier_rank, population, conversions, conversion_rate, lift "
-                    "from marts.tier_performance where conversion_rate is not null order by profile, period, "
-                    "tier_rank")
+    cols = src.columns("marts.tier_performance")
+
+    def col(name: str, default: str = "null") -> str:  # an older publication may lack a column
+        return name if name in cols else f"{default} as {name}"
+
+    rows = src.rows("select profile, period, tier, tier_rank, population, conversions, conversion_rate, lift, "
+                    f"{col('meets_min_population', 'true')}, {col('conversion_rate_low')}, "
+                    f"{col('conversion_rate_high')}, {col('entity_type')}, {col('window_days')} "
+                    "from marts.tier_performance where conversion_rate is not null or population = 0 "
+                    "order by profile, period, tier_rank")
+    # periods with a complete window: those with a rate (an empty tier has none in any period)
+    complete = {(r[0], r[1]) for r in rows if r[6] is not None}
+    rows = [r for r in rows if (r[0], r[1]) in complete]
     if not rows:
         periods = src.rows("select count(distinct period), max(period) from marts.tier_performance")[0]
         sec.parts.append(_note(
@@ -364,39 +483,92 @@ def section_tier_performance(src: Source) -> Section:
             "conversion window yet, so no conversion rate and no lift."))
         sec.parts.append(_history_hint(src, "Conversion rates and lift per tier"))
         return sec
+    window = max((int(r[12]) for r in rows if r[12] is not None), default=None) or int(
+        _project_var("tier_performance_window_days", 90))
+    kinds = sorted({r[11] for r in rows if r[11]})
+    meaning = "; ".join(f"{k} profiles: {CONVERTED[k]}" for k in kinds if k in CONVERTED)
+    sec.parts.append(
+        f'<p class="note" data-note="converted">Converted: the entity converted in the {window} days after the '
+        f"period's as-of date (var tier_performance_window_days){': ' + html.escape(meaning) if meaning else ''}, "
+        "as known on the build's as-of date. A period shows once its window is over.</p>")
+    minimum = _project_var("tier_performance_min_population", 30)
+    predict_dates = _without_predictions(src, {r[1] for r in rows if r[0] == PREDICT})
+
+    def label(profile: str) -> str:
+        return f"{profile} *" if profile == PREDICT and predict_dates else profile
+
+    def judged(r) -> str:
+        if not r[4]:
+            return "no entities in this tier"
+        return "" if r[8] else f"too few to judge (under {minimum} entities)"
+
     profiles = sorted({r[0] for r in rows})
-    fig = make_subplots(rows=len(profiles), cols=1, shared_xaxes=True, subplot_titles=profiles,
+    fig = make_subplots(rows=len(profiles), cols=1, shared_xaxes=True, subplot_titles=[label(p) for p in profiles],
                         vertical_spacing=min(0.08, 0.3 / len(profiles)))
     seen = set()
     for i, profile in enumerate(profiles, start=1):
         tiers = sorted({(r[3], r[2]) for r in rows if r[0] == profile})
         for rank, tier in tiers:
-            pts = [r for r in rows if r[0] == profile and r[2] == tier]
+            pts = [r for r in rows if r[0] == profile and r[2] == tier and r[6] is not None]
+            if not pts:
+                continue
+            rate = [100 * _f(p[6]) for p in pts]
             fig.add_trace(go.Scatter(
-                x=[p[1] for p in pts], y=[100 * _f(p[6]) for p in pts], mode="lines+markers", name=f"tier {tier}",
-                legendgroup=tier, showlegend=tier not in seen, legendrank=rank, line_color=_tier_colour(rank - 1),
-                customdata=[[p[4], p[5] or 0] for p in pts],
+                x=[p[1] for p in pts], y=rate, mode="lines+markers", name=f"tier {tier}",
+                legendgroup=tier, showlegend=tier not in seen, legendrank=rank,
+                line_color=_tier_colour(src, tier, rank),
+                marker=dict(symbol=["circle" if p[8] else "circle-open" for p in pts], size=8,
+                            color=_tier_colour(src, tier, rank)),
+                error_y=dict(type="data", symmetric=False, thickness=1, width=3, color=_tier_colour(src, tier, rank),
+                             array=[None if p[10] is None else 100 * _f(p[10]) - y for p, y in zip(pts, rate)],
+                             arrayminus=[None if p[9] is None else y - 100 * _f(p[9]) for p, y in zip(pts, rate)]),
+                customdata=[[p[4], p[5] or 0, "-" if p[9] is None else f"{100 * float(p[9]):.1f}",
+                             "-" if p[10] is None else f"{100 * float(p[10]):.1f}", judged(p)] for p in pts],
                 hovertemplate=profile + " tier " + tier + ", %{x}: %{y:.1f}% converted (%{customdata[1]:,} of "
-                              "%{customdata[0]:,})<extra></extra>"), i, 1)
+                              "%{customdata[0]:,}), 95% interval %{customdata[2]}-%{customdata[3]}% "
+                              "%{customdata[4]}<extra></extra>"), i, 1)
             seen.add(tier)
         fig.update_yaxes(title_text="converted (%)", row=i, col=1)
     fig.update_xaxes(title_text="as-of date of the scores", row=len(profiles), col=1)
-    fig.update_layout(title="Conversion rate per tier over time", height=max(320, 220 * len(profiles)))
+    fig.update_layout(title=f"Conversion rate per tier over time (converted within {window} days; bars: 95% "
+                            "interval; open markers: too few to judge)", height=max(320, 220 * len(profiles)))
     _add_chart(sec, fig, "over-time")
-    latest = [r for r in rows if r[7] is not None and r[1] == max(p[1] for p in rows if p[0] == r[0])]
+    latest = [r for r in rows if r[1] == max(p[1] for p in rows if p[0] == r[0])]
     if latest:
         fig = go.Figure()
         for rank, tier in sorted({(r[3], r[2]) for r in latest}):
-            pts = [r for r in latest if r[2] == tier]
-            fig.add_trace(go.Bar(
-                x=[p[0] for p in pts], y=[_f(p[7]) for p in pts], name=f"tier {tier}",
-                marker_color=_tier_colour(rank - 1), customdata=[[p[1], p[4], p[5] or 0] for p in pts],
-                hovertemplate="%{x} tier " + tier + ": lift %{y:.2f} (%{customdata[2]:,} of %{customdata[1]:,} "
-                              "converted, scores of %{customdata[0]})<extra></extra>"))
+            # judged tiers in the tier's colour; those under the minimum population hatched grey in the same slot
+            for too_few in (False, True):
+                pts = [r for r in latest if r[2] == tier and (bool(r[4]) and not r[8]) == too_few]
+                if not pts:
+                    continue
+                fig.add_trace(go.Bar(
+                    x=[label(p[0]) for p in pts], y=[_f(p[7]) if p[4] else 0 for p in pts],
+                    name=f"tier {tier}" + (" (too few to judge)" if too_few else ""), offsetgroup=tier,
+                    legendgroup=tier, legendrank=rank,
+                    marker=dict(color="#bbbbbb", pattern=dict(shape="/", fgcolor="#555555")) if too_few else dict(
+                        color=_tier_colour(src, tier, rank)),
+                    text=["too few" if too_few else ("0 entities" if not p[4] else "") for p in pts],
+                    textposition="outside",
+                    customdata=[[p[1], p[4], p[5] or 0, judged(p)] for p in pts],
+                    hovertemplate="%{x} tier " + tier + ": lift %{y:.2f} (%{customdata[2]:,} of %{customdata[1]:,} "
+                                  "converted, scores of %{customdata[0]}) %{customdata[3]}<extra></extra>"))
         fig.add_hline(y=1, line_dash="dot", annotation_text="no lift (1 = the profile's base rate)")
-        fig.update_layout(barmode="group", title="Lift per tier in each profile's latest complete period",
+        fig.update_layout(barmode="group", title="Lift per tier in each profile's latest complete period "
+                                                 "(hatched grey: too few to judge)",
                           xaxis_title="profile", yaxis_title="lift (tier rate / base rate)", height=400)
         _add_chart(sec, fig, "lift")
+        few = [f"{r[0]} {r[2]} ({r[4]:,})" for r in latest if r[4] and not r[8]]
+        empty = [f"{r[0]} {r[2]}" for r in latest if not r[4]]
+        if few:
+            sec.parts.append(f'<p class="note" data-note="too-few">Too few to judge (fewer than {minimum} entities, '
+                             "var tier_performance_min_population; hatched grey bars, open markers): "
+                             f"{html.escape(', '.join(few))}.</p>")
+        if empty:
+            sec.parts.append(f'<p class="note" data-note="empty-tier">No entities in the latest period, no lift: '
+                             f"{html.escape(', '.join(empty))}.</p>")
+    if predict_dates:
+        sec.parts.append(_predict_note(predict_dates, "its periods include"))
     return sec
 
 
@@ -412,6 +584,7 @@ def section_models(src: Source) -> Section:
     if not src.has("marts.model_evaluation"):
         sec.missing = "marts.model_evaluation"
         return sec
+    status = []
     if src.has("marts.model_status"):
         status = src.rows("select target, status, examples, positives, message from marts.model_status "
                           "order by target")
@@ -426,9 +599,13 @@ def section_models(src: Source) -> Section:
         calib = src.rows("select c.target, c.model_name, c.bin, c.examples, c.mean_predicted, c.observed_rate "
                          "from marts.model_calibration as c where c.cutoff_date = (select max(cutoff_date) from "
                          "marts.model_calibration as l where l.target = c.target) order by 1, 2, 3")
+    currency = _currency()
     for target in sorted({e[0] for e in evals}):
         ev = [e for e in evals if e[0] == target]
         cal = [c for c in calib if c[0] == target]
+        role = {e[1]: "baseline" if e[2] else ("served" if e[3] else "candidate") for e in ev}
+        colour = {"baseline": BASELINE_COLOUR, "served": SERVED_COLOUR, "candidate": CANDIDATE_COLOUR}
+        money = "revenue" in target  # an amount in the reporting currency (expected_revenue)
         metrics = [m for m, col in (("AUC", 5), ("Brier", 6), ("MAE", 7)) if any(e[col] is not None for e in ev)]
         titles = (["Calibration", "Lift by bin of the prediction"] if cal else []) + \
             [f"{m} (higher is better)" if m == "AUC" else f"{m} (lower is better)" for m in metrics]
@@ -441,25 +618,33 @@ def section_models(src: Source) -> Section:
             top = max(max(_f(c[4]) or 0, _f(c[5]) or 0) for c in cal)
             fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", line=dict(dash="dot", color="#999"),
                                      name="perfectly calibrated", hoverinfo="skip"), 1, 1)
-            for k, model in enumerate(models):
+            dashes = {}
+            for model in models:
                 pts = [c for c in cal if c[1] == model]
                 n = sum(p[3] for p in pts)
                 overall = sum(p[3] * (_f(p[5]) or 0) for p in pts) / n if n else None
-                colour = TIER_COLOURS[k % len(TIER_COLOURS)]
+                kind = role.get(model, "candidate")
+                # models of one role share the colour; a second one of the role is dashed, a third dotted
+                dash = ["solid", "dash", "dot", "dashdot"][min(dashes.setdefault(kind, -1) + 1, 3)]
+                dashes[kind] += 1
+                fmt = ",.2f" if money else ".3f"
                 fig.add_trace(go.Scatter(
-                    x=[_f(p[4]) for p in pts], y=[_f(p[5]) for p in pts], mode="lines+markers", name=model,
-                    legendgroup=model, line_color=colour, customdata=[[p[2], p[3]] for p in pts],
-                    hovertemplate=model + " bin %{customdata[0]}: predicted %{x:.3f}, observed %{y:.3f} "
-                                          "(%{customdata[1]:,} examples)<extra></extra>"), 1, 1)
+                    x=[_f(p[4]) for p in pts], y=[_f(p[5]) for p in pts], mode="lines+markers",
+                    name=f"{model} ({kind})", legendgroup=model, line=dict(color=colour[kind], dash=dash),
+                    customdata=[[p[2], p[3]] for p in pts],
+                    hovertemplate=model + " (" + kind + ") bin %{customdata[0]}: predicted %{x:" + fmt + "}, "
+                                  "observed %{y:" + fmt + "}" + (" " + currency if money else "") +
+                                  " (%{customdata[1]:,} examples)<extra></extra>"), 1, 1)
                 if overall:
                     fig.add_trace(go.Bar(
                         x=[p[2] for p in pts], y=[(_f(p[5]) or 0) / overall for p in pts], name=model,
-                        legendgroup=model, showlegend=False, marker_color=colour,
+                        legendgroup=model, showlegend=False, marker_color=colour[kind],
                         customdata=[p[3] for p in pts],
                         hovertemplate=model + " bin %{x}: lift %{y:.2f} (%{customdata:,} examples)<extra></extra>"),
                         1, 2)
-            fig.update_xaxes(title_text="mean prediction", row=1, col=1)
-            fig.update_yaxes(title_text="observed (rate or mean)", row=1, col=1)
+            unit = f" ({currency})" if money else ""
+            fig.update_xaxes(title_text=f"mean prediction{unit}", row=1, col=1)
+            fig.update_yaxes(title_text=f"observed (rate or mean){unit}", row=1, col=1)
             fig.update_xaxes(title_text="bin (1 = lowest prediction)", dtick=1, row=1, col=2)
             fig.update_yaxes(title_text="lift (bin / all)", row=1, col=2)
             col = 3
@@ -468,16 +653,21 @@ def section_models(src: Source) -> Section:
             pts = [e for e in ev if e[idx[m]] is not None]
             fig.add_trace(go.Bar(
                 x=[e[1] for e in pts], y=[_f(e[idx[m]]) for e in pts], showlegend=False, name=m,
-                marker_color=["#999999" if e[2] else ("#1b7837" if e[3] else "#4575b4") for e in pts],
-                customdata=[["baseline" if e[2] else "model", " (served)" if e[3] else "", e[4]] for e in pts],
-                hovertemplate="%{x} (%{customdata[0]}%{customdata[1]}): " + m + " %{y:.4f} on "
-                              "%{customdata[2]:,} examples<extra></extra>"), 1, col)
-            fig.update_yaxes(title_text=m, row=1, col=col)
+                marker_color=[colour[role[e[1]]] for e in pts],
+                customdata=[[role[e[1]], e[4]] for e in pts],
+                hovertemplate="%{x} (%{customdata[0]}): " + m + (" %{y:,.2f} " + currency if m == "MAE" and money
+                                                                 else " %{y:.4f}") +
+                              " on %{customdata[1]:,} examples<extra></extra>"), 1, col)
+            fig.update_yaxes(title_text=f"{m} ({currency})" if m == "MAE" and money else m, row=1, col=col)
             fig.update_xaxes(tickangle=-30, row=1, col=col)
             col += 1
         cutoff = ev[0][8]
-        fig.update_layout(title=f"{target}: backtest at the cut-off {cutoff} (grey: baselines, green: the model "
-                                "served)", height=420, barmode="group")
+        served = [e[1] for e in ev if e[3]]
+        why = next((f" (status {s[1]})" for s in status if s[0] == target), "")
+        key = (f"green: the model served ({', '.join(served)}), blue: other candidate models, grey: baselines"
+               if served else f"NO MODEL SERVED{why}; blue: candidate models, grey: baselines")
+        fig.update_layout(title=f"{target}: backtest at the cut-off {cutoff}<br><sup>{key}</sup>",
+                          height=440, barmode="group")
         sec.parts.append(f"<h3>{html.escape(target)}</h3>")
         _add_chart(sec, fig, f"model-{target}")
     return sec
@@ -617,17 +807,22 @@ def section_activation(src: Source) -> Section:
         trig = src.rows("select trigger_type, profile, count(*), max(first_exported_on) from "
                         "marts.activation_triggers where first_exported_on = (select max(first_exported_on) from "
                         "marts.activation_triggers) group by trigger_type, profile order by 1, 2")
+        predict_dates = _predict_previous_dates(src)
+        names = {p: f"{p} *" if p == PREDICT and predict_dates else p for p in {t[1] for t in trig}}
         profiles = sorted({t[1] for t in trig})
         fig = go.Figure()
         for k, ttype in enumerate(sorted({t[0] for t in trig}, key=lambda t: (t not in TRIGGER_COLOURS, t))):
             got_t = {t[1]: int(t[2]) for t in trig if t[0] == ttype}
             fig.add_trace(go.Bar(
-                x=profiles, y=[got_t.get(p) for p in profiles], name=ttype, text=[got_t.get(p) for p in profiles],
+                x=[names[p] for p in profiles], y=[got_t.get(p) for p in profiles], name=ttype,
+                text=[got_t.get(p) for p in profiles],
                 marker_color=TRIGGER_COLOURS.get(ttype, TIER_COLOURS[k % len(TIER_COLOURS)]),
                 hovertemplate="%{x}, " + ttype + ": %{y:,} triggers<extra></extra>"))
         fig.update_layout(barmode="group", title=f"Triggers first exported on {trig[0][3]}, by type and profile",
                           xaxis_title="profile", yaxis_title="triggers (count)", height=400)
         _add_chart(sec, fig, "triggers")
+        if predict_dates:
+            sec.parts.append(_predict_note(predict_dates, "its triggers (exported like the others) compare with"))
     else:
         sec.parts.append(_note("No triggers: marts.activation_triggers is empty (a first build with no score history "
                                "before it: nobody changed tier and no lead became an MQL since an earlier date) or "
@@ -645,18 +840,24 @@ def section_data_quality(src: Source) -> Section:
     found = False
     if src.has("audit.quarantine"):
         found = True
-        rows = src.rows("select source_table, reason_code, count(*) from audit.quarantine "
+        readable = "max(reason)" if "reason" in src.columns("audit.quarantine") else "max(reason_code)"
+        rows = src.rows(f"select source_table, reason_code, count(*), {readable} from audit.quarantine "
                         "group by source_table, reason_code order by 1, 2")
         tables = sorted({r[0] for r in rows})
+        reasons = sorted({r[1] for r in rows})
+        text = {r[1]: r[3] or r[1] for r in rows}
         fig = go.Figure()
-        for reason in sorted({r[1] for r in rows}):
+        for k, reason in enumerate(reasons):
             got = {r[0]: r[2] for r in rows if r[1] == reason}
             fig.add_trace(go.Bar(
                 y=tables, x=[got.get(t) for t in tables], name=reason, orientation="h",
-                hovertemplate="%{y}, " + reason + ": %{x:,} rows<extra></extra>"))
-        fig.update_layout(barmode="stack", title="Quarantined raw rows per table and reason",
+                marker_color=REASON_PALETTE[k % len(REASON_PALETTE)], customdata=[text[reason]] * len(tables),
+                hovertemplate="%{y}, " + reason + ": %{x:,} rows<br>%{customdata}<extra></extra>"))
+        # the legend below the chart, in as many rows as it needs: never cut off at the right
+        fig.update_layout(barmode="stack", title="Quarantined raw rows per table and reason (hover for the reason)",
                           xaxis_title="quarantined rows (count)", yaxis_title="raw table",
-                          height=max(320, 40 * len(tables) + 160))
+                          legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+                          height=max(360, 40 * len(tables) + 220 + 24 * ((len(reasons) + 2) // 3)))
         _add_chart(sec, fig, "quarantine")
         totals = {}
         for r in rows:
@@ -689,6 +890,9 @@ def section_data_quality(src: Source) -> Section:
         sec.parts.append(_table(["raw table", "status", "days since the newest load", "warn after (days)",
                                  "error after (days)", "raw rows"],
                                 [[r[0], r[1], r[2], _f(r[3]), _f(r[4]), r[5]] for r in rows]))
+        if any(r[1] == "not_checked" for r in rows):
+            sec.parts.append(_note("not_checked: the table has no freshness threshold (no warn or error after days), "
+                                   "or its rows carry no load or business timestamp: its age is shown, not judged."))
     if src.has("marts.enrichment_coverage"):
         found = True
         rows = src.rows("select field_name, coverage_before_enrichment, coverage_after_enrichment, total_accounts, "
@@ -709,28 +913,75 @@ def section_data_quality(src: Source) -> Section:
     return sec
 
 
+def _tier_ranks(src: Source) -> dict[tuple[str, str], int]:
+    """(profile, tier) -> the tier's rank (1 = best) from score_drift or tier_performance (a few dozen rows)."""
+    for table in ("marts.score_drift", "marts.tier_performance"):
+        if src.has(table) and "tier_rank" in src.columns(table):
+            return {(p, t): int(r) for p, t, r in src.rows(
+                f"select profile, tier, min(tier_rank) from {table} group by profile, tier")}
+    return {}
+
+
+def _predict_previous_dates(src: Source) -> list[str]:
+    """The previous as-of dates the predict profile's latest tier moves (and so its triggers) compare with, where
+    those dates had no predictions."""
+    if "predict_previous" not in src.cache:
+        dates = []
+        if src.has("marts.tier_changes"):
+            dates = [r[0] for r in src.rows(
+                "select distinct previous_as_of_date from marts.tier_changes where profile = 'predict' and "
+                "as_of_date = (select max(as_of_date) from marts.tier_changes)")]
+        src.cache["predict_previous"] = _without_predictions(src, dates)
+    return src.cache["predict_previous"]
+
+
 def section_changes(src: Source) -> Section:
-    """What changed since the previous build: tier moves per profile (from x to tier, counts) and, per profile, the
-    tier shares of the latest period beside the previous one with the population stability index (PSI)."""
+    """What changed since the previous as-of date in the history: tier moves per profile (from x to tier, counts,
+    profiles then from-tiers in tier order) and, per profile, the tier shares of the latest period beside the
+    previous one with the population stability index (PSI). The predict profile is marked when the earlier date had
+    no predictions."""
     import plotly.graph_objects as go
 
-    sec = Section("changes", "Changes since the previous build")
+    sec = Section("changes", "Changes since the previous as-of date in the history")
     found = False
     if src.has("marts.tier_changes"):
         found = True
-        rows = src.rows("select profile, from_tier, to_tier, count(*), max(as_of_date), max(previous_as_of_date) "
-                        "from marts.tier_changes where as_of_date = (select max(as_of_date) from marts.tier_changes) "
-                        "group by profile, from_tier, to_tier order by 1, 2, 3")
+        rows = src.rows("select profile, from_tier, to_tier, count(*), max(as_of_date), min(previous_as_of_date), "
+                        "max(previous_as_of_date) from marts.tier_changes where as_of_date = (select max(as_of_date) "
+                        "from marts.tier_changes) group by profile, from_tier, to_tier order by 1, 2, 3")
+        ranks = _tier_ranks(src)
+        predict_dates = _predict_previous_dates(src)
+
+        def tier_key(profile: str, tier: str | None) -> tuple:
+            return (ranks.get((profile, tier), 99), tier or "")
+
+        def category(profile: str, tier: str | None) -> str:
+            star = " *" if profile == PREDICT and predict_dates else ""
+            return f"{profile}{star}: from {tier or '(none)'}"
+
+        order = sorted({(r[0], r[1]) for r in rows}, key=lambda k: (k[0], *tier_key(*k)))
+        categories = [category(*k) for k in order]
+        to_tiers = sorted({(r[0], r[2]) for r in rows}, key=lambda k: tier_key(*k))
         fig = go.Figure()
-        for to_tier in sorted({r[2] or "(none)" for r in rows}):
-            pts = [r for r in rows if (r[2] or "(none)") == to_tier]
+        for to_tier in dict.fromkeys(t for _, t in to_tiers):
+            pts = [r for r in rows if r[2] == to_tier]
+            rank = min(ranks.get((p[0], to_tier), 99) for p in pts)
             fig.add_trace(go.Bar(
-                x=[f"{p[0]}: from {p[1] or '(none)'}" for p in pts], y=[p[3] for p in pts], name=f"to {to_tier}",
-                hovertemplate="%{x} to " + to_tier + ": %{y:,} moved<extra></extra>"))
-        fig.update_layout(barmode="stack", title=f"Tier moves from {rows[0][5]} to {rows[0][4]}",
-                          xaxis_title="profile and previous tier", yaxis_title="entities that moved (count)",
-                          height=420)
+                x=[category(p[0], p[1]) for p in pts], y=[p[3] for p in pts], name=f"to {to_tier or '(none)'}",
+                marker_color=_tier_colour(src, to_tier, rank), legendrank=rank,
+                hovertemplate="%{x} to " + (to_tier or "(none)") + ": %{y:,} moved<extra></extra>"))
+        since = rows[0][5] if rows[0][5] == rows[0][6] else f"{rows[0][5]}-{rows[0][6]}"
+        fig.update_layout(barmode="stack", title=f"Tier moves into {rows[0][4]} since the previous as-of date in the "
+                                                 f"history ({since})",
+                          xaxis=dict(title="profile and previous tier", categoryorder="array",
+                                     categoryarray=categories),
+                          yaxis_title="entities that moved (count)", height=440)
+        sec.parts.append(_note("Each entity's tier on the latest as-of date of marts.score_history against its tier on "
+                               "the previous as-of date the history holds for it (a backtest date or an earlier "
+                               "build), not necessarily the previous build."))
         _add_chart(sec, fig, "tier-moves")
+        if predict_dates:
+            sec.parts.append(_predict_note(predict_dates, "its tier moves compare with"))
     else:
         sec.parts.append(_note("No tier moves: marts.tier_changes is empty (a first build, or no entity changed "
                                "tier) or not in this publication."))
@@ -742,22 +993,34 @@ def section_changes(src: Source) -> Section:
                         "where d.period = (select max(period) from marts.score_drift as l where l.profile = "
                         "d.profile) order by d.profile, d.tier_rank")
         profiles = sorted({r[0] for r in rows})
+        psi = {r[0]: r for r in rows}
+        no_predictions = _without_predictions(src, [psi[PREDICT][7]]) if PREDICT in psi else []
+
+        def label(profile: str) -> str:
+            return f"{profile} *" if profile == PREDICT and no_predictions else profile
+
         fig = go.Figure()
         for rank, tier in sorted({(r[2], r[1]) for r in rows}):
             pts = [r for r in rows if r[1] == tier]
             fig.add_trace(go.Bar(
-                x=[p[0] for p in pts], y=[100 * (_f(p[3]) or 0) for p in pts], name=f"tier {tier}",
-                marker_color=_tier_colour(rank - 1),
+                x=[label(p[0]) for p in pts], y=[100 * (_f(p[3]) or 0) for p in pts], name=f"tier {tier}",
+                marker_color=_tier_colour(src, tier, rank),
                 customdata=[[p[5], "-" if p[4] is None else f"{100 * float(p[4]):.1f}%", p[6]] for p in pts],
                 hovertemplate="%{x} tier " + tier + " at %{customdata[2]}: %{y:.1f}% (%{customdata[0]:,}); "
                               "previous period %{customdata[1]}<extra></extra>"))
         fig.update_layout(barmode="stack", title="Tier shares in the latest period", xaxis_title="profile",
                           yaxis_title="share of the profile's entities (%)", height=400)
         _add_chart(sec, fig, "tier-shares")
-        psi = {r[0]: r for r in rows}
         sec.parts.append(_table(
             ["profile", "period", "previous period", "PSI of the score", "reading"],
-            [[p, psi[p][6], psi[p][7], _f(psi[p][8]), psi[p][9]] for p in profiles]))
+            [[label(p), psi[p][6], psi[p][7], _f(psi[p][8]),
+              f"{psi[p][9]} (not comparable *)" if p == PREDICT and no_predictions else psi[p][9]]
+             for p in profiles]))
+        if any(psi[p][7] is None for p in profiles):
+            sec.parts.append(_note('"-": no previous period in marts.score_history yet (its first as-of date), so '
+                                   "no PSI: drift needs the scores of two as-of dates."))
+        if no_predictions:
+            sec.parts.append(_predict_note(no_predictions, "its PSI compares with the period"))
     if not found:
         sec.missing = "marts.tier_changes, marts.score_drift"
     return sec
@@ -777,11 +1040,13 @@ header dl{display:grid;grid-template-columns:max-content auto;gap:2px 16px;margi
 header dt{font-weight:600}
 nav ol{columns:2}
 section{border-top:1px solid #ddd;margin-top:24px}
-table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}
+table{border-collapse:collapse;margin:8px 0 16px;font-size:13px;display:block;max-width:100%;overflow-x:auto}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .missing{color:#8a6d3b;background:#fcf8e3;padding:8px}
 .note{color:#555}
+.warn{color:#8a4b00;font-weight:600}
+th{white-space:normal;max-width:11em}
 code{background:#f4f4f4;padding:1px 4px}
 """
 
@@ -827,7 +1092,7 @@ def write_report(publish_dir: Path, out: Path | None = None, target: str = "duck
     out = Path(out) if out else publish_dir / REPORT_FILE
     from customer_scoring.publish import PUBLICATION_FILE
 
-    src = Source(target, publish_dir / PUBLICATION_FILE if target == "duckdb" else None)
+    src = Source(target, publish_dir / PUBLICATION_FILE if target == "duckdb" else None, publish_dir)
     try:
         page, summary = render(src)
     finally:

@@ -284,3 +284,70 @@ def test_activation_on_made_up_rows(tmp_path):
     assert {k: v for (m, k), v in dom.metrics.items() if m == "channel-reachable"} == {"email": "1", "phone": "2"}
     assert '"name":"excluded: do_not_contact"' in page and '"y":[null,2]' in page  # entered_tier: lead -, retain 2
     assert "left_tier" not in page.split('data-chart="activation-triggers"')[1]
+
+
+def test_report_help_says_what_it_does(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["report", "--help"])
+    assert "Write a visual report of the publication" in capsys.readouterr().out
+
+
+def test_commands_currency_models_and_reasons(rendered):
+    """The history commands run as shown (the virtual environment's script, the publication's folder); money shows
+    the reporting currency with 2 decimals; a target without a served model says so in its title; the quarantine
+    tooltips carry the readable reason."""
+    page, con = rendered["page"], rendered["con"]
+    hints = re.findall(r'<div class="note" data-hint="history">(.*?)</div>', page)
+    codes = [c for h in hints for c in re.findall(r"<code>(.*?)</code>", h)]
+    assert codes and all(Path(c.split()[0]).is_file() and c.split()[0].endswith("customer-scoring") for c in codes)
+    assert all("--publish-dir" in c for c in codes if " build " in c or " report" in c), codes
+    assert "net revenue %{customdata:,.2f} EUR" in page and ",.0f}" not in page
+    chosen = dict(con.execute("select target, bool_or(is_chosen) from marts.model_evaluation as e where cutoff_date = "
+                              "(select max(cutoff_date) from marts.model_evaluation as l where l.target = e.target) "
+                              "group by target").fetchall())
+    for target, served in chosen.items():
+        assert (f"{target}: backtest at the cut-off" in page) and (
+            ("green: the model served" if served else "NO MODEL SERVED") in page.split(f"{target}: backtest")[1][:300])
+    reason = con.execute("select max(reason) from audit.quarantine where reason not like '%''%' "
+                         "and reason not like '%/%' and reason not like '%<%'").fetchone()[0]
+    assert reason and reason in page.split('data-chart="data-quality-quarantine"')[1]
+
+
+def test_tier_performance_marks_small_tiers_and_predict(tmp_path):
+    """A tier under the minimum population is hatched and "too few to judge", an empty tier is said, rates carry
+    their 95 % interval, "converted" is explained, and the predict profile is marked wherever it compares with a date
+    without predictions (the backtest dates: not in meta.publication)."""
+    db = tmp_path / "customer_scoring.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema marts; create schema audit; create schema meta")
+    con.execute("create table meta.publication as select 'r1' as run_id, date '2026-06-30' as as_of_date, "
+                "'2026-06-30T00:00:00' as published_at")
+    con.execute("create table marts.tier_performance as select * from (values "
+                "('retain', date '2026-01-31', 'A', 1, 100, 30, 0.30, 0.22, 0.39, 2.0, true), "
+                "('retain', date '2026-01-31', 'B', 2, 12, 1, 0.08, 0.01, 0.35, 0.5, false), "
+                "('retain', date '2026-01-31', 'C', 3, 0, 0, null, null, null, null, false), "
+                "('predict', date '2026-01-31', 'A', 1, 90, 20, 0.22, 0.15, 0.31, 1.5, true), "
+                "('predict', date '2026-01-31', 'B', 2, 40, 4, 0.10, 0.04, 0.23, 0.7, true)) "
+                "as t(profile, period, tier, tier_rank, population, conversions, conversion_rate, "
+                "conversion_rate_low, conversion_rate_high, lift, meets_min_population)")
+    con.execute("alter table marts.tier_performance add column entity_type varchar default 'customer'")
+    con.execute("alter table marts.tier_performance add column window_days integer default 90")
+    con.execute("create table marts.tier_changes as select * from (values "
+                "(date '2026-06-30', date '2026-01-31', 'predict', 'B', 'A'), "
+                "(date '2026-06-30', date '2026-01-31', 'retain', 'B', 'A')) "
+                "as t(as_of_date, previous_as_of_date, profile, from_tier, to_tier)")
+    con.close()
+    report.write_report(tmp_path, tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    perf = page.split('<section id="tier-performance"')[1].split("</section>")[0]
+    assert re.search(r'data-note="too-few">[^<]*retain B \(12\)', perf)
+    assert re.search(r'data-note="empty-tier">[^<]*retain C', perf) and '"0 entities"' in perf
+    assert '"name":"tier B (too few to judge)"' in perf and '"shape":"\\u002f"' in perf
+    assert '"error_y"' in perf and '"arrayminus"' in perf
+    assert re.search(r'data-note="converted">[^<]*90 days[^<]*customer profiles: a completed order', perf)
+    assert 'data-note="predict"' in perf and "predict *" in perf and "2026-01-31" in perf
+    changes = page.split('<section id="changes"')[1].split("</section>")[0]
+    assert "previous as-of date in the history" in changes and "previous build" not in changes.split("<h2>")[1][:80]
+    assert 'data-note="predict"' in changes and "predict *: from B" in changes
+    # categories in a stable order: profile, then from-tier in tier order
+    assert changes.index('"predict *: from B"') < changes.index('"retain: from B"')
