@@ -50,6 +50,26 @@ CONVERTED = {  # what a conversion is per entity type (marts.tier_performance, i
     "account": "a won deal of the account or an order of any of its contacts",
 }
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+LABEL_SIZE = 11  # px: the smallest text drawn inside a chart (bar labels)
+# The offers' methods in the predictive key: the offers served in the model colour, the baselines in greys
+OFFER_COLOURS = {"next_best_offers": SERVED_COLOUR, "popularity": "#999999", "buy_again": "#cccccc"}
+# marts.model_status's status words in plain text (an unknown word is shown as it is)
+STATUS_TEXT = {
+    "saved_model": "saved model reused (not refitted)",
+    "fitted": "fitted on this build",
+    "not_fitted": "not fitted: no model score",
+    "horizon_free": "horizon-free model only (BG/NBD; not validated against outcomes)",
+}
+# What each predictive target predicts ({h}: the prediction horizon in days; {currency}: the reporting currency)
+TARGET_TEXT = {
+    "p_purchase": "the probability that a customer with purchase history buys within the next {h} days",
+    "churn_risk": "the probability that a repeat customer makes no purchase within the next {h} days",
+    "expected_orders": "how many completed orders a customer with history places within the next {h} days",
+    "expected_revenue": "the net revenue ({currency}) a customer with history brings within the next {h} days",
+    "p_convert": "the probability that a lead converts (a completed order or a won deal)",
+    "p_campaign_response": "the probability that a contact sent a campaign responds to it",
+}
+PROFILES_SEED = Path("seeds") / "scoring" / "scoring_profiles.csv"  # under the project folder
 
 
 class ReportError(RuntimeError):
@@ -337,6 +357,51 @@ def _score_populations(src: Source) -> list[tuple[str, str, str]]:
     return out
 
 
+def _profile_config(src: Source) -> tuple[dict[str, tuple[str, str]], str]:
+    """profile -> (entity type, description), and where they come from: the published configuration when the
+    publication holds a scoring_profiles relation (meta or marts), else the project's seed PROFILES_SEED (the
+    project the command runs from); empty when neither is at hand."""
+    for table in ("meta.scoring_profiles", "marts.scoring_profiles"):
+        if src.has(table) and {"profile", "entity_type", "description"} <= src.columns(table):
+            rows = src.rows(f"select profile, max(entity_type), max(description) from {table} group by profile")
+            return {r[0]: (r[1], r[2]) for r in rows}, table
+    try:
+        import csv
+
+        from customer_scoring import runner
+
+        path = runner.project_dir() / PROFILES_SEED
+        with path.open(encoding="utf-8", newline="") as f:
+            return {r["profile"]: (r.get("entity_type") or "", r.get("description") or "")
+                    for r in csv.DictReader(f)}, str(PROFILES_SEED)
+    except Exception:  # noqa: BLE001 - no project at hand: the profiles without their descriptions
+        return {}, ""
+
+
+def _profiles_table(src: Source, pops: list[tuple[str, str, str]]) -> str:
+    """A table of every profile in the publication with its entity type and description: the scored populations,
+    lead_fit with the leads (their fit grade A-D is its tier) and the offer profile with the offer marts."""
+    names = []
+    for profile, _, _ in pops:
+        if profile == "lead":
+            names.append("lead_fit")
+        names.append(profile)
+    if any(t in src.tables for t in ("marts.offer_scores", "marts.next_best_offers", "marts.offer_evaluation")):
+        names.append("offer")
+    config, origin = _profile_config(src)
+    extra = {"lead_fit": "The fit of leads: grade A-D (A = best fit; the rows of the fit x engagement matrix, which "
+                         "the lead profile combines)."}
+    rows = []
+    for name in names:
+        entity, text = config.get(name, ("", ""))
+        if name in extra:
+            text = f"{extra[name]} {text}" if text else extra[name]
+        rows.append([name, entity or "-", text or "-"])
+    where = f" (from {origin})" if origin else " (no description: no published configuration, no project seed)"
+    return (f'<div data-table="profiles"><p class="note">The profiles of this publication{html.escape(where)}:</p>'
+            + _table(["profile", "entity type", "what it scores"], rows) + "</div>")
+
+
 def section_scores(src: Source) -> Section:
     """Per profile: the score histogram (bins of SCORE_BIN points, counts per bin) and the tier sizes with their
     recommended actions, tiers best first (by their lowest score: tier names are free)."""
@@ -348,6 +413,7 @@ def section_scores(src: Source) -> Section:
     if not pops:
         sec.missing = "marts.customer_profile_scores, marts.lead_scores, marts.account_scores"
         return sec
+    sec.parts.append(_profiles_table(src, pops))
     top = 100 // SCORE_BIN - 1  # a score of exactly 100 falls in the last bin
     for profile, rel, noun in pops:
         bins = src.rows(f"select least(cast(floor(score / {SCORE_BIN}) as integer), {top}) as b, count(*) "
@@ -549,14 +615,20 @@ def section_tier_performance(src: Source) -> Section:
                     marker=dict(color="#bbbbbb", pattern=dict(shape="/", fgcolor="#555555")) if too_few else dict(
                         color=_tier_colour(src, tier, rank)),
                     text=["too few" if too_few else ("0 entities" if not p[4] else "") for p in pts],
-                    textposition="outside",
+                    textposition="outside", textfont=dict(size=LABEL_SIZE, color="#333333"), cliponaxis=False,
+                    textangle=0 if too_few else -90,  # "0 entities" upright: wider than its bar slot otherwise
                     customdata=[[p[1], p[4], p[5] or 0, judged(p)] for p in pts],
                     hovertemplate="%{x} tier " + tier + ": lift %{y:.2f} (%{customdata[2]:,} of %{customdata[1]:,} "
                                   "converted, scores of %{customdata[0]}) %{customdata[3]}<extra></extra>"))
-        fig.add_hline(y=1, line_dash="dot", annotation_text="no lift (1 = the profile's base rate)")
-        fig.update_layout(barmode="group", title="Lift per tier in each profile's latest complete period "
-                                                 "(hatched grey: too few to judge)",
-                          xaxis_title="profile", yaxis_title="lift (tier rate / base rate)", height=400)
+        # the line's meaning in the title, not as a label over the bars; profiles in the line charts' order
+        fig.add_hline(y=1, line_dash="dot", line_color="#555555")
+        fig.update_layout(barmode="group", title="Lift per tier in each profile's latest complete period<br><sup>"
+                                                 "dotted line: no lift (1 = the profile's base rate); hatched grey: "
+                                                 "too few to judge</sup>",
+                          xaxis=dict(title="profile", categoryorder="array",
+                                     categoryarray=[label(p) for p in profiles]),
+                          uniformtext=dict(minsize=LABEL_SIZE, mode="show"),
+                          yaxis_title="lift (tier rate / base rate)", height=420)
         _add_chart(sec, fig, "lift")
         few = [f"{r[0]} {r[2]} ({r[4]:,})" for r in latest if r[4] and not r[8]]
         empty = [f"{r[0]} {r[2]}" for r in latest if not r[4]]
@@ -567,15 +639,24 @@ def section_tier_performance(src: Source) -> Section:
         if empty:
             sec.parts.append(f'<p class="note" data-note="empty-tier">No entities in the latest period, no lift: '
                              f"{html.escape(', '.join(empty))}.</p>")
-    if predict_dates:
+    if predict_dates and set(predict_dates) == {str(r[1]) for r in rows if r[0] == PREDICT}:
+        # every period of predict is a backtest date: none of its rates is the model's
+        sec.parts.append(
+            f'<p class="note warn" data-note="predict" data-predict="fallback-only">* predict: these rates come from '
+            f"the recency fallback used on backtest dates, not from the predictive model. Every period of the predict "
+            f"profile here ({html.escape(', '.join(predict_dates))}) is a backtest date, where no predictions are made "
+            "(predictions are made for regular builds only).</p>")
+    elif predict_dates:
         sec.parts.append(_predict_note(predict_dates, "its periods include"))
     return sec
 
 
 def section_models(src: Source) -> Section:
-    """Per predictive target, at its latest backtest cut-off: the calibration curve (mean prediction against the
-    observed rate per equal-count bin), the lift by bin (observed rate of the bin / observed rate of all examples)
-    and the metrics of each model beside its baselines (AUC and Brier for probabilities, MAE for counts and amounts;
+    """Per predictive target, at its latest validation cut-off (a past date before the as-of date, not a backtest
+    date of the scores): a sentence saying what it predicts and whether the served model beats its best baseline on
+    the main metric (AUC, else MAE), the calibration curve (mean prediction against the observed rate per equal-count
+    bin), the lift by bin (observed rate of the bin / observed rate of all examples) and the metrics of each model
+    beside its baselines (AUC and Brier for probabilities, MAE for counts and amounts;
     a metric the mart leaves null is not drawn)."""
     from plotly.subplots import make_subplots
     import plotly.graph_objects as go
@@ -584,12 +665,22 @@ def section_models(src: Source) -> Section:
     if not src.has("marts.model_evaluation"):
         sec.missing = "marts.model_evaluation"
         return sec
+    horizon = int(_project_var("prediction_horizon_days", 180))
+    as_of = _publication_meta(src)["as_of"]
+    sec.parts.append(
+        '<p class="note" data-note="glossary">AUC: how well a probability ranks those who do before those who do '
+        "not (0.5 = chance, 1 = perfect; higher is better). Brier: the mean squared error of a probability (lower "
+        "is better). MAE: the mean absolute error of a count or an amount, in its unit (lower is better). "
+        "Calibration: whether the predictions match what happened (points on the dotted diagonal).</p>")
+    sec.parts.append(
+        f'<p class="note" data-note="cutoff">Cut-off: the past date each model was validated at, before the as-of '
+        f"date ({html.escape(str(as_of))}): the models learn from earlier dates and are judged on what happened in "
+        f"the {horizon} days after it (var prediction_horizon_days). It is not a backtest date of the scores.</p>")
     status = []
     if src.has("marts.model_status"):
         status = src.rows("select target, status, examples, positives, message from marts.model_status "
                           "order by target")
-        sec.parts.append(_table(["target", "status", "examples", "positives", "message"],
-                                [[s[0], s[1], s[2], s[3], s[4]] for s in status]))
+    currency = _currency()
     evals = src.rows("select e.target, e.model_name, e.is_baseline, e.is_chosen, e.examples, e.auc, e.brier, e.mae, "
                      "e.cutoff_date from marts.model_evaluation as e where e.cutoff_date = (select max(cutoff_date) "
                      "from marts.model_evaluation as l where l.target = e.target) order by e.target, e.is_baseline, "
@@ -599,7 +690,37 @@ def section_models(src: Source) -> Section:
         calib = src.rows("select c.target, c.model_name, c.bin, c.examples, c.mean_predicted, c.observed_rate "
                          "from marts.model_calibration as c where c.cutoff_date = (select max(cutoff_date) from "
                          "marts.model_calibration as l where l.target = c.target) order by 1, 2, 3")
-    currency = _currency()
+    sentences = []
+    for target in sorted({e[0] for e in evals}):
+        ev = [e for e in evals if e[0] == target]
+        what = TARGET_TEXT.get(target, "target " + target).format(h=horizon, currency=currency)
+        auc = any(e[5] is not None for e in ev)
+        metric, idx, better = ("AUC", 5, max) if auc else ("MAE", 7, min)
+        scored = [e for e in ev if e[idx] is not None]
+        served = [e for e in scored if e[3]]
+        baselines = [e for e in scored if e[2]]
+
+        def shown(e) -> str:
+            value = _f(e[idx])
+            text = f"{value:,.2f} {currency}" if metric == "MAE" and "revenue" in target else f"{value:.3f}"
+            return f"{e[1]} ({metric} {text})"
+
+        if not served:
+            verdict = "no model is served (its status below says why)"
+        elif not baselines:
+            verdict = f"the served model {shown(served[0])} has no baseline to compare with"
+        else:
+            best = better(baselines, key=lambda e: _f(e[idx]))
+            wins = _f(served[0][idx]) > _f(best[idx]) if auc else _f(served[0][idx]) < _f(best[idx])
+            verdict = (f"the served model {shown(served[0])} {'beats' if wins else 'does NOT beat'} its best "
+                       f"baseline {shown(best)}")
+        sentences.append(f"<li><b>{html.escape(target)}</b> predicts {html.escape(what)}: {html.escape(verdict)}."
+                         "</li>")
+    if sentences:
+        sec.parts.append(f'<ul data-note="model-summary">{"".join(sentences)}</ul>')
+    if status:
+        sec.parts.append(_table(["target", "status", "examples", "positives", "message"],
+                                [[s[0], STATUS_TEXT.get(s[1], s[1]), s[2], s[3], s[4]] for s in status]))
     for target in sorted({e[0] for e in evals}):
         ev = [e for e in evals if e[0] == target]
         cal = [c for c in calib if c[0] == target]
@@ -663,10 +784,10 @@ def section_models(src: Source) -> Section:
             col += 1
         cutoff = ev[0][8]
         served = [e[1] for e in ev if e[3]]
-        why = next((f" (status {s[1]})" for s in status if s[0] == target), "")
+        why = next((f" ({STATUS_TEXT.get(s[1], s[1])})" for s in status if s[0] == target), "")
         key = (f"green: the model served ({', '.join(served)}), blue: other candidate models, grey: baselines"
                if served else f"NO MODEL SERVED{why}; blue: candidate models, grey: baselines")
-        fig.update_layout(title=f"{target}: backtest at the cut-off {cutoff}<br><sup>{key}</sup>",
+        fig.update_layout(title=f"{target}: validated at the cut-off {cutoff}<br><sup>{key}</sup>",
                           height=440, barmode="group")
         sec.parts.append(f"<h3>{html.escape(target)}</h3>")
         _add_chart(sec, fig, f"model-{target}")
@@ -687,18 +808,22 @@ def section_offers(src: Source) -> Section:
                     "evaluation_cutoff_date, window_days from marts.offer_evaluation order by method, k")
     names = ["precision at k", "recall at k", "hit rate at k"]
     fig = make_subplots(rows=1, cols=3, subplot_titles=names, horizontal_spacing=0.07)
-    for m, method in enumerate(sorted({r[0] for r in rows})):
+    # the baselines first (greys), then the offers served (green), as in the predictive models' key
+    methods = sorted({r[0] for r in rows}, key=lambda m: (m == "next_best_offers", m))
+    for method in methods:
         pts = [r for r in rows if r[0] == method]
         for j in range(3):
             fig.add_trace(go.Bar(
                 x=[f"k={p[1]}" for p in pts], y=[100 * (_f(p[2 + j]) or 0) for p in pts], name=method,
-                legendgroup=method, showlegend=j == 0, marker_color=TIER_COLOURS[m % len(TIER_COLOURS)],
+                legendgroup=method, showlegend=j == 0, marker_color=OFFER_COLOURS.get(method, CANDIDATE_COLOUR),
                 customdata=[[p[5], p[6]] for p in pts],
                 hovertemplate=method + " %{x}: " + names[j] + " %{y:.1f}% (%{customdata[1]:,} hits, "
                               "%{customdata[0]:,} contacts judged)<extra></extra>"), 1, j + 1)
             fig.update_yaxes(title_text="%", row=1, col=j + 1)
     fig.update_layout(barmode="group", height=400,
-                      title=f"Offers made at {rows[0][7]}, judged on the next {rows[0][8]} days' purchases")
+                      title=f"Offers made at {rows[0][7]}, judged on the next {rows[0][8]} days' purchases<br><sup>"
+                            "green: the offers served (next_best_offers), grey: baselines (popularity, buy_again)"
+                            "</sup>")
     _add_chart(sec, fig, "evaluation")
     return sec
 

@@ -306,8 +306,8 @@ def test_commands_currency_models_and_reasons(rendered):
                               "(select max(cutoff_date) from marts.model_evaluation as l where l.target = e.target) "
                               "group by target").fetchall())
     for target, served in chosen.items():
-        assert (f"{target}: backtest at the cut-off" in page) and (
-            ("green: the model served" if served else "NO MODEL SERVED") in page.split(f"{target}: backtest")[1][:300])
+        assert (f"{target}: validated at the cut-off" in page) and (
+            ("green: the model served" if served else "NO MODEL SERVED") in page.split(f"{target}: validated")[1][:300])
     reason = con.execute("select max(reason) from audit.quarantine where reason not like '%''%' "
                          "and reason not like '%/%' and reason not like '%<%'").fetchone()[0]
     assert reason and reason in page.split('data-chart="data-quality-quarantine"')[1]
@@ -327,7 +327,9 @@ def test_tier_performance_marks_small_tiers_and_predict(tmp_path):
                 "('retain', date '2026-01-31', 'B', 2, 12, 1, 0.08, 0.01, 0.35, 0.5, false), "
                 "('retain', date '2026-01-31', 'C', 3, 0, 0, null, null, null, null, false), "
                 "('predict', date '2026-01-31', 'A', 1, 90, 20, 0.22, 0.15, 0.31, 1.5, true), "
-                "('predict', date '2026-01-31', 'B', 2, 40, 4, 0.10, 0.04, 0.23, 0.7, true)) "
+                "('predict', date '2026-01-31', 'B', 2, 40, 4, 0.10, 0.04, 0.23, 0.7, true), "
+                "('lead', date '2026-01-31', 'A', 1, 16, 5, 0.31, 0.14, 0.56, 5.5, false), "
+                "('lead', date '2026-01-31', 'B', 2, 300, 15, 0.05, 0.03, 0.08, 0.9, true)) "
                 "as t(profile, period, tier, tier_rank, population, conversions, conversion_rate, "
                 "conversion_rate_low, conversion_rate_high, lift, meets_min_population)")
     con.execute("alter table marts.tier_performance add column entity_type varchar default 'customer'")
@@ -346,8 +348,61 @@ def test_tier_performance_marks_small_tiers_and_predict(tmp_path):
     assert '"error_y"' in perf and '"arrayminus"' in perf
     assert re.search(r'data-note="converted">[^<]*90 days[^<]*customer profiles: a completed order', perf)
     assert 'data-note="predict"' in perf and "predict *" in perf and "2026-01-31" in perf
+    # every period of predict is a backtest date: its rates are the recency fallback's, said plainly
+    assert re.search(r'data-predict="fallback-only">[^<]*these rates come from the recency fallback used on '
+                     r"backtest dates, not from the predictive model", perf)
+    # the lift chart: profiles in the line charts' order (lead's separate "too few" trace does not push it last),
+    # the no-lift line explained in the title (no label over the bars), bar labels of 11 px
+    lift = perf.split('data-chart="tier-performance-lift"')[1]
+    assert '"categoryarray":["lead","predict *","retain"]' in lift
+    assert "dotted line: no lift" in lift and '"text":"no lift' not in lift
+    assert lift.count('"textfont":{"color":"#333333","size":11}') >= 2 and '"too few"' in lift
     changes = page.split('<section id="changes"')[1].split("</section>")[0]
     assert "previous as-of date in the history" in changes and "previous build" not in changes.split("<h2>")[1][:80]
     assert 'data-note="predict"' in changes and "predict *: from B" in changes
     # categories in a stable order: profile, then from-tier in tier order
     assert changes.index('"predict *: from B"') < changes.index('"retain: from B"')
+
+
+def test_offers_models_and_profiles_explained(rendered):
+    """The offers chart uses the predictive key (served green, baselines grey); the predictive models say in one
+    sentence per target what it predicts and whether the served model beats its best baseline (from
+    marts.model_evaluation), with a glossary, the cut-off explained and plain status words; the scores section lists
+    every profile with its entity type and description, lead_fit explained."""
+    page, con = rendered["page"], rendered["con"]
+    offers = page.split('<section id="offers"')[1].split("</section>")[0]
+    assert '"marker":{"color":"#1b7837"},"name":"next_best_offers"' in offers
+    for baseline in ("popularity", "buy_again"):
+        colour = re.search(r'"marker":\{"color":"(#[0-9a-f]{6})"\},"name":"' + baseline + '"', offers).group(1)
+        assert len(set(colour[1:].lower()[i:i + 2] for i in (0, 2, 4))) == 1, (baseline, colour)  # a grey
+    models = page.split('<section id="models"')[1].split("</section>")[0]
+    assert 'data-note="glossary"' in models and all(w in models for w in ("AUC:", "Brier:", "MAE:", "Calibration:"))
+    assert re.search(r'data-note="cutoff">Cut-off: the past date each model was validated at, before the as-of', models)
+    summary = models.split('data-note="model-summary"')[1].split("</ul>")[0]
+    rows = con.execute("select target, model_name, is_baseline, is_chosen, auc, mae from marts.model_evaluation as e "
+                       "where cutoff_date = (select max(cutoff_date) from marts.model_evaluation as l "
+                       "where l.target = e.target)").fetchall()
+    for target in {r[0] for r in rows}:
+        ev = [r for r in rows if r[0] == target]
+        line = summary.split(f"<b>{target}</b> predicts ")[1].split("</li>")[0]
+        auc = any(r[4] is not None for r in ev)
+        served = [r for r in ev if r[3] and r[4 if auc else 5] is not None]
+        base = [r[4 if auc else 5] for r in ev if r[2] and r[4 if auc else 5] is not None]
+        if not served:
+            assert "no model is served" in line, line
+        elif base:
+            value = served[0][4 if auc else 5]
+            wins = value > max(base) if auc else value < min(base)
+            assert ("AUC" if auc else "MAE") in line and (" beats " in line) == wins, line
+    for (status,) in con.execute("select distinct status from marts.model_status").fetchall():
+        if status in report.STATUS_TEXT:
+            assert f"<td>{report.STATUS_TEXT[status]}</td>" in models and f"<td>{status}</td>" not in models
+    scores = page.split('<section id="scores"')[1].split("<h3>")[0]
+    table = scores.split('data-table="profiles"')[1]
+    names = [r[0] for r in con.execute("select distinct profile from marts.customer_profile_scores").fetchall()]
+    names += [n for t, ns in (("lead_scores", ["lead_fit", "lead"]), ("account_scores", ["account"]))
+              if con.execute(f"select count(*) from marts.{t}").fetchone()[0] for n in ns]
+    for name in names:
+        assert f"<tr><td>{name}</td>" in table, name
+    assert re.search(r"<tr><td>lead_fit</td><td>lead_fit</td><td>The fit of leads: grade A-D", table)
+    assert "scoring_profiles" in table  # where the descriptions come from
