@@ -301,9 +301,9 @@ def _dbt_env(s: BuildSettings, project: Path) -> dict[str, str]:
 
 
 # Parsed projects of this process, by everything a parse depends on except the as-of date (a var read when a model is
-# compiled, at run time) and the raw folder (read at compile time too): a second build in the same process (the test suite, a backtest, a Python caller building
-# several dates) reuses the manifest instead of parsing again (about 10 s). dbt's own partial parsing cannot help
-# there: a change of --vars makes it parse everything again.
+# compiled, at run time) and the raw folder (read at compile time too): a second build in the same process (the test
+# suite, a backtest, a Python caller building several dates) reuses the manifest instead of parsing again (about
+# 10 s). dbt's own partial parsing cannot help there: a change of --vars makes it parse everything again.
 _PARSED: dict[tuple, object] = {}
 PARSED_KEPT = 4
 
@@ -424,7 +424,8 @@ def _column_checks_detail(settings: "BuildSettings", node) -> str:
     except Exception as exc:  # the failure itself is already reported; the detail is a help
         log.debug("could not read the failing checks of %s: %s", getattr(node, "unique_id", "?"), exc)
         return ""
-    return ": " + "; ".join(f"{c} {check}{' ' + rule if rule else ''}: {n:,} row{'s' if n != 1 else ''}" for c, check, rule, n in rows)
+    return ": " + "; ".join(f"{c} {check}{' ' + rule if rule else ''}: {n:,} row{'s' if n != 1 else ''}"
+                            for c, check, rule, n in rows)
 
 
 def _plain(text: str) -> str:
