@@ -202,8 +202,9 @@ wide_profiles as (
     {#- the customer profiles customer_scores publishes as columns (its contract) -#}
     {%- set wide = customer_wide_profiles() %}
     {%- if wide | length > 0 %}
+        {%- set wide_rows = "('" ~ (wide | join("'), ('")) ~ "')" %}
         select wide.profile
-        from (values ('{{ wide | join("'), ('") }}')) as wide (profile)
+        from (values {{ wide_rows }}) as wide (profile)
     {%- else %}
         select cast(null as {{ string }}) as profile
         where 1 = 0
