@@ -284,12 +284,10 @@ def _project_var(name: str, default):
     """A var of the dbt project (dbt_project.yml, the project the command runs from): the marts do not publish every
     setting (the reporting currency, the minimum population of a tier)."""
     try:
-        import yaml
-
         from customer_scoring import runner
+        from customer_scoring.predict_io import project_vars
 
-        doc = yaml.safe_load((runner.project_dir() / "dbt_project.yml").read_text(encoding="utf-8"))
-        value = (doc.get("vars") or {}).get(name)
+        value = project_vars(runner.project_dir(), {}).get(name)
         return default if value is None else value
     except Exception:  # noqa: BLE001 - no project at hand: the default, as dbt would use it
         return default
