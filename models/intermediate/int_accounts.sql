@@ -20,6 +20,7 @@ members as (
     select
         accounts.*,
         identity.master_account_id,
+        accounts.account_id = identity.master_account_id as is_master,
         row_number() over (
             partition by identity.master_account_id
             order by accounts.updated_at desc nulls last, accounts.loaded_at desc, accounts.account_id asc
@@ -30,58 +31,32 @@ members as (
 
 ),
 
-group_sizes as (
-
-    select
-        master_account_id,
-        count(*) as merged_record_count,
-        min(created_at) as first_created_at,
-        max(updated_at) as last_updated_at
-    from members
-    group by master_account_id
-
-),
-
-latest as (
-
-    select * from members
-    where recency_rank = 1
-
-),
-
-master as (
-
-    select * from members
-    where account_id = master_account_id
-
-),
-
+-- one pass per golden account (macro survivor: the latest record's value, else the master's)
 final as (
 
     select
         -- ids
-        master.account_id,
-        master.domain,
+        master_account_id as account_id,
+        {{ master_value('domain') }} as domain,
 
         -- attributes (latest record first, master as fallback)
-        coalesce(latest.account_name, master.account_name) as account_name,
-        coalesce(latest.industry, master.industry) as industry,
-        coalesce(latest.employee_count, master.employee_count) as employee_count,
-        coalesce(latest.annual_revenue, master.annual_revenue) as annual_revenue,
-        coalesce(latest.country_code, master.country_code) as country_code,
+        {{ survivor('account_name') }} as account_name,
+        {{ survivor('industry') }} as industry,
+        {{ survivor('employee_count') }} as employee_count,
+        {{ survivor('annual_revenue') }} as annual_revenue,
+        {{ survivor('country_code') }} as country_code,
 
         -- lineage
-        group_sizes.merged_record_count,
+        count(*) as merged_record_count,
 
         -- timestamps
-        group_sizes.first_created_at as created_at,
-        group_sizes.last_updated_at as updated_at
+        min(created_at) as created_at,
+        max(updated_at) as updated_at
 
-    from master
-    inner join latest
-        on master.master_account_id = latest.master_account_id
-    inner join group_sizes
-        on master.master_account_id = group_sizes.master_account_id
+    from members
+    group by master_account_id
+    -- a group whose master record is not current has no golden account (as the former join to the master did)
+    having max(case when is_master then 1 else 0 end) = 1
 
 )
 

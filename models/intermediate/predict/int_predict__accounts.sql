@@ -81,6 +81,7 @@ members as (
 
     select
         *,
+        account_id = master_account_id as is_master,
         row_number() over (
             partition by cutoff_date, master_account_id
             order by updated_at desc nulls last, loaded_at desc, account_id asc
@@ -89,56 +90,24 @@ members as (
 
 ),
 
-group_sizes as (
-
-    select
-        cutoff_date,
-        master_account_id,
-        count(*) as merged_record_count,
-        min(created_at) as first_created_at,
-        max(updated_at) as last_updated_at
-    from members
-    group by cutoff_date, master_account_id
-
-),
-
-latest as (
-
-    select * from members
-    where recency_rank = 1
-
-),
-
-master as (
-
-    select * from members
-    where account_id = master_account_id
-
-),
-
+-- one pass per cut-off and golden account (macro survivor: the latest record's value, else the master's)
 accounts as (
 
     select
-        master.cutoff_date,
-        master.account_id,
-        master.domain,
-        coalesce(latest.account_name, master.account_name) as account_name,
-        coalesce(latest.industry, master.industry) as industry,
-        coalesce(latest.employee_count, master.employee_count) as employee_count,
-        coalesce(latest.annual_revenue, master.annual_revenue) as annual_revenue,
-        coalesce(latest.country_code, master.country_code) as country_code,
-        group_sizes.merged_record_count,
-        group_sizes.first_created_at as created_at,
-        group_sizes.last_updated_at as updated_at
-    from master
-    inner join latest
-        on
-            master.cutoff_date = latest.cutoff_date
-            and master.master_account_id = latest.master_account_id
-    inner join group_sizes
-        on
-            master.cutoff_date = group_sizes.cutoff_date
-            and master.master_account_id = group_sizes.master_account_id
+        cutoff_date,
+        master_account_id as account_id,
+        {{ master_value('domain') }} as domain,
+        {{ survivor('account_name') }} as account_name,
+        {{ survivor('industry') }} as industry,
+        {{ survivor('employee_count') }} as employee_count,
+        {{ survivor('annual_revenue') }} as annual_revenue,
+        {{ survivor('country_code') }} as country_code,
+        count(*) as merged_record_count,
+        min(created_at) as created_at,
+        max(updated_at) as updated_at
+    from members
+    group by cutoff_date, master_account_id
+    having max(case when is_master then 1 else 0 end) = 1
 
 ),
 

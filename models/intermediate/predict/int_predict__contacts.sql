@@ -51,6 +51,7 @@ members as (
         versions.*,
         identity.master_contact_id,
         account_identity.master_account_id,
+        versions.contact_id = identity.master_contact_id as is_master,
         row_number() over (
             partition by cutoffs.cutoff_date, identity.master_contact_id
             order by versions.updated_at desc nulls last, versions.loaded_at desc, versions.contact_id asc
@@ -70,72 +71,39 @@ members as (
 
 ),
 
-group_sizes as (
-
-    select
-        cutoff_date,
-        master_contact_id,
-        count(*) as merged_record_count,
-        min(created_at) as first_created_at,
-        max(updated_at) as last_updated_at,
-        max(case when country_raw is not null then 1 else 0 end) = 1 as is_country_given
-    from members
-    group by cutoff_date, master_contact_id
-
-),
-
-latest as (
-
-    select * from members
-    where recency_rank = 1
-
-),
-
-master as (
-
-    select * from members
-    where contact_id = master_contact_id
-
-),
-
+-- one pass per cut-off and golden contact (macro survivor: the latest record's value, else the master's)
 final as (
 
     select
         -- ids
-        master.cutoff_date,
-        master.contact_id,
-        coalesce(latest.master_account_id, master.master_account_id) as account_id,
+        cutoff_date,
+        master_contact_id as contact_id,
+        {{ survivor('master_account_id') }} as account_id,
 
         -- contact details (latest record first, master as fallback)
-        master.email,
-        master.email_domain,
-        coalesce(latest.job_title, master.job_title) as job_title,
+        {{ master_value('email') }} as email,
+        {{ master_value('email_domain') }} as email_domain,
+        {{ survivor('job_title') }} as job_title,
 
         -- demographics
-        coalesce(latest.country_code, master.country_code) as country_code,
-        coalesce(latest.birth_date, master.birth_date) as birth_date,
-        coalesce(latest.gender, master.gender) as gender,
-        group_sizes.is_country_given,
+        {{ survivor('country_code') }} as country_code,
+        {{ survivor('birth_date') }} as birth_date,
+        {{ survivor('gender') }} as gender,
+        max(case when country_raw is not null then 1 else 0 end) = 1 as is_country_given,
 
         -- lifecycle
-        coalesce(latest.lifecycle_stage, master.lifecycle_stage) as lifecycle_stage,
+        {{ survivor('lifecycle_stage') }} as lifecycle_stage,
 
         -- lineage
-        group_sizes.merged_record_count,
+        count(*) as merged_record_count,
 
         -- timestamps
-        group_sizes.first_created_at as created_at,
-        group_sizes.last_updated_at as updated_at
+        min(created_at) as created_at,
+        max(updated_at) as updated_at
 
-    from master
-    inner join latest
-        on
-            master.cutoff_date = latest.cutoff_date
-            and master.master_contact_id = latest.master_contact_id
-    inner join group_sizes
-        on
-            master.cutoff_date = group_sizes.cutoff_date
-            and master.master_contact_id = group_sizes.master_contact_id
+    from members
+    group by cutoff_date, master_contact_id
+    having max(case when is_master then 1 else 0 end) = 1
 
 )
 
