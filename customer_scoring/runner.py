@@ -297,7 +297,21 @@ def _dbt_env(s: BuildSettings, project: Path) -> dict[str, str]:
     if s.target != "duckdb":
         # Warehouse builds land in build_* schemas; publish swaps them in.
         env["CS_SCHEMA_PREFIX"] = "build"
+    if s.target == "postgres":
+        env["PGOPTIONS"] = pg_options()
     return env
+
+
+def pg_options(current: str | None = None) -> str:
+    """libpq's PGOPTIONS for dbt's PostgreSQL sessions: the user's, with `-c jit=off` added unless they set jit.
+
+    The models' transactions already run without JIT (macro session_settings, a pre-hook); the data and unit tests
+    have no hooks, and JIT compiled their queries for longer than they ran (9 s of a 12 s uniqueness test on the
+    demo, D97)."""
+    current = os.environ.get("PGOPTIONS", "") if current is None else current
+    if "jit" in current:
+        return current
+    return f"{current} -c jit=off".strip()
 
 
 # Parsed projects of this process, by everything a parse depends on except the as-of date (a var read when a model is

@@ -70,6 +70,26 @@ def test_postgres_publication_leaves_only_history_in_build_schemas(pg, pg_built)
     assert fetch_pg(pg, "select count(*) from meta.publication")[0][0] >= 1
 
 
+def test_every_postgres_table_is_analysed_as_it_is_built(pg, pg_built):
+    """Each model's table is analysed by its post-hook (macro analyze_relation, D97): what reads it is planned on its
+    statistics, not on the one-row guess PostgreSQL makes for a table autovacuum has not reached."""
+    rows = fetch_pg(pg, "select relname, last_analyze is not null from pg_stat_user_tables "
+                        "where schemaname in ('build_staging', 'build_intermediate')")
+    assert len(rows) > 50
+    never = sorted(name for name, analysed in rows if not analysed)
+    assert not never, f"tables built without analyze: {never[:10]}"
+
+
+def test_postgres_sessions_run_without_jit():
+    """dbt's PostgreSQL sessions get `-c jit=off` beside the user's own PGOPTIONS, unless the user set jit (D97)."""
+    assert runner.pg_options("") == "-c jit=off"
+    assert runner.pg_options("-c work_mem=256MB") == "-c work_mem=256MB -c jit=off"
+    assert runner.pg_options("-c jit=on") == "-c jit=on"
+    settings = runner.BuildSettings(as_of=END_DATE, target="postgres")
+    assert "jit=off" in runner._dbt_env(settings, runner.project_dir())["PGOPTIONS"]
+    assert "PGOPTIONS" not in runner._dbt_env(runner.BuildSettings(as_of=END_DATE), runner.project_dir())
+
+
 # --- customer scores: the same on both engines, to the cent and to the letter ------------------------------------
 
 def fetch_duck(pub, sql):
