@@ -104,7 +104,7 @@ BAD_ROWS = [
     ("tier_thresholds", "profile=acquire, tier=C", "tier has no action"),
     ("rfm_segment_map", "cell=333", "no segment for this RFM cell"),
     ("point_rules", "rule_id=detractor", "unknown field nps_klass"),
-    ("ideal_company_profile", "attribute=industry, value=Software", "fit must be a number from 0 to 1, got 1.5000"),
+    ("ideal_company_profile", "attribute=industry, value=Software", "fit must be a number from 0 to 1, got 1.5"),
     ("ideal_customer_profile", "attribute=agee_band, value=25-34",
      "unknown attribute: age_band, gender or country_code expected"),
     # the shipped profile predict renamed forecast everywhere: customer_scores' contract still has its columns
