@@ -206,6 +206,68 @@ def test_shipped_configuration_is_valid(built):
         con.close()
 
 
+# --- validation as data (D94): a rule is one row of scoring_config_checks --------------------------------------------
+
+def build_validation(project: Path, tmp_path: Path, monkeypatch) -> tuple[bool, str]:
+    """dbt build of int_scoring__config_errors and its seeds only (no raw data): (success, the messages of the failed
+    nodes)."""
+    from dbt.cli.main import dbtRunner
+
+    from customer_scoring.runner import _release_duckdb
+
+    db = tmp_path / "config.duckdb"
+    monkeypatch.setenv("CS_DUCKDB_PATH", str(db))
+    monkeypatch.setenv("CS_TARGET", "duckdb")
+    res = dbtRunner().invoke([
+        "build", "--select", "+int_scoring__config_errors", "--exclude", "test_type:unit", "--indirect-selection",
+        "cautious", "--project-dir", str(project), "--profiles-dir", str(project), "--target-path",
+        str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"), "--quiet"])
+    _release_duckdb()
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    text = "\n".join(r["message"] or "" for r in results if r["status"] not in ("success", "pass"))
+    return res.success, text
+
+
+def test_a_new_seed_column_is_checked_by_one_rule_row_and_a_bad_rule_row_is_named(tmp_path, monkeypatch):
+    project = copy_project(tmp_path / "project")
+    # a new column of scoring_profiles, owner, with one row off the allowed set and one empty
+    rows = read_seed(project, "scoring_profiles")
+    for r in rows:
+        r["owner"] = "crm"
+    row_of(rows, profile="acquire")["owner"] = "sales"
+    row_of(rows, profile="develop")["owner"] = ""
+    with open(project / "seeds" / "scoring" / "scoring_profiles.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    checks = project / "seeds" / "scoring" / "scoring_config_checks.csv"
+    with open(checks, "a", newline="") as fh:
+        fh.write("scoring_profiles,owner,required,,\n")  # the new column's checks: one line each
+        fh.write("scoring_profiles,owner,accepted_values,crm|marketing,\n")
+        fh.write("scoring_profiles,owner,no_such_check,,\n")  # malformed rule rows: each named, none run
+        fh.write("scoring_profilez,owner,required,,\n")
+        fh.write("scoring_profiles,ownr,required,,\n")
+    ok, text = build_validation(project, tmp_path, monkeypatch)
+    assert not ok
+    kinds = "key, required, whole_number, range, identifier, distinct, accepted_values, reference"
+    validated = ("scoring_profiles, scoring_criteria, scoring_weights, point_rules, tier_thresholds, criterion_bins, "
+                 "criterion_categories, rfm_segments, mql_rules, age_bands, ideal_customer_profile, "
+                 "ideal_company_profile, customer_activity_types, lead_activity_types")
+    expected = [
+        ("scoring_config_checks", "config_table=scoring_profiles, column_name=owner, check_kind=no_such_check",
+         f"unknown check_kind no_such_check: use {kinds}"),
+        ("scoring_config_checks", "config_table=scoring_profiles, column_name=ownr, check_kind=required",
+         "unknown column ownr of scoring_profiles"),
+        ("scoring_config_checks", "config_table=scoring_profilez, column_name=owner, check_kind=required",
+         f"unknown config_table scoring_profilez: this rules seed checks {validated}"),
+        ("scoring_profiles", "profile=acquire", "owner must be crm or marketing, got sales"),
+        ("scoring_profiles", "profile=develop", "owner is empty"),
+    ]
+    assert f"Invalid scoring configuration, {len(expected)} problem(s)" in text, text
+    for seed, key, problem in expected:
+        assert f"- {seed} ({key}): {problem}" in text, text
+
+
 # --- a profile, a criterion and a rule added as data only ----------------------------------------------------------
 
 @pytest.fixture(scope="module")
