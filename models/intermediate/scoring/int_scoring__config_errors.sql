@@ -4,6 +4,8 @@
 -- Validation of the scoring configuration (seeds/scoring, primary-profile vars): one row per problem, naming the seed,
 -- the row and what is wrong; the post-hook then fails the build listing them all (D11). The seeds carry no data tests
 -- (a failing one would skip this model, naming no row). Settings that would load but do nothing are problems too.
+-- The generic checks are rows of seeds/scoring/scoring_config_checks.csv (macro config_checks, D94); the branches
+-- below are the checks that are logic.
 {%- set known = entity_criteria() %}
 {%- do known.update({'offer': offer_criteria()}) %}
 {%- set text_values = known_text_values() %}
