@@ -247,6 +247,8 @@ def test_a_new_seed_column_is_checked_by_one_rule_row_and_a_bad_rule_row_is_name
         fh.write("scoring_profiles,owner,no_such_check,,\n")  # malformed rule rows: each named, none run
         fh.write("scoring_profilez,owner,required,,\n")
         fh.write("scoring_profiles,ownr,required,,\n")
+        fh.write("scoring_weights,weight,range,abc,\n")
+        fh.write("scoring_profiles,description,required,,{nope} is empty\n")
     ok, text = build_validation(project, tmp_path, monkeypatch)
     assert not ok
     kinds = "key, required, whole_number, range, identifier, distinct, accepted_values, reference"
@@ -256,8 +258,12 @@ def test_a_new_seed_column_is_checked_by_one_rule_row_and_a_bad_rule_row_is_name
     expected = [
         ("scoring_config_checks", "config_table=scoring_profiles, column_name=owner, check_kind=no_such_check",
          f"unknown check_kind no_such_check: use {kinds}"),
+        ("scoring_config_checks", "config_table=scoring_profiles, column_name=description, check_kind=required",
+         "unknown placeholder {nope} in message: a required message may say {column} or {row.<column>}"),
         ("scoring_config_checks", "config_table=scoring_profiles, column_name=ownr, check_kind=required",
          "unknown column ownr of scoring_profiles"),
+        ("scoring_config_checks", "config_table=scoring_weights, column_name=weight, check_kind=range",
+         "argument must be min|max (numbers, one may be empty), got abc"),
         ("scoring_config_checks", "config_table=scoring_profilez, column_name=owner, check_kind=required",
          f"unknown config_table scoring_profilez: this rules seed checks {validated}"),
         ("scoring_profiles", "profile=acquire", "owner must be crm or marketing, got sales"),

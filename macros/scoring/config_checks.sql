@@ -40,6 +40,7 @@
     } %}
     {#- a number as text without trailing zeros (0.5, 30): replace @ with the expression -#}
     {%- set number_text = "rtrim(rtrim(cast(cast(@ as decimal(18, 6)) as " ~ string ~ "), '0'), '.')" %}
+    {%- set as_text = 'cast(@ as ' ~ string ~ ')' %}
     {%- set number_type = '^(decimal|numeric|int|integer|bigint|smallint|tinyint|hugeint|double|float|real)' %}
 
     {#- ref() at parse time too: dbt then orders the model after the rules seed and the validated seeds -#}
@@ -48,8 +49,8 @@
         {%- do relations.update({seed: ref(seed)}) %}
     {%- endfor %}
 
-    {#- the built seeds and their columns ({column: is a number}), found through the seeds' nodes; a unit test has
-        no graph (and its ref() names the fixture): the seeds' schema (dbt_project.yml: config) then -#}
+    {#- the built seeds and their columns, {column: the column as text, @ standing for it}, found through the seeds'
+        nodes; a unit test has no graph (and its ref() names the fixture): the seeds' schema (dbt_project.yml) then -#}
     {%- set built = {} %}
     {%- set columns = {} %}
     {%- if execute %}
@@ -59,13 +60,14 @@
             {%- if node %}
                 {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) %}
             {%- else %}
-                {%- set relation = adapter.get_relation(target.database, generate_schema_name('config', none) | trim, seed) %}
+                {%- set schema = generate_schema_name('config', none) | trim %}
+                {%- set relation = adapter.get_relation(target.database, schema, seed) %}
             {%- endif %}
             {%- if relation is not none %}
                 {%- set seed_columns = {} %}
                 {%- for c in adapter.get_columns_in_relation(relation) %}
                     {%- set is_number = modules.re.match(number_type, c.data_type | lower) is not none %}
-                    {%- do seed_columns.update({c.name | lower: is_number}) %}
+                    {%- do seed_columns.update({c.name | lower: number_text if is_number else as_text}) %}
                 {%- endfor %}
                 {%- do built.update({seed: relation}) %}
                 {%- do columns.update({seed: seed_columns}) %}
@@ -116,7 +118,8 @@
         {%- set fault = [] %}
         {%- set target = {} %}
         {%- if kind not in placeholders %}
-            {%- do fault.append('unknown check_kind ' ~ (kind or 'NULL') ~ ': use ' ~ (placeholders | list | join(', '))) %}
+            {%- do fault.append('unknown check_kind ' ~ (kind or 'NULL') ~ ': use '
+                ~ (placeholders | list | join(', '))) %}
         {%- elif cte is none %}
             {%- do fault.append('unknown config_table ' ~ (seed or 'NULL') ~ ': this rules seed checks '
                 ~ (sources | list | join(', '))) %}
@@ -142,19 +145,21 @@
             {%- if kind in ('whole_number', 'range') %}
                 {%- set is_bound = [] %}
                 {%- for b in bounds %}
-                    {%- do is_bound.append(modules.re.match('^-?[0-9]+(\\.[0-9]+)?$', b) is not none or b == '') %}
+                    {%- do is_bound.append(b == '' or modules.re.match('^-?[0-9]+(\\.[0-9]+)?$', b) is not none) %}
                 {%- endfor %}
-                {%- if not seed_columns[named[0]] %}
+                {%- if seed_columns[named[0]] != number_text %}
                     {%- do fault.append(kind ~ ' needs a number column, ' ~ named[0] ~ ' is not one') %}
                 {%- elif kind == 'whole_number' and modules.re.match('^-?[0-9]+$', argument) is none %}
-                    {%- do fault.append('argument must be the minimum, a whole number, got ' ~ (argument or 'nothing')) %}
+                    {%- do fault.append('argument must be the minimum, a whole number, got '
+                        ~ (argument or 'nothing')) %}
                 {%- elif kind == 'range' and (bounds | length != 2 or false in is_bound or argument == '|') %}
-                    {%- do fault.append('argument must be min|max (numbers, one may be empty), got ' ~ (argument or 'nothing')) %}
+                    {%- do fault.append('argument must be min|max (numbers, one may be empty), got '
+                        ~ (argument or 'nothing')) %}
                 {%- endif %}
             {%- elif kind == 'distinct' %}
                 {%- for c in bounds if c not in seed_columns and not fault %}
-                    {%- do fault.append('argument must be the column naming the other row, then the columns of the group'
-                        ~ ' (name|group), columns of ' ~ seed ~ '; got ' ~ (argument or 'nothing')) %}
+                    {%- do fault.append('argument must be the column naming the other row, then the columns of the '
+                        ~ 'group (name|group), columns of ' ~ seed ~ '; got ' ~ (argument or 'nothing')) %}
                 {%- endfor %}
             {%- elif kind == 'accepted_values' and argument == '' %}
                 {%- do fault.append('argument must list the accepted values as a|b|c') %}
@@ -175,7 +180,8 @@
                     or referenced_columns | reject('in', known) | list %}
                     {%- do fault.append('argument must be table.column (table.a|b for the columns a|b): a seed this '
                         ~ 'rules seed checks (' ~ (sources | list | join(', ')) ~ ')'
-                        ~ (' or ' ~ (lookups | list | join(', ')) if lookups else '') ~ '; got ' ~ (argument or 'nothing')) %}
+                        ~ (' or ' ~ (lookups | list | join(', ')) if lookups else '') ~ '; got '
+                        ~ (argument or 'nothing')) %}
                 {%- endif %}
             {%- endif %}
         {%- endif %}
@@ -183,15 +189,16 @@
         {#- the message: literal text and {placeholders}, as a SQL expression -#}
         {%- if not fault %}
             {%- set column = named[0].split('=')[-1] %}
-            {%- set value = (number_text if seed_columns[column] else 'cast(@ as ' ~ string ~ ')') | replace('@', 'checked.' ~ column) %}
+            {%- set value = seed_columns[column] | replace('@', 'checked.' ~ column) %}
             {%- set fields = {'column': "'" ~ rule.column_name ~ "'", 'value': 'coalesce(' ~ value ~ ", 'NULL')",
-                'quoted': "coalesce('''' || " ~ value ~ " || '''', 'NULL')", 'count': 'cast(count(*) as ' ~ string ~ ')',
+                'quoted': "coalesce('''' || " ~ value ~ " || '''', 'NULL')",
+                'count': 'cast(count(*) as ' ~ string ~ ')',
                 'target': "'" ~ argument.split('.')[0] ~ "'", 'minimum': "'" ~ argument ~ "'",
                 'min': "'" ~ argument.split('|')[0] ~ "'", 'max': "'" ~ argument.split('|')[-1] ~ "'"} %}
             {%- if kind == 'distinct' %}
                 {%- set other = argument.split('|')[0] %}
-                {%- do fields.update({'other': 'coalesce(' ~ ((number_text if seed_columns[other] else 'cast(@ as '
-                    ~ string ~ ')') | replace('@', 'twin.' ~ other)) ~ ", 'NULL')"}) %}
+                {%- do fields.update({'other': 'coalesce(' ~ seed_columns[other] | replace('@', 'twin.' ~ other)
+                    ~ ", 'NULL')"}) %}
             {%- elif kind == 'accepted_values' %}
                 {%- set allowed = argument.split('|') %}
                 {%- set allowed_text = allowed[0] if allowed | length == 1
@@ -206,12 +213,12 @@
                 {%- elif name in placeholders[kind] %}
                     {%- do pieces.append(fields[name]) %}
                 {%- elif name[:4] == 'row.' and name[4:] in seed_columns and kind != 'key' %}
-                    {%- set row_value = (number_text if seed_columns[name[4:]] else 'cast(@ as ' ~ string ~ ')')
-                        | replace('@', 'checked.' ~ name[4:]) %}
+                    {%- set row_value = seed_columns[name[4:]] | replace('@', 'checked.' ~ name[4:]) %}
                     {%- do pieces.append('coalesce(' ~ row_value ~ ", 'NULL')") %}
                 {%- elif not fault %}
-                    {%- do fault.append('unknown placeholder ' ~ token ~ ' in message: a ' ~ kind ~ ' message may say {'
-                        ~ (placeholders[kind] | join('}, {')) ~ '}' ~ ('' if kind == 'key' else ' or {row.<column>}')) %}
+                    {%- do fault.append('unknown placeholder ' ~ token ~ ' in message: a ' ~ kind ~ ' message may '
+                        ~ 'say {' ~ (placeholders[kind] | join('}, {')) ~ '}'
+                        ~ ('' if kind == 'key' else ' or {row.<column>}')) %}
                 {%- endif %}
             {%- endfor %}
             {%- set problem = pieces | join(' || ') %}
@@ -229,7 +236,7 @@
             ) %}
         {%- else %}
             {%- set c = 'checked.' ~ column %}
-            {%- set text = (number_text if seed_columns[column] else 'cast(@ as ' ~ string ~ ')') | replace('@', c) %}
+            {%- set text = seed_columns[column] | replace('@', c) %}
             {%- set joins = '' %}
             {%- if kind == 'required' %}
                 {%- set where = c ~ ' is null or trim(cast(' ~ c ~ ' as ' ~ string ~ ")) = ''" %}
@@ -285,7 +292,7 @@
     {%- for seed, cte in sources.items() %}
         {%- set parts = [] %}
         {%- for label, c in keys.get(seed, []) %}
-            {%- set text = (number_text if columns[seed][c] else 'cast(@ as ' ~ string ~ ')') | replace('@', c) %}
+            {%- set text = columns[seed][c] | replace('@', c) %}
             {%- do parts.append("'" ~ ('' if loop.first else ', ') ~ label ~ "=' || coalesce(" ~ text ~ ", 'NULL')") %}
         {%- endfor %}
     {{ cte }} as (

@@ -649,7 +649,6 @@ problems as (
             where criteria.criterion = weights.criterion and criteria.entity_type = profiles.entity_type
         )
 
-
     union all
     select
         'scoring_weights',
@@ -666,7 +665,6 @@ problems as (
         'a tier name is a non-empty text without | (MQL rules list tiers as a|b)'
     from tiers
     where tier is null or trim(tier) = '' or tier like '%|%'
-
 
     union all
     select
