@@ -92,6 +92,7 @@ engagement_levels as (
 
 ),
 
+-- the ideal-profile seeds together: the values their attributes take are checked below
 ideal_profiles as (
 
     select
@@ -454,7 +455,6 @@ problems as (
     from config_check_problems
 
     -- scoring_criteria
-
     union all
     select
         criteria.config_table,
