@@ -198,7 +198,7 @@ def holdout_build(demo_raw, tmp_path_factory) -> runner.BuildResult:
 PIT_CONTACTS = 300
 PIT_CUTOFF = END_DATE - dt.timedelta(days=180)
 PIT_MODELS = ["+int_customer__rfm", "+int_customer__satisfaction", "+int_contact__engagement", "+int_lead__fit_inputs",
-              "+int_contacts__lifecycle"]
+              "+int_contact__lifecycle"]
 
 
 @pytest.fixture(scope="session")

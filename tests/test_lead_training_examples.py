@@ -3,7 +3,7 @@ and int_campaign__training_examples.
 
 Two small builds of 300 demo contacts (the approach of tests/test_training_examples.py):
 - `past`: the original raw data built as of CUTOFF (the latest labelled cut-off), with only the production models the
-  lead features come from (int_lead__fit_inputs, int_contact__engagement, int_contacts__lifecycle) and the customer
+  lead features come from (int_lead__fit_inputs, int_contact__engagement, int_contact__lifecycle) and the customer
   ones of tests/test_training_examples.py: one session build, conftest pit_past, serves both modules;
 - `now`: a copy of the raw data with rows loaded after CUTOFF (a new job title of lead X, a demo request of X dated
   before CUTOFF but loaded after it, X's first order, a deal of lead Y created before CUTOFF, loaded and won after it, a
@@ -36,7 +36,7 @@ FIT = ["is_b2b", "industry_fit", "employee_band_fit", "revenue_band_fit", "count
 ENGAGEMENT = ["engagement_points", "engagement_score", "engagement_level", "high_intent_events",
               "days_since_last_positive"]
 LIFECYCLE = ["lead_stage", "open_pipeline_amount"]
-PRODUCTION_MODELS = ["+int_lead__fit_inputs", "+int_contact__engagement", "+int_contacts__lifecycle"]
+PRODUCTION_MODELS = ["+int_lead__fit_inputs", "+int_contact__engagement", "+int_contact__lifecycle"]
 
 # what a build computes for its leads, in the columns of the training examples
 PRODUCTION_FEATURES = f"""
@@ -46,7 +46,7 @@ PRODUCTION_FEATURES = f"""
         {", ".join(f"eng.{c}" for c in ENGAGEMENT)},
         {", ".join(f"life.{c}" for c in LIFECYCLE)},
         {{days_since_created}}
-    from {{db}}.intermediate.int_contacts__lifecycle as life
+    from {{db}}.intermediate.int_contact__lifecycle as life
     inner join {{db}}.intermediate.int_lead__fit_inputs as fit on life.contact_id = fit.contact_id
     inner join {{db}}.intermediate.int_contact__engagement as eng on life.contact_id = eng.contact_id
     where life.population = 'lead'
@@ -100,7 +100,7 @@ def changes(past) -> dict:
         order by fit.contact_id limit 1
     """).fetchone()
     y, = con.execute("""
-        select contact_id from intermediate.int_contacts__lifecycle
+        select contact_id from intermediate.int_contact__lifecycle
         where population = 'lead' and not has_open_opportunity and not has_won_opportunity and contact_id <> ?
             and contact_id in (select contact_id from staging.stg_crm__contacts where dq_status = 'current')
         order by contact_id limit 1
@@ -244,7 +244,7 @@ def test_campaign_examples_at_the_cutoff(con, changes):
     expected = con.execute(f"""
         select life.contact_id, life.is_customer, {", ".join(f"eng.{c}" for c in ENGAGEMENT)},
             coalesce(sends.sends, 0), coalesce(sends.responses, 0)
-        from past.intermediate.int_contacts__lifecycle as life
+        from past.intermediate.int_contact__lifecycle as life
         inner join past.intermediate.int_contact__engagement as eng on life.contact_id = eng.contact_id
         left join (
             select contact_id, count(*) as sends, count(responded_at) as responses
@@ -266,4 +266,4 @@ def test_campaign_examples_at_the_cutoff(con, changes):
     # the scoring cut-off has every golden contact of the as-of build, unlabelled
     scoring = con.execute("select count(*), count(label_response) from now.intermediate.int_campaign__training_examples"
                           " where is_scoring_row").fetchone()
-    assert scoring == (con.execute("select count(*) from now.intermediate.int_contacts__lifecycle").fetchone()[0], 0)
+    assert scoring == (con.execute("select count(*) from now.intermediate.int_contact__lifecycle").fetchone()[0], 0)

@@ -1,5 +1,5 @@
-{#- The enrichment and lead fit formulas as CTEs, shared by the production models int_accounts__enriched,
-    int_contacts__company_domain, int_contacts__job_role and int_lead__fit_inputs (one as-of date) and the training
+{#- The enrichment and lead fit formulas as CTEs, shared by the production models int_account__firmographics,
+    int_contact__company_domain, int_contact__job_role and int_lead__fit_inputs (one as-of date) and the training
     examples of leads (int_predict__accounts, int_predict__company_domains, int_predict__job_roles,
     int_predict__lead_fit_inputs: one row per cut-off), so that a training feature is the production formula.
     Every macro takes the names of its input CTEs (each carrying the `keys` columns too) and `keys`: the columns that
@@ -13,11 +13,11 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- int_accounts__enriched: crm_banded ... final. `accounts`: golden accounts shaped like int_accounts;
+{#- int_account__firmographics: crm_banded ... final. `accounts`: golden accounts shaped like int_accounts;
     `employee_bands`, `revenue_bands`: the seeds; `firmographics`: current enrichment rows shaped like
     stg_enrichment__firmographics (domain, industry, employee_range, revenue_range, marketing_budget, technologies,
     loaded_at), empty when enrichment is switched off. -#}
-{% macro accounts_enriched_ctes(accounts, employee_bands, revenue_bands, firmographics, keys=[]) -%}
+{% macro account_firmographics_ctes(accounts, employee_bands, revenue_bands, firmographics, keys=[]) -%}
     {%- set precedence = var('enrichment_precedence', 'crm_first') -%}
     {%- if precedence not in ['crm_first', 'enrichment_first'] -%}
         {{ exceptions.raise_compiler_error(
@@ -148,7 +148,7 @@ final as (
 )
 {%- endmacro %}
 
-{#- int_contacts__company_domain: classified ... final. `contacts`: golden contacts (contact_id, account_id,
+{#- int_contact__company_domain: classified ... final. `contacts`: golden contacts (contact_id, account_id,
     email_domain); `accounts`: golden accounts (account_id, domain); `free_mail_domains`: the seed. -#}
 {% macro company_domain_ctes(contacts, accounts, free_mail_domains, keys=[]) -%}
     {%- set key_prefix = keys | join(', ') ~ ', ' if keys else '' -%}
@@ -200,7 +200,7 @@ final as (
 )
 {%- endmacro %}
 
-{#- int_contacts__job_role: normalised ... final. `contacts`: golden contacts (contact_id, job_title);
+{#- int_contact__job_role: normalised ... final. `contacts`: golden contacts (contact_id, job_title);
     `keywords`: the seed job_title_keywords. Titles are matched once each, whatever the keys. -#}
 {% macro job_role_ctes(contacts, keywords, keys=[]) -%}
     {%- set key_prefix = keys | join(', ') ~ ', ' if keys else '' -%}
@@ -323,11 +323,11 @@ final as (
 {%- endmacro %}
 
 {#- int_lead__fit_inputs: profiled ... final. Inputs (all carrying the keys): `leads` (contact_id, account_id of the
-    leads), `contacts` (golden contacts: contact_id, country_code), `company_domains` (int_contacts__company_domain),
-    `accounts` (int_accounts__enriched), `account_countries_given` (account_id, is_country_given: a country was written
-    on a current record of the golden account), `firmographics` (current enrichment rows; none when enrichment is
-    switched off), `roles` (int_contacts__job_role), `demographics` (int_customer__profile: age_band, age_band_fit,
-    location_fit, is_country_unknown), `icp` (the seed ideal_company_profile). -#}
+    leads), `contacts` (golden contacts: contact_id, country_code), `company_domains` (int_contact__company_domain),
+    `accounts` (int_account__firmographics), `account_countries_given` (account_id, is_country_given: a country was
+    written on a current record of the golden account), `firmographics` (current enrichment rows; none when
+    enrichment is switched off), `roles` (int_contact__job_role), `demographics` (int_contact__demographics: age_band,
+    age_band_fit, location_fit, is_country_unknown), `icp` (the seed ideal_company_profile). -#}
 {% macro lead_fit_inputs_ctes(
     leads, contacts, company_domains, accounts, account_countries_given, firmographics, roles, demographics, icp,
     keys=[]
@@ -351,7 +351,7 @@ profiled as (
         {% endif %}
         coalesce({{ accounts }}.country_code, {{ contacts }}.country_code) as company_country_code,
         -- a raw value was given, whether or not it maps to a band or a country (the contact's own country: when it
-        -- is not recognised, int_customer__profile flags it)
+        -- is not recognised, int_contact__demographics flags it)
         {{ accounts }}.employee_count is not null as is_employee_count_given,
         {{ accounts }}.annual_revenue is not null as is_annual_revenue_given,
         coalesce({{ account_countries_given }}.is_country_given, false)

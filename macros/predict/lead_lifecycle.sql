@@ -1,4 +1,4 @@
-{#- Expressions of int_contacts__lifecycle and int_customer__profile that the lead training examples compute per
+{#- Expressions of int_contact__lifecycle and int_contact__demographics that the lead training examples compute per
     cut-off (int_predict__lifecycle, int_predict__lead_fit_inputs). The production models still write them inline
     (not this change's files); switching them to these macros makes one source (the compiled SQL is the same). -#}
 

@@ -15,13 +15,13 @@ with
 
 accounts as (
 
-    select * from {{ ref('int_accounts__enriched') }}
+    select * from {{ ref('int_account__firmographics') }}
 
 ),
 
 lifecycle as (
 
-    select * from {{ ref('int_contacts__lifecycle') }}
+    select * from {{ ref('int_contact__lifecycle') }}
     where account_id is not null
 
 ),
@@ -34,7 +34,7 @@ engagement as (
 
 roles as (
 
-    select * from {{ ref('int_contacts__job_role') }}
+    select * from {{ ref('int_contact__job_role') }}
 
 ),
 

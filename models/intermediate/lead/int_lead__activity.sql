@@ -5,7 +5,7 @@ with
 
 leads as (
 
-    select contact_id from {{ ref('int_contacts__lifecycle') }}
+    select contact_id from {{ ref('int_contact__lifecycle') }}
     where population = 'lead'
 
 ),

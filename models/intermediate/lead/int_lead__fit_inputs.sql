@@ -1,17 +1,17 @@
 -- Profile of every lead and its fit to the ideal company and customer profiles, as of the as-of date: one row per
--- lead (int_contacts__lifecycle population 'lead'). B2B leads (with an account or a company email domain) are
+-- lead (int_contact__lifecycle population 'lead'). B2B leads (with an account or a company email domain) are
 -- matched on firmographics (CRM first, enrichment to fill gaps) and job role; B2C leads on age band and country.
 -- Each fit is 0-1 from the ideal_company_profile / ideal_customer_profile seeds ('*' rows: any value not listed);
 -- a fit is NULL when its attribute is unknown or does not apply, so it neither helps nor hurts. A value given but
 -- not recognised is not unknown: a country the alias list does not know (on any current CRM record of the account or
 -- the contact), an employee count or a revenue that fits no band fit as the '*' row, never better than a known poor
--- value (int_customer__profile does the same for the B2C age band and country). The formulas are the macro
+-- value (int_contact__demographics does the same for the B2C age band and country). The formulas are the macro
 -- lead_fit_inputs_ctes, shared with the training examples (int_predict__lead_fit_inputs).
 with
 
 leads as (
 
-    select * from {{ ref('int_contacts__lifecycle') }}
+    select * from {{ ref('int_contact__lifecycle') }}
     where population = 'lead'
 
 ),
@@ -24,13 +24,13 @@ contacts as (
 
 company_domains as (
 
-    select * from {{ ref('int_contacts__company_domain') }}
+    select * from {{ ref('int_contact__company_domain') }}
 
 ),
 
 accounts as (
 
-    select * from {{ ref('int_accounts__enriched') }}
+    select * from {{ ref('int_account__firmographics') }}
 
 ),
 
@@ -49,13 +49,13 @@ account_identity as (
 
 roles as (
 
-    select * from {{ ref('int_contacts__job_role') }}
+    select * from {{ ref('int_contact__job_role') }}
 
 ),
 
 demographics as (
 
-    select * from {{ ref('int_customer__profile') }}
+    select * from {{ ref('int_contact__demographics') }}
 
 ),
 

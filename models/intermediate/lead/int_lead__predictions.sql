@@ -1,4 +1,4 @@
--- Predictions per lead as of the as-of date: one row per lead (int_contacts__lifecycle population 'lead') with the
+-- Predictions per lead as of the as-of date: one row per lead (int_contact__lifecycle population 'lead') with the
 -- chosen model's probability of converting (a first completed order or a won deal) within the horizon (var
 -- prediction_horizon_days) and of responding to the next campaign, and the model that made each. The runner's predict
 -- step writes them (source predict.prediction_scores); without it, or for a target not fitted, they are null and
@@ -7,7 +7,7 @@ with
 
 leads as (
 
-    select contact_id from {{ ref('int_contacts__lifecycle') }}
+    select contact_id from {{ ref('int_contact__lifecycle') }}
     where population = 'lead'
 
 ),

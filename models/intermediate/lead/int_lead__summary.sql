@@ -7,7 +7,7 @@ with
 
 lifecycle as (
 
-    select * from {{ ref('int_contacts__lifecycle') }}
+    select * from {{ ref('int_contact__lifecycle') }}
     where population = 'lead'
 
 ),

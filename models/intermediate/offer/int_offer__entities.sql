@@ -1,10 +1,10 @@
 -- The entities offers are made to, at each cut-off: one row per cut-off and golden contact (int_contacts), customer
--- or lead. As of the as-of date the populations are int_contacts__lifecycle's. At the evaluation cut-off a golden
+-- or lead. As of the as-of date the populations are int_contact__lifecycle's. At the evaluation cut-off a golden
 -- contact is known when one of its records (stg_crm__contacts, valid) had been loaded and created by then, or when
 -- it had a completed order then (int_offer__purchases); it is a customer when it had a completed order line then,
 -- else a lead. Contacts resolve through today's contact map at both cut-offs.
 -- Segment: 'b2b' when the contact has an account or int_lead__fit_inputs calls the lead B2B (company e-mail domain);
--- industry (lower case) and size band (employee band) come from the account (int_accounts__enriched), else the
+-- industry (lower case) and size band (employee band) come from the account (int_account__firmographics), else the
 -- lead's enrichment by company domain (int_lead__fit_inputs). Firmographics are today's at both cut-offs (the CRM
 -- and the enrichment feed keep no history of an account: D1's caveat).
 -- Budget, first known of: the account's marketing budget ('marketing_budget'), its annual revenue x var
@@ -35,7 +35,7 @@ scoring_cutoff as (
 
 lifecycle as (
 
-    select * from {{ ref('int_contacts__lifecycle') }}
+    select * from {{ ref('int_contact__lifecycle') }}
 
 ),
 
@@ -47,7 +47,7 @@ contacts as (
 
 accounts as (
 
-    select * from {{ ref('int_accounts__enriched') }}
+    select * from {{ ref('int_account__firmographics') }}
 
 ),
 

@@ -2,7 +2,7 @@
 -- cut-off (a golden contact without a completed order on or before it, int_predict__lifecycle). Every feature is what
 -- a build as of the cut-off computes: the raw fit criteria of int_lead__fit_inputs (int_predict__lead_fit_inputs, same
 -- macro), the engagement of int_contact__engagement (int_predict__contact_engagement, same macros), the lead stage and
--- open pipeline of int_contacts__lifecycle and the contact's age (int_predict__lifecycle). The label is what the lead
+-- open pipeline of int_contact__lifecycle and the contact's age (int_predict__lifecycle). The label is what the lead
 -- did in the window after the cut-off, as the as-of build knows it (int_orders, int_opportunities), followed to the
 -- golden contact it belongs to on the as-of date (int_contacts__identity): label_convert = 1 when a completed order is
 -- dated, or a won deal closed, in (cutoff_date, cutoff_date + H] (var prediction_horizon_days); null on the scoring

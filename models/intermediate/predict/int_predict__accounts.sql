@@ -1,9 +1,9 @@
 -- Golden accounts with their firmographics as of every cut-off: one row per cut-off and golden account, the rows and
--- columns int_accounts__enriched has in a build as of that cut-off. The survival rule of int_accounts (each attribute
--- from the most recently updated record of the group, the master's as fallback) runs on the account versions current
--- at the cut-off (int_predict__account_identity); the enrichment rows are the firmographics versions current then
--- (macro pit_versions, the key and version order of stg_enrichment__firmographics); CRM and enrichment are combined
--- by the production formula (macro accounts_enriched_ctes).
+-- columns int_account__firmographics has in a build as of that cut-off. The survival rule of int_accounts (each
+-- attribute from the most recently updated record of the group, the master's as fallback) runs on the account versions
+-- current at the cut-off (int_predict__account_identity); the enrichment rows are the firmographics versions current
+-- then (macro pit_versions, the key and version order of stg_enrichment__firmographics); CRM and enrichment are
+-- combined by the production formula (macro account_firmographics_ctes).
 with
 
 cutoffs as (
@@ -111,6 +111,6 @@ accounts as (
 
 ),
 
-{{ accounts_enriched_ctes('accounts', 'employee_bands', 'revenue_bands', 'firmographics', keys=['cutoff_date']) }}
+{{ account_firmographics_ctes('accounts', 'employee_bands', 'revenue_bands', 'firmographics', keys=['cutoff_date']) }}
 
 select * from final

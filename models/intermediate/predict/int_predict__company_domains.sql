@@ -1,5 +1,5 @@
 -- Company domain of every golden contact as of every cut-off: one row per cut-off and golden contact, the rows and
--- columns int_contacts__company_domain has in a build as of that cut-off (same macro, company_domain_ctes, on the
+-- columns int_contact__company_domain has in a build as of that cut-off (same macro, company_domain_ctes, on the
 -- golden contacts and accounts of the cut-off: int_predict__contacts, int_predict__accounts).
 with
 

@@ -4,9 +4,9 @@
 -- of the cut-off (int_predict__identity) and the account map of the cut-off (int_predict__account_identity); the
 -- survival rule of int_contacts (each attribute from the most recently updated record of the person, the master's as
 -- fallback) then runs per cut-off. is_country_given: a country was written on at least one of the person's records
--- current at the cut-off (int_customer__profile's countries_given).
+-- current at the cut-off (int_contact__demographics's countries_given).
 -- Past cut-offs only: the scoring cut-off's contact attributes come from the production models (int_lead__fit_inputs,
--- int_contacts__job_role, int_contacts__lifecycle) in the models that read this one.
+-- int_contact__job_role, int_contact__lifecycle) in the models that read this one.
 with
 
 cutoffs as (

@@ -1,8 +1,8 @@
 -- Job function and seniority of every golden contact as of every cut-off: one row per cut-off and golden contact, the
--- rows and columns int_contacts__job_role has in a build as of that cut-off (same macro, job_role_ctes, on the job
+-- rows and columns int_contact__job_role has in a build as of that cut-off (same macro, job_role_ctes, on the job
 -- title the contact had then: int_predict__contacts). A new job title changes the role from the cut-off its version
 -- is current at, never before. Past cut-offs are computed here (the contacts of the training sample); the scoring
--- cut-off (the as-of date) is int_contacts__job_role itself, which a build as of that date computes.
+-- cut-off (the as-of date) is int_contact__job_role itself, which a build as of that date computes.
 {%- set role_columns = [
     'contact_id', 'job_title', 'job_title_normalised', 'job_function', 'seniority', 'job_function_keyword',
     'seniority_keyword'
@@ -24,7 +24,7 @@ keywords as (
 
 as_of_roles as (
 
-    select * from {{ ref('int_contacts__job_role') }}
+    select * from {{ ref('int_contact__job_role') }}
 
 ),
 

@@ -3,7 +3,7 @@
 -- columns int_lead__fit_inputs has in a build as of that cut-off. The fit formula is the production one (macro
 -- lead_fit_inputs_ctes), fed with the golden contacts, accounts, company domains, job roles and enrichment rows of the
 -- cut-off (int_predict__contacts, int_predict__accounts, int_predict__company_domains, int_predict__job_roles, the
--- firmographics versions current then). The demographics are int_customer__profile's (age in whole years on the
+-- firmographics versions current then). The demographics are int_contact__demographics's (age in whole years on the
 -- cut-off date, its band and the fits of the band and of the country), computed for the leads of each cut-off. Past
 -- cut-offs are computed here (the leads of the training sample: int_predict__identity holds it); the scoring cut-off
 -- (the as-of date) is int_lead__fit_inputs itself, which a build as of that date computes.
@@ -117,7 +117,7 @@ icp as (
     ),
 {% endif %}
 
--- the leads of each cut-off (int_contacts__lifecycle population 'lead')
+-- the leads of each cut-off (int_contact__lifecycle population 'lead')
 leads as (
 
     select
@@ -145,7 +145,7 @@ account_countries_given as (
 
 ),
 
--- int_customer__profile of the leads, per cut-off
+-- int_contact__demographics of the leads, per cut-off
 aged as (
 
     select

@@ -1,10 +1,10 @@
 -- Customer or lead, and a lead's stage, as of every cut-off: one row per cut-off and golden contact, the columns of
--- int_contacts__lifecycle as a build as of that cut-off has them (D12: a customer has a completed order on or before
+-- int_contact__lifecycle as a build as of that cut-off has them (D12: a customer has a completed order on or before
 -- the cut-off, int_predict__order_facts; everyone else is a lead). Opportunities are the versions current at the
 -- cut-off (macro pit_versions, the key and version order of stg_crm__opportunities) and follow its contact map; a
 -- deal is closed at the cut-off when it closed on or before it (int_opportunities: a deal closed later is still
 -- open then). Amounts in the reporting currency at the rate of the deal's creation (int_fx_rates). Past cut-offs are
--- computed here (the contacts of the training sample); the scoring cut-off (the as-of date) is int_contacts__lifecycle
+-- computed here (the contacts of the training sample); the scoring cut-off (the as-of date) is int_contact__lifecycle
 -- itself, which a build as of that date computes.
 {%- set lifecycle_columns = [
     'contact_id', 'account_id', 'population', 'is_customer', 'lead_stage', 'crm_lifecycle_stage',
@@ -27,7 +27,7 @@ contacts as (
 
 as_of_lifecycle as (
 
-    select * from {{ ref('int_contacts__lifecycle') }}
+    select * from {{ ref('int_contact__lifecycle') }}
 
 ),
 

@@ -2,7 +2,7 @@
 -- consent record on channel 'profiling' (crm.consents, recorded on or before the as-of date, any of the person's
 -- merged records) says is_granted false. Latest wins; two records at the same time: the objection wins. No record
 -- means no objection (art. 21 is an objection: it applies once recorded). Such a contact is not scored: the customer
--- and lead populations leave it out (int_customer__order_facts, int_contacts__lifecycle), so it is in no score mart,
+-- and lead populations leave it out (int_customer__order_facts, int_contact__lifecycle), so it is in no score mart,
 -- no offer, no audience and no export, and the history tables delete its rows at every date.
 with
 

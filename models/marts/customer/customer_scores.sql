@@ -31,7 +31,7 @@ rfm as (
 
 demographics as (
 
-    select * from {{ ref('int_customer__profile') }}
+    select * from {{ ref('int_contact__demographics') }}
 
 ),
 

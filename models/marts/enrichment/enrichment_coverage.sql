@@ -7,7 +7,7 @@ with
 
 accounts as (
 
-    select * from {{ ref('int_accounts__enriched') }}
+    select * from {{ ref('int_account__firmographics') }}
 
 ),
 

@@ -37,7 +37,7 @@ customer_factors as (
 
 lead_lifecycle as (
 
-    select * from {{ ref('int_contacts__lifecycle') }}
+    select * from {{ ref('int_contact__lifecycle') }}
     where population = 'lead'
 
 ),

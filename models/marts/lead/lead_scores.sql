@@ -13,7 +13,7 @@ summary as (
 
 lifecycle as (
 
-    select * from {{ ref('int_contacts__lifecycle') }}
+    select * from {{ ref('int_contact__lifecycle') }}
 
 ),
 

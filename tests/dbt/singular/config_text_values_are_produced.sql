@@ -18,15 +18,15 @@ leads as (
 
 ),
 
-profile as (
+demographics as (
 
-    select * from {{ ref('int_customer__profile') }}
+    select * from {{ ref('int_contact__demographics') }}
 
 ),
 
 job_roles as (
 
-    select * from {{ ref('int_contacts__job_role') }}
+    select * from {{ ref('int_contact__job_role') }}
 
 ),
 
@@ -47,7 +47,7 @@ produced as (
     select distinct
         'gender' as value_name,
         gender as produced_value
-    from profile
+    from demographics
     where gender is not null
     union all
     select distinct

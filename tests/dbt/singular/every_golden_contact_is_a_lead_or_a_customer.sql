@@ -1,5 +1,5 @@
 -- Every golden contact is in exactly one population, as of the as-of date: it has one row in
--- int_contacts__lifecycle, and it is either a lead (marts.lead_scores) or a customer (marts.customer_scores), never
+-- int_contact__lifecycle, and it is either a lead (marts.lead_scores) or a customer (marts.customer_scores), never
 -- both, never neither, in agreement with its lifecycle population. A contact who objected to profiling
 -- (int_privacy__profiling_objections, GDPR art. 21) is the exception: it must be in none of the three. Returns one
 -- row per contact that breaks the rule, with the problem.
@@ -22,7 +22,7 @@ lifecycle as (
     select
         contact_id,
         population
-    from {{ ref('int_contacts__lifecycle') }}
+    from {{ ref('int_contact__lifecycle') }}
 
 ),
 
@@ -65,7 +65,7 @@ checked as (
                             or customers.contact_id is not null
                             then 'objected to profiling but scored'
                     end
-            when lifecycle.contact_id is null then 'missing from int_contacts__lifecycle'
+            when lifecycle.contact_id is null then 'missing from int_contact__lifecycle'
             when leads.contact_id is not null and customers.contact_id is not null then 'both a lead and a customer'
             when leads.contact_id is null and customers.contact_id is null then 'neither a lead nor a customer'
             when (leads.contact_id is not null) <> (lifecycle.population = 'lead')

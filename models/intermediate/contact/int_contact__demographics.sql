@@ -1,4 +1,5 @@
--- Demographic profile and its fit to the ideal customer, as of the as-of date: one row per golden contact.
+-- Demographics (age, age band, gender, country) and their fit to the ideal customer, as of the as-of date: one row
+-- per golden contact, customer or lead.
 -- Age is measured on the as-of date; each attribute's fit (0-1) comes from the ideal_customer_profile seed, whose
 -- '*' row gives the fit of any value not listed. A missing attribute has no fit (NULL): it neither helps nor hurts.
 -- A value that was given but is not recognised is not missing: a country the alias list does not know (on any

@@ -6,7 +6,7 @@
 -- and records which source filled it and whether both sources had a value and disagreed. The CRM contract has no
 -- marketing budget nor technologies: their CRM columns are typed NULLs, so every field follows the same rule.
 -- With var enable_enrichment false, every enrichment column is NULL. The formulas are the macro
--- accounts_enriched_ctes, shared with the training examples (int_predict__accounts).
+-- account_firmographics_ctes, shared with the training examples (int_predict__accounts).
 with
 
 accounts as (
@@ -50,6 +50,6 @@ revenue_bands as (
     ),
 {% endif %}
 
-{{ accounts_enriched_ctes('accounts', 'employee_bands', 'revenue_bands', 'firmographics') }}
+{{ account_firmographics_ctes('accounts', 'employee_bands', 'revenue_bands', 'firmographics') }}
 
 select * from final
