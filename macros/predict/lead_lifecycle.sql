@@ -1,6 +1,6 @@
-{#- Expressions of int_contact__lifecycle and int_contact__demographics that the lead training examples compute per
-    cut-off (int_predict__lifecycle, int_predict__lead_fit_inputs). The production models still write them inline
-    (not this change's files); switching them to these macros makes one source (the compiled SQL is the same). -#}
+{#- Expressions of int_contact__lifecycle and int_contact__demographics (through demographics_ctes) that the lead
+    training examples compute per cut-off too (int_predict__lifecycle, int_predict__lead_fit_inputs): one source for
+    the production model and its training feature. -#}
 
 {#- A lead's stage (D12): customer, else opportunity (an open deal), else sql, mql, subscriber from the CRM stage,
     else lead. Arguments are SQL expressions. -#}

@@ -81,14 +81,7 @@ final as (
         -- population
         case when is_customer then 'customer' else 'lead' end as population,
         is_customer,
-        case
-            when is_customer then 'customer'
-            when has_open_opportunity then 'opportunity'
-            when crm_lifecycle_stage in ('opportunity', 'sql') then 'sql'
-            when crm_lifecycle_stage = 'mql' then 'mql'
-            when crm_lifecycle_stage = 'subscriber' then 'subscriber'
-            else 'lead'
-        end as lead_stage,
+        {{ lead_stage_expr('is_customer', 'has_open_opportunity', 'crm_lifecycle_stage') }} as lead_stage,
         crm_lifecycle_stage,
         not is_customer and coalesce(crm_lifecycle_stage = 'customer', false) as is_crm_customer_without_order,
 

@@ -3,11 +3,10 @@
 -- columns int_lead__fit_inputs has in a build as of that cut-off. The fit formula is the production one (macro
 -- lead_fit_inputs_ctes), fed with the golden contacts, accounts, company domains, job roles and enrichment rows of the
 -- cut-off (int_predict__contacts, int_predict__accounts, int_predict__company_domains, int_predict__job_roles, the
--- firmographics versions current then). The demographics are int_contact__demographics's (age in whole years on the
--- cut-off date, its band and the fits of the band and of the country), computed for the leads of each cut-off. Past
--- cut-offs are computed here (the leads of the training sample: int_predict__identity holds it); the scoring cut-off
--- (the as-of date) is int_lead__fit_inputs itself, which a build as of that date computes.
-{%- set demographic_attributes = [('age_band', 'age_band'), ('country_code', 'country_code')] %}
+-- firmographics versions current then). The demographics are int_contact__demographics' (macro demographics_ctes: age
+-- in whole years on the cut-off date, its band and the fits of the band and of the country), computed for the leads of
+-- each cut-off. Past cut-offs are computed here (the leads of the training sample: int_predict__identity holds it); the
+-- scoring cut-off (the as-of date) is int_lead__fit_inputs itself, which a build as of that date computes.
 {%- set fit_columns = [
     'contact_id', 'account_id', 'company_domain', 'is_b2b', 'industry', 'employee_band', 'revenue_band',
     'company_country_code', 'job_function', 'seniority', 'age_band', 'industry_fit', 'employee_band_fit',
@@ -146,16 +145,15 @@ account_countries_given as (
 ),
 
 -- int_contact__demographics of the leads, per cut-off
-aged as (
+lead_people as (
 
     select
         contacts.cutoff_date,
         contacts.contact_id,
+        contacts.gender,
         contacts.country_code,
         contacts.birth_date,
-        contacts.is_country_given,
-        -- whole years, one more on each birthday
-        {{ age_years_expr('contacts.birth_date', as_of='contacts.cutoff_date') }} as age_years
+        contacts.is_country_given
     from contacts
     inner join leads
         on
@@ -164,30 +162,9 @@ aged as (
 
 ),
 
-banded as (
-
-    select
-        aged.*,
-        age_bands.age_band
-    from aged
-    left join age_bands
-        on aged.age_years between age_bands.min_age and age_bands.max_age
-
-),
-
-demographics as (
-
-    select
-        banded.cutoff_date,
-        banded.contact_id,
-        banded.age_band,
-        banded.country_code is null and banded.is_country_given as is_country_unknown,
-        {{ profile_fit('age_band', 'banded.age_band', 'banded.birth_date is not null') }} as age_band_fit,
-        {{ profile_fit('country_code', 'banded.country_code', 'banded.is_country_given') }} as location_fit
-    from banded
-    {{ profile_fit_joins('customer_icp', 'banded', demographic_attributes) }}
-
-),
+{{ demographics_ctes(
+    'lead_people', 'age_bands', 'customer_icp', keys=['cutoff_date'], as_of='cutoff_date', name='demographics'
+) }},
 
 {{ lead_fit_inputs_ctes(
     'leads', 'contacts', 'company_domains', 'accounts', 'account_countries_given',
