@@ -1,4 +1,4 @@
-"""The text-cleaning macros (macros/utils/cleaning.sql) give the same output on DuckDB and PostgreSQL.
+"""The text-cleaning macros (clean_text and its kin in macros/utils) give the same output on DuckDB and PostgreSQL.
 
 The macros are compiled by dbt for each target (`dbt compile --inline`) and run on the same strings: every kind of
 Unicode white space, zero-width characters, decomposed accents, non-ASCII capitals, valid and invalid addresses, then

@@ -13,7 +13,7 @@
 -- annual_revenue have no currency column in the input contract and are read, like the revenue bands, as amounts in
 -- the reporting currency.
 -- The evaluation cut-off holds a sample when more than var offer_evaluation_max_contacts (50,000) contacts are known
--- then: the same md5 rule as the predictive training sample (macros/predict/training_sample.sql), so offer_evaluation
+-- then: the same md5 rule as the predictive training sample (macro in_training_sample), so offer_evaluation
 -- judges at most that many contacts; the as-of date keeps everyone.
 {%- set lookback_days = offer_int_var('offer_co_purchase_days', 730) %}
 {%- set revenue_share = var('offer_budget_revenue_share', 0.01) %}

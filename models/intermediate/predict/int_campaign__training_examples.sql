@@ -10,7 +10,7 @@
 -- pit_versions: sends, responses, days since the last response). label_response = 1 when the first send of the window
 -- was answered within var campaign_response_days days (days between the send date and the response date); null when
 -- that send's response window ends after the as-of date (the answer may still come) and on the scoring cut-off. Past
--- cut-offs hold the contacts of the training sample only (macros/predict/training_sample.sql, one rule for customers,
+-- cut-offs hold the contacts of the training sample only (macro in_training_sample, one rule for customers,
 -- leads and campaign contacts, applied to the contact map int_predict__identity before any fact is joined to the
 -- spine); the scoring cut-off keeps every contact.
 {%- set response_days = var('campaign_response_days', 14) | int %}

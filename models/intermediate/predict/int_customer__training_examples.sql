@@ -2,7 +2,7 @@
 -- customer of that cut-off. Every feature is what a build as of the cut-off computes (the same macros as the
 -- production models, fed with the facts as they were then: int_predict__*), and the labels come from the window after
 -- it (int_predict__labels; null on the scoring cut-off, the as-of date). Past cut-offs hold the training sample only
--- (macros/predict/training_sample.sql, applied to the contact map int_predict__identity before any fact is joined to
+-- (macro in_training_sample, applied to the contact map int_predict__identity before any fact is joined to
 -- the spine): the golden contacts whose md5 is at most that of the N-th customer of the as-of date in md5 order
 -- (N = var prediction_max_training_customers), the same rule at every cut-off; the scoring cut-off keeps everyone.
 -- The RFM scores are quintiles among the customers of each cut-off present here: all of them at the scoring

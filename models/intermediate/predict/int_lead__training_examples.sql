@@ -6,7 +6,7 @@
 -- did in the window after the cut-off, as the as-of build knows it (int_orders, int_opportunities), followed to the
 -- golden contact it belongs to on the as-of date (int_contacts__identity): label_convert = 1 when a completed order is
 -- dated, or a won deal closed, in (cutoff_date, cutoff_date + H] (var prediction_horizon_days); null on the scoring
--- cut-off. Past cut-offs hold the leads of the training sample only (macros/predict/training_sample.sql, one rule
+-- cut-off. Past cut-offs hold the leads of the training sample only (macro in_training_sample, one rule
 -- for customers, leads and campaign contacts, applied to the contact map int_predict__identity before any fact is
 -- joined to the spine); the scoring cut-off keeps every lead.
 

@@ -1,6 +1,6 @@
--- Unit test of the cleaning macros (macros/utils/cleaning.sql), run on the target engine: each case feeds a literal to
--- a macro and compares the result, as text, with the expected value (NULL = no value). Returns every case that
--- differs, with the macro, the input, the expected and the actual value. The parsing macros must never raise: a
+-- Unit test of the cleaning macros (clean_text and its kin in macros/utils), run on the target engine: each case feeds
+-- a literal to a macro and compares the result, as text, with the expected value (NULL = no value). Returns every case
+-- that differs, with the macro, the input, the expected and the actual value. The parsing macros must never raise: a
 -- number too large for the target type is NULL, not a conversion error that stops the build.
 -- Non-ASCII characters are written with chr(code point), which DuckDB and PostgreSQL read alike; an expected value
 -- holding some is written as a SQL expression in a one-element list (["chr(201) || 'cole'"]).

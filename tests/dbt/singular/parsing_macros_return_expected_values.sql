@@ -1,9 +1,9 @@
--- Unit test of the parsing macros (macros/utils/parsing.sql), run on the target engine (DuckDB and PostgreSQL in the
--- suite, so both read text the same way): each case feeds a literal to a macro under a dialect and compares the
--- result, as text, with the expected value (NULL = no value). Returns every case that differs, with the macro, the
--- input, the dialect, the expected and the actual value. The parsing macros must never raise: a number too large for
--- the target type or an impossible date is NULL, not a conversion error that stops the build. The last cases read typed
--- columns (raw_typed_value): a float id is '123', not '123.0'; a number or an integer is a boolean only as 1 or 0.
+-- Unit test of the parsing macros (parse_* in macros/utils), run on the target engine (DuckDB and PostgreSQL in the
+-- suite, so both read text the same way): each case feeds a literal to a macro under a dialect and compares the result,
+-- as text, with the expected value (NULL = no value). Returns every case that differs, with the macro, the input, the
+-- dialect, the expected and the actual value. The parsing macros must never raise: a number too large for the target
+-- type or an impossible date is NULL, not a conversion error that stops the build. The last cases read typed columns
+-- (raw_typed_value): a float id is '123', not '123.0'; a number or an integer is a boolean only as 1 or 0.
 {% set dot = {'decimal_mark': '.', 'thousands_mark': '', 'date_order': 'ymd', 'timezone': 'UTC'} -%}
 {%- set us = {'decimal_mark': '.', 'thousands_mark': ',', 'date_order': 'mdy', 'timezone': 'UTC'} -%}
 {%- set eu = {'decimal_mark': ',', 'thousands_mark': '.', 'date_order': 'dmy', 'timezone': 'Europe/Paris'} -%}
