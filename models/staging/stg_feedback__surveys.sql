@@ -19,7 +19,7 @@ renamed as (
         -- NULL here, listed in out_of_domain_nulled and counted as its repair, never rounded
         source.nps,
         source.csat,
-        cast(source.review_rating as double precision) as review_rating,
+        cast(source.review_rating as {{ type_double() }}) as review_rating,
         {{ clean_text('source.comment') }} as comment_text,
 
         -- timestamps

@@ -44,7 +44,7 @@ factors as (
         profile,
         rule_id as factor,
         'rule' as factor_kind,
-        cast(occurrences as double precision) as value_number,
+        cast(occurrences as {{ type_double() }}) as value_number,
         cast(null as {{ dbt.type_string() }}) as value_text,
         cast(null as decimal(18, 6)) as normalized_value,
         cast(null as decimal(18, 4)) as weight,
@@ -56,7 +56,7 @@ factors as (
         profile,
         'bounds' as factor,
         'bounds' as factor_kind,
-        cast(null as double precision) as value_number,
+        cast(null as {{ type_double() }}) as value_number,
         cast(null as {{ dbt.type_string() }}) as value_text,
         cast(null as decimal(18, 6)) as normalized_value,
         cast(null as decimal(18, 4)) as weight,
@@ -77,7 +77,7 @@ final as (
         cast(factor_kind as {{ dbt.type_string() }}) as factor_kind,
 
         -- values
-        cast(value_number as double precision) as value_number,
+        cast(value_number as {{ type_double() }}) as value_number,
         cast(value_text as {{ dbt.type_string() }}) as value_text,
         cast(normalized_value as decimal(18, 6)) as normalized_value,
         cast(weight as decimal(18, 4)) as weight,

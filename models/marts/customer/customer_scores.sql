@@ -125,8 +125,8 @@ final as (
         -- profile
         cast(demographics.age_band as {{ dbt.type_string() }}) as age_band,
         cast(demographics.country_code as {{ dbt.type_string() }}) as country_code,
-        cast(demographics.age_band_fit as double precision) as age_band_fit,
-        cast(demographics.location_fit as double precision) as location_fit,
+        cast(demographics.age_band_fit as {{ type_double() }}) as age_band_fit,
+        cast(demographics.location_fit as {{ type_double() }}) as location_fit,
 
         -- predictions over var prediction_horizon_days (null when not fitted: model_status says why)
         cast({{ var('prediction_horizon_days') }} as {{ dbt.type_int() }}) as prediction_horizon_days,

@@ -46,8 +46,8 @@ limits as (
         {%- set limit = thresholds.get(t.table, fallback) %}
         select
             '{{ t.table }}' as source_table,
-            cast({{ limit.warn }} as double precision) as warn_after_days,
-            cast({{ limit.error }} as double precision) as error_after_days
+            cast({{ limit.warn }} as {{ type_double() }}) as warn_after_days,
+            cast({{ limit.error }} as {{ type_double() }}) as error_after_days
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

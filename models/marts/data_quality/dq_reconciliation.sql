@@ -82,7 +82,7 @@ final as (
 
     select
         reconciled.*,
-        cast(reconciled.after_as_of_rows as double precision)
+        cast(reconciled.after_as_of_rows as {{ type_double() }})
         / nullif(reconciled.raw_rows, 0) as after_as_of_share,
         cast(
             case

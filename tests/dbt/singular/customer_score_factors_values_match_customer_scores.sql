@@ -27,7 +27,7 @@ published as (
         select
             contact_id,
             '{{ c }}' as criterion,
-            cast({{ c }} as double precision) as published_value
+            cast({{ c }} as {{ type_double() }}) as published_value
         from customers
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
