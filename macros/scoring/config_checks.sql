@@ -280,7 +280,7 @@
     {%- endfor %}
     {%- for seed in missing %}
         {%- do faults.append(('seed=' ~ seed, 'not built: build the seeds first (dbt seed); the validation reads the '
-            ~ 'rules and the seeds'' columns when it compiles')) %}
+            ~ "rules and the seeds' columns when it compiles")) %}
     {%- endfor %}
     {%- for rule_key, fault in faults %}
         {%- do branches.append("select cast('" ~ rules_seed ~ "' as " ~ string ~ ") as config_table, cast('"
