@@ -318,7 +318,11 @@ def _steps(bs: BacktestSettings, result: BacktestResult) -> None:
             raise runner.BuildError("the raw data does not meet the input contract (docs/INPUT_CONTRACT.md):\n  "
                                     + "\n  ".join(found.errors))
         bs.extra_vars = {**bs.extra_vars, **found.dbt_vars}
-        return f"{sum(1 for t in found.tables if t.location)} of {len(found.tables)} raw tables present"
+        threads = ""
+        if not bs.threads and not os.environ.get("CS_THREADS"):
+            bs.threads, why = runner.default_threads(_settings(bs, dates[0]))
+            threads = f"; dbt threads {bs.threads} ({why})"
+        return f"{sum(1 for t in found.tables if t.location)} of {len(found.tables)} raw tables present{threads}"
 
     def parse():
         s = _settings(bs, dates[0])

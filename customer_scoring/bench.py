@@ -94,6 +94,10 @@ def main(a) -> int:
         print(f"{raw} holds {manifest['contacts']} contacts, not {a.contacts}: use --regenerate", file=sys.stderr)
         return 1
     work = data / "work"
+    if a.threads is None:  # what a build of this data without --threads uses (runner.default_threads)
+        from customer_scoring import runner
+
+        a.threads, _ = runner.default_threads(runner.BuildSettings(as_of=END_DATE, raw_path=raw))
     only = getattr(a, "only", None)
     if only:
         return main_only(a, only, raw, work, manifest, load_before)
@@ -101,6 +105,7 @@ def main(a) -> int:
     wall, peak, proc = timed_child([
         sys.executable, "-m", "customer_scoring", "build", "--as-of", END_DATE.isoformat(), "--raw", str(raw),
         "--work-dir", str(work), "--publish-dir", str(data / "publish"), "--threads", str(a.threads),
+        "--export-dir", str(data / "exports"),
         "--accept-row-loss",  # a scratch publication: a rerun at a smaller scale is not a lost refresh
     ])
     if proc.returncode:
@@ -149,10 +154,25 @@ def main(a) -> int:
     lines += [
         f"- **full build: {wall:.1f} s wall, peak RSS {peak:.2f} GiB** ("
         + ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in result["steps"]) + ")",
-        f"- node time summed over threads ({last_dbt_step(result)} step, the build's last dbt invocation): "
-        + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(by_type.items())),
-        f"- slowest nodes ({last_dbt_step(result)} step): " + ", ".join(f"{n} {t:.1f} s" for n, t in slowest),
     ]
+    timing = result.get("dbt_time")
+    if timing:  # every dbt step of the build (runner BuildResult.dbt_time)
+        lines += [
+            f"- dbt node time summed over threads, every dbt step ({a.threads} thread(s)): "
+            + ", ".join(f"{k} {v:.1f} s ({timing['nodes'].get(k, 0)} nodes)"
+                        for k, v in timing["seconds_by_kind"].items()),
+            "- by folder (a test counts in its model's folder): "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in timing["seconds_by_folder"].items()),
+            "- slowest nodes: " + ", ".join(f"{n['node']} {n['seconds']:.1f} s"
+                                            + ("" if n["kind"] == "model" else f" ({n['kind']})")
+                                            for n in timing["slowest"]),
+        ]
+    else:
+        lines += [
+            f"- node time summed over threads ({last_dbt_step(result)} step, the build's last dbt invocation): "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(by_type.items())),
+            f"- slowest nodes ({last_dbt_step(result)} step): " + ", ".join(f"{n} {t:.1f} s" for n, t in slowest),
+        ]
     for r in predictive:
         lines += predictive_lines(r, steps)
     for step, r in step_results:

@@ -47,15 +47,17 @@ def _add_build_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"], help="dbt target (default duckdb)")
     p.add_argument("--select", nargs="*", default=[], help="dbt selection, e.g. +dq_reconciliation")
     p.add_argument("--exclude", nargs="*", default=[], help="dbt exclusion, e.g. tag:offer")
-    p.add_argument("--unit-tests", action="store_true",
-                   help="also run the dbt unit tests (hand-made rows through each model with logic: they check the "
-                        "project, not your data, so a build skips them by default; run them after changing a model, "
-                        "a macro or the target engine)")
+    p.add_argument("--full-checks", "--unit-tests", dest="unit_tests", action="store_true",
+                   help="also run the checks of the project itself: the dbt unit tests (hand-made rows through each "
+                        "model with logic) and the data tests of the intermediate models (tag structural: what the "
+                        "project's own SQL guarantees). They check the project, not your data, so a build skips them "
+                        "by default; run them after changing a model, a macro or the target engine (selector "
+                        "full-checks)")
     p.add_argument("--raw", default="data/raw", help="raw data folder for DuckDB (default data/raw)")
     p.add_argument("--work-dir", default="build", help="private working folder (default build)")
     p.add_argument("--publish-dir", default="publish", help="where BI tools read (default publish)")
     p.add_argument("--parquet", action="store_true", help="also publish every public table as Parquet")
-    p.add_argument("--threads", type=int, help="dbt threads (default 2)")
+    p.add_argument("--threads", type=int, help="dbt threads (default: on DuckDB 2 for raw files under 64 MB, else 1; 2 on PostgreSQL)")
     p.add_argument("--fail-on-stale", action="store_true",
                    help="fail (exit 1, nothing published) when a raw table's newest row, as of the as-of date, is "
                         "older than its source's freshness error_after (audit.dq_freshness)")
@@ -394,7 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--contacts", type=int, default=1_000_000)
     be.add_argument("--data-dir", default="build/bench")
     be.add_argument("--results", default="benchmarks/RESULTS.md")
-    be.add_argument("--threads", type=int, default=2)
+    be.add_argument("--threads", type=int, default=None,
+                    help="dbt threads (default: what a build of the data uses without --threads)")
     be.add_argument("--regenerate", action="store_true")
     be.add_argument("--steps", action=argparse.BooleanOptionalAction, default=None,
                     help="also time the RFM and engagement models against hand-written DuckDB queries "
@@ -417,7 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"], help="dbt target (default duckdb)")
     bt.add_argument("--raw", default="data/raw", help="raw data folder for DuckDB (default data/raw)")
     bt.add_argument("--work-dir", default="build", help="the regular build's private working folder (default build)")
-    bt.add_argument("--threads", type=int, help="dbt threads (default 2)")
+    bt.add_argument("--threads", type=int, help="dbt threads (default: on DuckDB 2 for raw files under 64 MB, else 1; 2 on PostgreSQL)")
     bt.add_argument("--vars", default="{}", help="extra dbt vars as JSON")
     bt.add_argument("--load-raw", action="store_true",
                     help="PostgreSQL: load the raw Parquet files into raw_* schemas before building")

@@ -111,8 +111,9 @@ class BuildSettings:
     threads: int | None = None
     fail_on_stale: bool = False
     extra_vars: dict = field(default_factory=dict)
-    # dbt unit tests (hand-made rows through one model: they check the project's logic, never the data, so a
-    # production build skips them; the test suite runs them once per engine). True: run them in the build.
+    # The checks of the project (PROJECT_CHECKS: dbt unit tests, hand-made rows through one model, and the
+    # intermediate models' data tests): they check the project's logic, never the data, so a production build skips
+    # them; the test suite runs them once per engine. True (--full-checks): run them in the build.
     unit_tests: bool = False
     # Publication guards: a public mart may lose at most this share of its rows unless accept_row_loss.
     max_row_loss: float = 0.5
@@ -172,6 +173,8 @@ class BuildResult:
     build_run_id: str | None = None
     # The export set this run made current (<export dir>/<as-of date>/), None when it exported nothing.
     exports: Path | None = None
+    # Every dbt node this run executed: (name, kind, folder, seconds); summarised by dbt_time() in the JSON result.
+    dbt_nodes: list[tuple[str, str, str, float]] = field(default_factory=list)
 
     @property
     def failed_step(self) -> str | None:
@@ -206,6 +209,26 @@ class BuildResult:
             "built_public": self.built_public,
             "build_run_id": self.build_run_id or self.run_id,
             "exports": str(self.exports) if self.exports else None,
+            "dbt_time": self.dbt_time(),
+        }
+
+    def dbt_time(self, top: int = 15) -> dict:
+        """Where the dbt steps' time went: node seconds (summed over threads, so more than the steps' wall time
+        with 2 threads) by kind (model, data_test, unit_test, seed) and by folder (staging, intermediate/offer,
+        marts/customer, seeds, tests: a test counts in its model's folder), and the `top` slowest nodes."""
+        by_kind: dict[str, float] = {}
+        by_folder: dict[str, float] = {}
+        counts: dict[str, int] = {}
+        for _name, kind, folder, seconds in self.dbt_nodes:
+            by_kind[kind] = by_kind.get(kind, 0.0) + seconds
+            counts[kind] = counts.get(kind, 0) + 1
+            by_folder[folder] = by_folder.get(folder, 0.0) + seconds
+        slowest = sorted(self.dbt_nodes, key=lambda n: -n[3])[:top]
+        return {
+            "nodes": counts,
+            "seconds_by_kind": {k: round(v, 1) for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1])},
+            "seconds_by_folder": {k: round(v, 1) for k, v in sorted(by_folder.items(), key=lambda kv: -kv[1])},
+            "slowest": [{"node": n, "kind": k, "folder": f, "seconds": round(t, 2)} for n, k, f, t in slowest],
         }
 
 
@@ -280,6 +303,36 @@ class _Signals:
         return False
 
 
+# dbt threads on DuckDB when neither --threads nor CS_THREADS says (D100): two threads overlap one node's Python work
+# (compiling, dbt's bookkeeping) with another's query, which pays on small data (the 2,000-contact demo: dbt steps
+# 34.6 s with two, 41.1 s with one); on larger data two heavy queries share DuckDB's one memory limit and each already
+# uses every core: at 100,000 contacts (135 MB of raw files) two threads ran out of memory in a data test where one
+# built in 140 s, and at 1,000,000 one thread took 417 s against 775 s with two.
+SMALL_RAW_BYTES = 64_000_000
+
+
+# The checks of the project rather than of the data, which a build runs only with --full-checks (settings.unit_tests):
+# the dbt unit tests, and the data tests of the intermediate models (dbt_project.yml tags them `structural`), which
+# hold only what the project's own SQL guarantees once staging has classified the rows; they are 344 of the 607
+# data tests, and took 30 s of a build's 41 s of tests at 100,000 contacts (D101).
+PROJECT_CHECKS = ("test_type:unit", "tag:structural")
+
+
+def default_threads(settings: BuildSettings) -> tuple[int, str]:
+    """(threads, why) for a build that did not set them: 2 on PostgreSQL; on DuckDB 2 when the raw folder's files
+    weigh under SMALL_RAW_BYTES, else 1."""
+    if settings.target != "duckdb":
+        return 2, f"{settings.target}"
+    raw = Path(settings.raw_path) if settings.raw_path is not None else None
+    if raw is None or not raw.exists():
+        return 2, "no raw folder to weigh"
+    size = sum(f.stat().st_size for f in raw.rglob("*") if f.is_file())
+    if size < SMALL_RAW_BYTES:
+        return 2, f"raw files {size / 1e6:,.0f} MB, under {SMALL_RAW_BYTES / 1e6:,.0f} MB"
+    return 1, (f"raw files {size / 1e6:,.0f} MB, over {SMALL_RAW_BYTES / 1e6:,.0f} MB: one model at a time, each "
+               f"query on every core")
+
+
 def _interrupted_message(signame: str, where: str) -> str:
     return f"interrupted by {signame} {where}: nothing published, the previous publication is untouched"
 
@@ -349,9 +402,86 @@ def _parse_key(settings: BuildSettings, project: Path) -> tuple:
     env = _dbt_env(settings, project)
     env_part = tuple(sorted((k, v) for k, v in env.items()
                             if k not in ("CS_DUCKDB_PATH", "CS_THREADS", "CS_RAW_PATH")))
-    other = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CS_") and k not in dict(env)))
+    other = tuple(sorted((k, v) for k, v in os.environ.items()
+                         if k.startswith("CS_") and k not in dict(env) and k != PARSE_CACHE_ENV))
     return (str(project), settings.target, Path(env["CS_DUCKDB_PATH"]).name, env_part, other,
             json.dumps(settings.extra_vars, sort_keys=True, default=str), _project_fingerprint(project))
+
+
+# The parse also kept on disk (D99), so that another process (the next day's build, a CLI call, a test worker) skips
+# it: dbt's own partial parsing starts again from nothing whenever a --vars value (the as-of date) or the database
+# path changes, that is on every build of a new date and in every new work folder. The file is dbt's own
+# partial_parse.msgpack, named by a digest of everything _parse_key holds, with the files' contents in place of their
+# modification times and the dbt, adapter and Python versions added.
+PARSE_CACHE_ENV = "CS_PARSE_CACHE"
+PARSE_CACHE_KEPT = 8
+
+
+def _parse_digest(settings: BuildSettings, project: Path) -> str:
+    """Hex digest naming a parse in the parse cache: _parse_key's parts with file contents instead of times."""
+    import hashlib
+    import platform
+    from importlib import metadata
+
+    h = hashlib.sha256()
+    key = _parse_key(settings, project)
+    h.update(repr(key[:-1]).encode())  # everything but the files' sizes and times
+    for name in ("dbt-core", f"dbt-{settings.target}", "dbt-adapters"):
+        try:
+            h.update(f"{name}={metadata.version(name)};".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=none;".encode())
+    h.update(platform.python_version().encode())
+    for rel, _size, _mtime in key[-1]:
+        h.update(rel.encode() + b"\0" + (project / rel).read_bytes() + b"\0")
+    return h.hexdigest()[:32]
+
+
+def _parse_cache_dir(settings: BuildSettings) -> Path | None:
+    """CS_PARSE_CACHE (a folder shared by work folders, or `off`), else <work dir>/target/parse_cache."""
+    value = os.environ.get(PARSE_CACHE_ENV, "").strip()
+    if value.lower() in ("off", "0", "false", "no"):
+        return None
+    return Path(value) if value else settings.work_dir / "target" / "parse_cache"
+
+
+def _load_parsed(path: Path):
+    """The manifest kept at `path`, ready for dbtRunner(manifest=...) as dbt readies a partial parse that found
+    nothing changed (maps and flat graph built); None when there is none or it cannot be read (dbt then parses)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        from dbt.contracts.graph.manifest import Manifest
+        from dbt.parser.manifest import extended_mashumuro_decoder
+
+        manifest = Manifest.from_msgpack(data, decoder=extended_mashumuro_decoder)
+        manifest.build_parent_and_child_maps()
+        manifest.build_group_map()
+        manifest.build_flat_graph()
+        return manifest
+    except Exception as exc:  # noqa: BLE001 - a damaged or foreign file only costs a parse
+        log.debug("parse cache %s not usable (%s): parsing", path, exc)
+        return None
+
+
+def _keep_parsed(settings: BuildSettings, cache: Path, name: str) -> None:
+    """Copy the parse dbt just wrote (target/partial_parse.msgpack) into the cache, atomically; keep the newest
+    PARSE_CACHE_KEPT files."""
+    written = settings.work_dir / "target" / "partial_parse.msgpack"
+    if not written.is_file():
+        return
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = cache / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
+        shutil.copyfile(written, tmp)
+        os.replace(tmp, cache / name)
+        kept = sorted(cache.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[PARSE_CACHE_KEPT:]:
+            old.unlink(missing_ok=True)
+    except OSError as exc:  # a read-only or full cache folder only costs the next build a parse
+        log.debug("parse cache %s not written: %s", cache, exc)
 
 
 def invoke_dbt(args: list[str], project: Path, settings: BuildSettings, manifest=None, callbacks=None):
@@ -395,6 +525,24 @@ def _release_duckdb() -> None:
     if env is not None and hasattr(env, "close"):
         env.close()
     DuckDBConnectionManager.close_all_connections()
+
+
+def _node_times(res) -> list[tuple[str, str, str, float]]:
+    """(name, kind, folder, seconds) of each node a dbt invocation executed (BuildResult.dbt_time)."""
+    out = []
+    for r in getattr(res.result, "results", None) or []:
+        node = getattr(r, "node", None)
+        if node is None:
+            continue
+        rtype = str(getattr(node.resource_type, "value", node.resource_type))
+        kind = {"test": "data_test"}.get(rtype, rtype)
+        parts = Path(getattr(node, "original_file_path", "") or "").parts
+        if parts[:1] == ("models",):
+            folder = "/".join(p for p in parts[1:3] if not p.endswith((".sql", ".yml", ".yaml", ".py")))
+        else:
+            folder = parts[0] if parts else "?"
+        out.append((node.name, kind, folder or "models", float(getattr(r, "execution_time", 0.0) or 0.0)))
+    return out
 
 
 def _status(r) -> str:
@@ -492,8 +640,9 @@ def build(settings: BuildSettings) -> BuildResult:
         return _run_step(settings, result, signals, name, fn)
 
     parsed = {}
-    # what the dbt steps leave out: the caller's exclusions, and the unit tests unless asked for
-    exclusions = [*settings.exclude, *([] if settings.unit_tests else ["test_type:unit"])]
+    # what the dbt steps leave out: the caller's exclusions, and the checks of the project itself (unit tests, the
+    # intermediate models' data tests, tag structural: D100) unless asked for
+    exclusions = [*settings.exclude, *([] if settings.unit_tests else list(PROJECT_CHECKS))]
 
     def preflight():
         # The raw tables against the input contract, before dbt: a missing required table or column stops the build
@@ -512,7 +661,11 @@ def build(settings: BuildSettings) -> BuildResult:
                              + "\n  ".join(found.errors))
         settings.extra_vars = {**settings.extra_vars, **found.dbt_vars}
         present = sum(1 for t in found.tables if t.location)
-        return f"{present} of {len(found.tables)} raw tables present"
+        threads = ""
+        if not settings.threads and not os.environ.get("CS_THREADS"):
+            settings.threads, why = default_threads(settings)
+            threads = f"; dbt threads {settings.threads} ({why})"
+        return f"{present} of {len(found.tables)} raw tables present{threads}"
 
     def parse():
         # Parsed once: the build step reuses the manifest instead of parsing the project again.
@@ -524,15 +677,25 @@ def build(settings: BuildSettings) -> BuildResult:
             # (the work folder's target/ then holds no manifest.json of its own: nothing reads it)
             parsed["manifest"] = cached
             return f"{len(cached.nodes)} nodes (parsed earlier in this process: same project, target and vars)"
-        res = invoke_dbt(["parse"], project, settings)
-        if not res.success or res.result is None:
-            fails = _failures(res)
-            raise BuildError("dbt parse failed: " + ("; ".join(fails) if fails else _plain(str(res.exception))))
-        parsed["manifest"] = res.result
-        _PARSED[key] = res.result
+        cache = _parse_cache_dir(settings)
+        name = f"{_parse_digest(settings, project)}.msgpack" if cache is not None else ""
+        manifest = _load_parsed(cache / name) if cache is not None else None
+        if manifest is None:
+            res = invoke_dbt(["parse"], project, settings)
+            if not res.success or res.result is None:
+                fails = _failures(res)
+                raise BuildError("dbt parse failed: " + ("; ".join(fails) if fails else _plain(str(res.exception))))
+            manifest = res.result
+            if cache is not None:
+                _keep_parsed(settings, cache, name)
+            how = ""
+        else:
+            how = f" (parse cache {cache / name})"
+        parsed["manifest"] = manifest
+        _PARSED[key] = manifest
         while len(_PARSED) > PARSED_KEPT:
             _PARSED.pop(next(iter(_PARSED)))
-        return f"{len(res.result.nodes)} nodes"
+        return f"{len(manifest.nodes)} nodes{how}"
 
     def validate_config():
         # Seeds and the scoring configuration's validation first: a broken seed fails here, with the offending rows
@@ -542,6 +705,7 @@ def build(settings: BuildSettings) -> BuildResult:
         if exclusions:
             args += ["--exclude", *exclusions]
         res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"))
+        result.dbt_nodes += _node_times(res)
         if not res.success:
             fails = _failures(res, settings)
             result.failures = fails
@@ -576,6 +740,7 @@ def build(settings: BuildSettings) -> BuildResult:
             args[2:2] = exclusions
         progress = _Progress("dbt build" if stage == "all" else f"dbt build ({stage})")
         res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"), callbacks=[progress])
+        result.dbt_nodes += _node_times(res)
         results = getattr(res.result, "results", None) or []
         # Relations this run built: the checks read only these (never a table left over from an earlier build).
         parsed.setdefault("built", {}).update({

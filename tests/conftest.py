@@ -7,6 +7,7 @@ import json
 import os
 import pickle
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -21,6 +22,10 @@ PROJECT = Path(__file__).resolve().parents[1]
 # folder draws a random one (pii.erasure_salt), so two builds in two folders differ in erasure_log.key_hash. The
 # session's builds share one configured salt, as a deployment's builds do; test_erasure_salt covers the drawn one.
 os.environ.setdefault("CS_ERASURE_SALT", "pytest-session-erasure-salt")
+# One parse cache for the whole run (runner D99): the workers, and the CLI processes the tests start, load the parse
+# of a project, target and vars another one made instead of parsing again (15-25 s each). Removed at the end.
+PARSE_CACHE = Path(tempfile.gettempdir()) / f"cs_parse_cache_{os.environ.get('PYTEST_XDIST_TESTRUNUID', os.getpid())}"
+os.environ.setdefault(runner.PARSE_CACHE_ENV, str(PARSE_CACHE))
 END_DATE = dt.date(2026, 6, 30)
 CONTACTS = 2000
 # Backtests score as of END_DATE - HOLDOUT_DAYS and compare with what happened up to END_DATE.
@@ -96,6 +101,8 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
+    if WORKER is None:
+        shutil.rmtree(PARSE_CACHE, ignore_errors=True)
     base, mine = getattr(config, "_cs_worker_database", (None, None))
     if mine is None:
         return

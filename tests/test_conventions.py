@@ -95,13 +95,23 @@ def test_every_model_has_a_domain_group_with_an_owner(project):
     assert {n.group for n in models if n.name in ("customer_scores", "customer_profile_scores")} == {"customer"}
 
 
-def test_full_checks_has_the_unit_tests_and_nightly_has_none(project):
+def test_full_checks_has_the_project_checks_and_nightly_has_none(project):
+    """full-checks = nightly + the unit tests + the structural data tests, which are exactly the intermediate models'
+    data tests (D101) and what the runner leaves out without --full-checks (runner.PROJECT_CHECKS)."""
     manifest, ls = project
     full, nightly = ls("--selector", "full-checks"), ls("--selector", "nightly")
     unit = {uid for uid, kind in full.items() if kind == "unit_test"}
     assert unit and len(unit) == len(manifest.unit_tests)
     assert "unit_test" not in nightly.values()
-    assert set(nightly) == set(full) - unit
+    structural = {uid for uid, n in manifest.nodes.items() if n.resource_type == "test" and "structural" in n.tags}
+    intermediate = {uid for uid, n in manifest.nodes.items()
+                    if n.resource_type == "test" and n.original_file_path.startswith("models/intermediate/")}
+    assert structural and structural == intermediate
+    assert set(nightly) == set(full) - unit - structural
+    assert runner.PROJECT_CHECKS == ("test_type:unit", "tag:structural")
+    runnable = ("model", "seed", "test", "unit_test")
+    assert {u for u, k in ls("--exclude", *runner.PROJECT_CHECKS).items() if k in runnable} == \
+        {u for u, k in nightly.items() if k in runnable}
     kinds = set(nightly.values())
     assert {"model", "seed", "test"} <= kinds
     assert sum(1 for k in nightly.values() if k == "model") == sum(
@@ -173,5 +183,7 @@ RUNNER_EQUIVALENTS = {
 @pytest.mark.parametrize("selector", sorted(RUNNER_EQUIVALENTS))
 def test_the_readme_gives_each_selector_as_a_runner_selection(project, selector):
     _, ls = project
-    assert set(ls("--selector", selector)) == set(ls(*RUNNER_EQUIVALENTS[selector], "--exclude", "test_type:unit"))
+    # what the runner runs for that selection without --full-checks
+    assert set(ls("--selector", selector)) == set(ls(*RUNNER_EQUIVALENTS[selector], "--exclude",
+                                                     *runner.PROJECT_CHECKS))
     assert " ".join(RUNNER_EQUIVALENTS[selector][1:]) in (PROJECT / "README.md").read_text()

@@ -302,6 +302,13 @@ def test_cli_prints_a_summary_and_writes_the_json_result_to_a_file(small_raw, en
     result = json.loads((work / "logs" / "last_run.json").read_text())
     assert result["success"] and result["as_of_date"] == str(END_DATE)
     assert result["warnings"] == [] and "warnings" in result
+    # where the dbt steps' time went (every dbt step: the config step's seeds and checks, then the selection)
+    timing = result["dbt_time"]
+    assert timing["nodes"]["seed"] >= 30 and timing["nodes"]["model"] >= 3 and "data_test" not in timing["nodes"]
+    assert {"staging", "seeds", "intermediate/scoring"} <= set(timing["seconds_by_folder"]), timing
+    seconds = [n["seconds"] for n in timing["slowest"]]
+    assert len(seconds) == 15 and seconds == sorted(seconds, reverse=True)
+    assert sum(timing["seconds_by_kind"].values()) >= sum(seconds) > 0
     with pytest.raises(json.JSONDecodeError):
         json.loads(out.stdout)
     # +stg_crm__accounts builds no public table: nothing to publish, and the summary says so.
@@ -452,18 +459,59 @@ def test_a_parsed_project_is_reused_for_another_as_of_date_only(tmp_path):
     assert key() != base
 
 
-def test_builds_of_two_raw_folders_share_a_parse_and_each_reads_its_own_files(tmp_path):
+def test_the_parse_kept_on_disk_is_named_by_content_not_by_date_folder_or_file_times(tmp_path):
+    """runner._parse_digest names the parse another process may load (D99): the same for another as-of date, work or
+    raw folder and threads, and for a file touched but unchanged (a fresh checkout); another var, target or an edited
+    file gets another name, so a stale parse is never loaded."""
+    import os
+
+    project = copy_project(tmp_path / "project")
+
+    def digest(**kw):
+        s = dict(as_of=END_DATE, raw_path=tmp_path / "raw", work_dir=tmp_path / "w1")
+        s.update(kw)
+        return runner._parse_digest(runner.BuildSettings(**s), project)
+
+    base = digest()
+    assert digest(as_of=END_DATE - dt.timedelta(days=90), work_dir=tmp_path / "w2", threads=1,
+                  raw_path=tmp_path / "other_raw") == base
+    seed = next((project / "seeds").rglob("*.csv"))
+    os.utime(seed, ns=(1, 1))
+    assert digest() == base
+    assert digest(extra_vars={"enable_surveys": False}) != base
+    assert digest(target="postgres") != base
+    seed.write_text(seed.read_text() + "\n")
+    assert digest() != base
+
+
+def test_a_damaged_parse_cache_file_is_parsed_again(tmp_path, monkeypatch):
+    """A file of the parse cache that cannot be read as a manifest costs a parse, never a failed build."""
+    (tmp_path / "x.msgpack").write_bytes(b"not a manifest")
+    assert runner._load_parsed(tmp_path / "x.msgpack") is None
+    assert runner._load_parsed(tmp_path / "missing.msgpack") is None
+    monkeypatch.setenv(runner.PARSE_CACHE_ENV, "off")
+    assert runner._parse_cache_dir(runner.BuildSettings(as_of=END_DATE, work_dir=tmp_path)) is None
+    monkeypatch.delenv(runner.PARSE_CACHE_ENV)
+    assert runner._parse_cache_dir(runner.BuildSettings(as_of=END_DATE, work_dir=tmp_path)) == \
+        tmp_path / "target" / "parse_cache"
+
+
+def test_builds_of_two_raw_folders_share_a_parse_and_each_reads_its_own_files(tmp_path, monkeypatch):
     """The raw folder is read when the models are compiled, not at parse time: a second build of other data in the
-    same process reuses the parse and still reads its own files (its row counts, not the first folder's)."""
+    same process reuses the parse and still reads its own files (its row counts, not the first folder's). A third, as
+    of another date in a process that has parsed nothing (the parse cache on disk, D99), does too."""
     from customer_scoring.generate import generate_demo_data
 
-    counts = {}
-    for n, seed in ((1, 21), (2, 22)):
+    counts, details = {}, {}
+    for n, seed in ((1, 21), (2, 22), (3, 23)):
         raw = tmp_path / f"raw{n}"
         manifest = generate_demo_data(raw, contacts=60 * n, seed=seed, end_date=END_DATE)
-        res = run_build(raw, tmp_path / f"b{n}", select=["+dq_reconciliation"])
+        if n == 3:
+            monkeypatch.setattr(runner, "_PARSED", {})  # as a new process
+        res = run_build(raw, tmp_path / f"b{n}", select=["+dq_reconciliation"],
+                        as_of=END_DATE - dt.timedelta(days=30 if n == 3 else 0))
         assert res.success, res.error
-        parse = next(s for s in res.steps if s.name == "parse")
+        details[n] = next(s for s in res.steps if s.name == "parse").detail
         con = duckdb.connect(str(tmp_path / f"b{n}" / "build" / "customer_scoring.duckdb"), read_only=True)
         try:
             counts[n] = dict(con.execute("select source_table, raw_rows from audit.dq_reconciliation").fetchall())
@@ -471,8 +519,9 @@ def test_builds_of_two_raw_folders_share_a_parse_and_each_reads_its_own_files(tm
             con.close()
         assert counts[n]["crm.contacts"] == manifest["rows"]["crm.contacts"], (n, counts[n])
         assert counts[n]["shop.orders"] == manifest["rows"]["shop.orders"], (n, counts[n])
-    assert "parsed earlier in this process" in parse.detail, parse.detail
-    assert counts[1] != counts[2]
+    assert "parsed earlier in this process" in details[2], details
+    assert "(parse cache " in details[3], details
+    assert counts[1] != counts[2] != counts[3]
 
 
 def test_demo_with_a_partial_selection_reports_the_run_not_a_publication(tmp_path, monkeypatch, capsys):
@@ -492,8 +541,9 @@ def test_demo_with_a_partial_selection_reports_the_run_not_a_publication(tmp_pat
 
 @pytest.mark.parametrize("unit_tests", [False, True])
 def test_a_build_runs_the_unit_tests_only_when_asked(small_raw, tmp_path, monkeypatch, unit_tests):
-    """The dbt unit tests check the project on hand-made rows, never the data: a build leaves them out of both dbt
-    steps unless BuildSettings.unit_tests (`--unit-tests`); the caller's exclusions are kept either way."""
+    """The dbt unit tests and the structural data tests check the project, never the data: a build leaves them out
+    of both dbt steps unless BuildSettings.unit_tests (`--full-checks`, alias `--unit-tests`); the caller's
+    exclusions are kept either way."""
     from types import SimpleNamespace
 
     calls = []
@@ -508,6 +558,7 @@ def test_a_build_runs_the_unit_tests_only_when_asked(small_raw, tmp_path, monkey
         return SimpleNamespace(success=False, result=None, exception="stopped by the test")
 
     monkeypatch.setattr(runner, "_PARSED", {})  # the fake parse must not serve another test's build
+    monkeypatch.setenv(runner.PARSE_CACHE_ENV, "off")  # nor a parse kept on disk
     monkeypatch.setattr(runner, "invoke_dbt", fake_dbt)
     # a partial build: one dbt build step after the config step, no predict step
     res = runner.build(runner.BuildSettings(as_of=END_DATE, raw_path=small_raw, work_dir=tmp_path / "build",
@@ -519,5 +570,7 @@ def test_a_build_runs_the_unit_tests_only_when_asked(small_raw, tmp_path, monkey
         excluded = args[args.index("--exclude") + 1:end]
         assert "tag:offer" in excluded
         assert ("test_type:unit" in excluded) is not unit_tests, args
+        assert ("tag:structural" in excluded) is not unit_tests, args
     assert cli.build_parser().parse_args(["build", "--unit-tests"]).unit_tests is True
+    assert cli.build_parser().parse_args(["build", "--full-checks"]).unit_tests is True
     assert cli.build_parser().parse_args(["build"]).unit_tests is False
