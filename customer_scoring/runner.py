@@ -466,10 +466,9 @@ def _load_parsed(path: Path):
         return None
 
 
-def _keep_parsed(settings: BuildSettings, cache: Path, name: str) -> None:
-    """Copy the parse dbt just wrote (target/partial_parse.msgpack) into the cache, atomically; keep the newest
-    PARSE_CACHE_KEPT files."""
-    written = settings.work_dir / "target" / "partial_parse.msgpack"
+def _keep_parsed(written: Path, cache: Path, name: str) -> None:
+    """Copy the parse dbt just wrote (`written`: <target path>/partial_parse.msgpack) into the cache, atomically;
+    keep the newest PARSE_CACHE_KEPT files."""
     if not written.is_file():
         return
     try:
@@ -482,6 +481,24 @@ def _keep_parsed(settings: BuildSettings, cache: Path, name: str) -> None:
             old.unlink(missing_ok=True)
     except OSError as exc:  # a read-only or full cache folder only costs the next build a parse
         log.debug("parse cache %s not written: %s", cache, exc)
+
+
+def parse_project(settings: BuildSettings, project: Path, target_path: Path | None = None):
+    """(manifest, how): the project parsed for `settings`, from the parse cache when it holds this parse (D99), else
+    by `dbt parse` (into `target_path`, default <work dir>/target), then kept in the cache. Raises BuildError."""
+    cache = _parse_cache_dir(settings)
+    name = f"{_parse_digest(settings, project)}.msgpack" if cache is not None else ""
+    manifest = _load_parsed(cache / name) if cache is not None else None
+    if manifest is not None:
+        return manifest, f"parse cache {cache / name}"
+    target = target_path or settings.work_dir / "target"
+    res = invoke_dbt(["parse", "--target-path", str(Path(target).resolve())], project, settings)
+    if not res.success or res.result is None:
+        fails = _failures(res)
+        raise BuildError("dbt parse failed: " + ("; ".join(fails) if fails else _plain(str(res.exception))))
+    if cache is not None:
+        _keep_parsed(Path(target) / "partial_parse.msgpack", cache, name)
+    return res.result, "parsed"
 
 
 def invoke_dbt(args: list[str], project: Path, settings: BuildSettings, manifest=None, callbacks=None):
@@ -677,20 +694,8 @@ def build(settings: BuildSettings) -> BuildResult:
             # (the work folder's target/ then holds no manifest.json of its own: nothing reads it)
             parsed["manifest"] = cached
             return f"{len(cached.nodes)} nodes (parsed earlier in this process: same project, target and vars)"
-        cache = _parse_cache_dir(settings)
-        name = f"{_parse_digest(settings, project)}.msgpack" if cache is not None else ""
-        manifest = _load_parsed(cache / name) if cache is not None else None
-        if manifest is None:
-            res = invoke_dbt(["parse"], project, settings)
-            if not res.success or res.result is None:
-                fails = _failures(res)
-                raise BuildError("dbt parse failed: " + ("; ".join(fails) if fails else _plain(str(res.exception))))
-            manifest = res.result
-            if cache is not None:
-                _keep_parsed(settings, cache, name)
-            how = ""
-        else:
-            how = f" (parse cache {cache / name})"
+        manifest, how = parse_project(settings, project)
+        how = "" if how == "parsed" else f" ({how})"
         parsed["manifest"] = manifest
         _PARSED[key] = manifest
         while len(_PARSED) > PARSED_KEPT:

@@ -140,8 +140,10 @@ def test_history_holds_each_date_as_of_that_date(backtested):
 def test_one_parse_for_every_date(backtested):
     calls = backtested["calls"]
     first_run = calls[:backtested["first_calls"]]
-    assert [c for c in calls if not c[1]] == [("parse", False, DATES[0]), ("parse", False, DATES[-2])]  # one each
-    assert backtested["first"].parses == 1 and backtested["again"].parses == 1
+    # at most one parse for both runs: the second loads the first's from the parse cache (D99), as the first may
+    # load one an earlier backtest of the same project and vars left there
+    assert [c for c in calls if not c[1]] in ([("parse", False, DATES[0])], [])
+    assert backtested["first"].parses <= 1 and backtested["again"].parses == 0
     built = [c[2] for c in first_run if c[0] == "build"]
     # config, one build per date, the performance build as of the regular build's date
     assert built == [DATES[0], *DATES, END_DATE]
