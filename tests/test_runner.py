@@ -439,49 +439,32 @@ def test_rows_loaded_after_the_as_of_date_warn(small_raw, end_date_work, tmp_pat
                      "marts.lead_scores are empty"]
 
 
-def test_a_parsed_project_is_reused_for_another_as_of_date_only(tmp_path):
-    """runner._parse_key: two builds of one process that differ only by their as-of date, work folder or raw folder
-    share a parse; any var, the target or an edited project file parses again."""
+@pytest.mark.parametrize("named_by", ["_parse_key", "_parse_digest"])
+def test_a_parsed_project_is_reused_for_another_as_of_date_only(tmp_path, named_by):
+    """runner._parse_key (the parse kept in this process) and runner._parse_digest (the name of the parse kept on disk
+    for another process, D99): two builds that differ only by their as-of date, work or raw folder and threads share
+    a parse; any var, the target or an edited project file parses again. On disk, a file touched but unchanged (a
+    fresh checkout) keeps the name, so only content counts; in the process, its time counts too."""
+    import os
+
     project = copy_project(tmp_path / "project")
 
     def key(**kw):
         s = dict(as_of=END_DATE, raw_path=tmp_path / "raw", work_dir=tmp_path / "w1")
         s.update(kw)
-        return runner._parse_key(runner.BuildSettings(**s), project)
+        return getattr(runner, named_by)(runner.BuildSettings(**s), project)
 
     base = key()
-    assert key(as_of=END_DATE - dt.timedelta(days=90), work_dir=tmp_path / "w2", threads=1) == base
+    assert key(as_of=END_DATE - dt.timedelta(days=90), work_dir=tmp_path / "w2", threads=1,
+               raw_path=tmp_path / "other_raw") == base
     assert key(extra_vars={"enable_surveys": False}) != base
-    assert key(raw_path=tmp_path / "other_raw") == base
     assert key(target="postgres") != base
-    model = next((project / "models").rglob("*.sql"))
-    model.write_text(model.read_text() + "\n-- edited\n")
-    assert key() != base
-
-
-def test_the_parse_kept_on_disk_is_named_by_content_not_by_date_folder_or_file_times(tmp_path):
-    """runner._parse_digest names the parse another process may load (D99): the same for another as-of date, work or
-    raw folder and threads, and for a file touched but unchanged (a fresh checkout); another var, target or an edited
-    file gets another name, so a stale parse is never loaded."""
-    import os
-
-    project = copy_project(tmp_path / "project")
-
-    def digest(**kw):
-        s = dict(as_of=END_DATE, raw_path=tmp_path / "raw", work_dir=tmp_path / "w1")
-        s.update(kw)
-        return runner._parse_digest(runner.BuildSettings(**s), project)
-
-    base = digest()
-    assert digest(as_of=END_DATE - dt.timedelta(days=90), work_dir=tmp_path / "w2", threads=1,
-                  raw_path=tmp_path / "other_raw") == base
     seed = next((project / "seeds").rglob("*.csv"))
     os.utime(seed, ns=(1, 1))
-    assert digest() == base
-    assert digest(extra_vars={"enable_surveys": False}) != base
-    assert digest(target="postgres") != base
-    seed.write_text(seed.read_text() + "\n")
-    assert digest() != base
+    assert (key() == base) is (named_by == "_parse_digest")
+    model = next((project / "models").rglob("*.sql"))
+    model.write_text(model.read_text() + "\n-- edited\n")
+    assert key() != base and key() != key(target="postgres")
 
 
 def test_a_damaged_parse_cache_file_is_parsed_again(tmp_path, monkeypatch):
