@@ -10,6 +10,11 @@
     (regexp_match({{ expression }}, '{{ pattern }}'))[1]
 {%- endmacro %}
 
+{#- Spark (Java): regexp_extract gives '' when the pattern does not match; backslashes doubled for the literal. -#}
+{% macro spark__regex_extract_group(expression, pattern) -%}
+    nullif(regexp_extract({{ expression }}, '{{ pattern | replace('\\', '\\\\') }}', 1), '')
+{%- endmacro %}
+
 {#- DuckDB (RE2): regexp_extract gives '' when the pattern does not match. -#}
 {% macro duckdb__regex_extract_group(expression, pattern) -%}
     nullif(regexp_extract({{ expression }}, '{{ pattern }}', 1), '')

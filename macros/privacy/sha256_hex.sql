@@ -8,6 +8,11 @@
     sha256({{ expression }})
 {%- endmacro %}
 
+{#- Spark: sha2(x, 256) hashes the UTF-8 bytes and returns lower-case hex, as DuckDB's sha256(). -#}
+{% macro spark__sha256_hex(expression) -%}
+    sha2({{ expression }}, 256)
+{%- endmacro %}
+
 {% macro postgres__sha256_hex(expression) -%}
     encode(sha256(convert_to({{ expression }}, 'UTF8')), 'hex')
 {%- endmacro %}

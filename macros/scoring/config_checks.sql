@@ -39,7 +39,8 @@
         'reference': 'unknown {column} (not in {target})',
     } %}
     {#- a number as text without trailing zeros (0.5, 30): replace @ with the expression -#}
-    {%- set number_text = "rtrim(rtrim(cast(cast(@ as decimal(18, 6)) as " ~ string ~ "), '0'), '.')" %}
+    {%- set number_text = "trim(trailing '.' from trim(trailing '0' from cast(cast(@ as decimal(18, 6)) as "
+        ~ string ~ ")))" %}
     {%- set as_text = 'cast(@ as ' ~ string ~ ')' %}
     {%- set number_type = '^(decimal|numeric|int|integer|bigint|smallint|tinyint|hugeint|double|float|real)' %}
 

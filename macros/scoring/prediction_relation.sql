@@ -12,7 +12,7 @@
         select
         {%- if node is not none %}
             {%- for column in node.columns.values() %}
-            cast(null as {{ column.data_type }}) as {{ column.name }}{{ ',' if not loop.last }}
+            cast(null as {{ cs_sql_type(column.data_type) }}) as {{ column.name }}{{ ',' if not loop.last }}
             {%- endfor %}
         {%- else %}
             cast(null as date) as as_of_date

@@ -20,3 +20,14 @@
         lower(replace(replace({{ expression }}, chr(304), 'i'), chr(931), chr(963)) collate "und-x-icu") collate "default"
     {%- endif -%}
 {%- endmacro %}
+
+{#- Spark's lower() is Java's full case mapping: 'İ' (U+0130) becomes 'i' + U+0307 and a word-final 'Σ' becomes 'ς', so
+    those two are mapped first, as on PostgreSQL (format_string('%c', n) is the character of code point n). -#}
+{% macro spark__lower_text(expression, ascii_only=false) -%}
+    {%- if ascii_only -%}
+        lower({{ expression }})
+    {%- else -%}
+        lower(replace(replace({{ expression }}, format_string('%c', 304), 'i'),
+                      format_string('%c', 931), format_string('%c', 963)))
+    {%- endif -%}
+{%- endmacro %}

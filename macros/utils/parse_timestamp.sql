@@ -70,3 +70,16 @@
         {%- endif %}
     end
 {%- endmacro %}
+
+{#- Spark (session time zone UTC, pinned in profiles.yml): try_cast honours an offset (' UTC' is rewritten to 'Z');
+    a wall-clock time is read as timestamp_ntz and converted from the dialect's time zone. Impossible dates give NULL
+    through try_cast. -#}
+{% macro spark__parse_timestamp(iso_text, timezone) -%}
+    case
+        when {{ regex_matches(iso_text, '[ T]24:') }} then null
+        when {{ regex_matches(iso_text, _offset_pattern()) }}
+            then try_cast({{ regex_replace_all(iso_text, '\\s*UTC$', 'Z') }} as timestamp)
+        when {{ regex_matches(iso_text, _iso_pattern()) }}
+            then to_utc_timestamp(try_cast({{ iso_text }} as timestamp_ntz), '{{ timezone }}')
+    end
+{%- endmacro %}

@@ -15,7 +15,7 @@
     {{ return(regex_char_class_escaped(code_points, negate, '\\x{%x}', '\\x{%x}')) }}
 {%- endmacro %}
 
-{#- Spark (Java): \x{X}, its backslash doubled for the SQL string literal. -#}
+{#- Spark (Java): \x{X}; spark__regex_matches and spark__regex_replace_all double the backslash for the literal. -#}
 {% macro spark__regex_char_class(code_points, negate=false) -%}
-    {{ return(regex_char_class_escaped(code_points, negate, '\\\\x{%x}', '\\\\x{%x}')) }}
+    {{ return(regex_char_class_escaped(code_points, negate, '\\x{%x}', '\\x{%x}')) }}
 {%- endmacro %}

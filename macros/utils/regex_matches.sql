@@ -10,6 +10,7 @@
     regexp_matches({{ expression }}, '{{ pattern }}')
 {%- endmacro %}
 
+{#- Spark string literals unescape backslashes ('\s' is 's'): the pattern's backslashes are doubled. -#}
 {% macro spark__regex_matches(expression, pattern) -%}
-    ({{ expression }} rlike '{{ pattern }}')
+    ({{ expression }} rlike '{{ pattern | replace('\\', '\\\\') }}')
 {%- endmacro %}

@@ -15,8 +15,8 @@ drawn as (
 
     select
         cast(
-            replace(cast(gen_random_uuid() as {{ dbt.type_string() }}), '-', '')
-            || replace(cast(gen_random_uuid() as {{ dbt.type_string() }}), '-', '')
+            replace(cast({{ random_uuid() }} as {{ dbt.type_string() }}), '-', '')
+            || replace(cast({{ random_uuid() }} as {{ dbt.type_string() }}), '-', '')
             as {{ dbt.type_string() }}
         ) as salt
 

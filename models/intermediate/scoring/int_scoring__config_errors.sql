@@ -13,7 +13,8 @@
 {%- set mql_text_list = "'" ~ (mql_fields()['text'] | join("', '")) ~ "'" %}
 {%- set string = dbt.type_string() %}
 {#- a number as text without trailing zeros (0.5, 30): replace @ with the expression -#}
-{%- set number_text = "rtrim(rtrim(cast(cast(@ as decimal(18, 6)) as " ~ string ~ "), '0'), '.')" %}
+{%- set number_text = "trim(trailing '.' from trim(trailing '0' from cast(cast(@ as decimal(18, 6)) as "
+    ~ string ~ ")))" %}
 {%- set operators = "('=', '!=', '<', '<=', '>', '>=', 'in', 'not_in')" %}
 {%- set primary_vars = [
     ('customer_primary_profile', 'customer', var('customer_primary_profile', 'retain')),

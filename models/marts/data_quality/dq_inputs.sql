@@ -14,8 +14,9 @@
         {%- set info = {'exists': false, 'columns': {}} -%}
     {%- elif execute -%}
         {#- metadata only (which columns exist), no rows: the relation is named, not read through source() -#}
+        {#- Spark has no database level: its target has no database (Undefined, which Relation.create refuses) -#}
         {%- set relation = api.Relation.create(
-            database=target.database,
+            database=(target.database if target.database is defined else none),
             schema=var('raw_' ~ source_name ~ '_schema', 'raw_' ~ source_name),
             identifier=var(source_name ~ '__' ~ table_name ~ '_identifier', table_name)) -%}
         {%- set info = raw_relation_info(source_name, table_name, relation, raw_dialect(source_name, table_name)) -%}

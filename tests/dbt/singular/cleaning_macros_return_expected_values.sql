@@ -2,8 +2,9 @@
 -- a literal to a macro and compares the result, as text, with the expected value (NULL = no value). Returns every case
 -- that differs, with the macro, the input, the expected and the actual value. The parsing macros must never raise: a
 -- number too large for the target type is NULL, not a conversion error that stops the build.
--- Non-ASCII characters are written with chr(code point), which DuckDB and PostgreSQL read alike; an expected value
--- holding some is written as a SQL expression in a one-element list (["chr(201) || 'cole'"]).
+-- Non-ASCII characters are written with chr(code point), which DuckDB and PostgreSQL read alike (code_point_chars
+-- rewrites it for Spark); an expected value holding some is written as a SQL expression in a one-element list
+-- (["chr(201) || 'cole'"]).
 {% set cases = [
     ('clean_text', "'  Acme  '", 'Acme'),
     ('clean_text', "'   '", none),
@@ -103,17 +104,18 @@ with
 
 cases as (
 
-    {% for macro_name, input_sql, expected in cases %}
+    {% for macro_name, case_sql, expected in cases %}
         {%- set macro = context[macro_name] -%}
+        {%- set input_sql = code_point_chars(case_sql) -%}
         select
             '{{ macro_name }}' as macro_name,
-            '{{ input_sql | replace("'", "''") }}' as input_sql,
+            '{{ case_sql | replace("'", "''") }}' as input_sql,
             {% if expected is none -%}
                 cast(null as {{ dbt.type_string() }})
             {%- elif expected is string -%}
                 '{{ expected }}'
             {%- else -%}
-                cast({{ expected[0] }} as {{ dbt.type_string() }})
+                cast({{ code_point_chars(expected[0]) }} as {{ dbt.type_string() }})
             {%- endif %} as expected_value,
             {% if macro_name == 'is_valid_email' -%}
                 case when {{ macro(input_sql) }} then 'true' else 'false' end

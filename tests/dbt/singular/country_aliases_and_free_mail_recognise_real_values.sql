@@ -2,7 +2,8 @@
 -- country goes through macro country_lookup_key and the country_aliases seed, as staging does, and must give its ISO
 -- alpha-2 code (NULL: stays unknown); each national ISP or consumer mail domain must be in free_mail_domains as
 -- 'free'. Returns every case that differs, with the expected and the actual value.
--- Non-ASCII characters are written with chr(code point): 'E' + chr(769) is 'E' + a combining acute accent.
+-- Non-ASCII characters are written with chr(code point) (code_point_chars rewrites it for Spark): 'E' + chr(769) is
+-- 'E' + a combining acute accent.
 {%- set countries = [
     ("'Autriche'", 'AT'),
     ("'Royaume Uni'", 'GB'),
@@ -41,9 +42,9 @@ country_cases as (
 
     {% for raw, expected in countries %}
         select
-            cast({{ raw }} as {{ dbt.type_string() }}) as raw_value,
+            cast({{ code_point_chars(raw) }} as {{ dbt.type_string() }}) as raw_value,
             cast({{ "'" ~ expected ~ "'" if expected else 'null' }} as {{ dbt.type_string() }}) as expected_value,
-            {{ country_lookup_key(raw) }} as lookup_key
+            {{ country_lookup_key(code_point_chars(raw)) }} as lookup_key
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

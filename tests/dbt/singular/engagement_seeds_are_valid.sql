@@ -175,7 +175,7 @@ problems as (
     union all
     select
         'engagement_levels' as seed_name,
-        rtrim(rtrim(cast(engagement_level as {{ dbt.type_string() }}), '0'), '.') as row_key,
+        trim(trailing '.' from trim(trailing '0' from cast(engagement_level as {{ dbt.type_string() }}))) as row_key,
         'the lowest level must start at min_score 0' as problem
     from ordered_levels
     where level_position = 1 and not coalesce(min_score = 0, false)
@@ -183,7 +183,7 @@ problems as (
     union all
     select
         'engagement_levels' as seed_name,
-        rtrim(rtrim(cast(engagement_level as {{ dbt.type_string() }}), '0'), '.') as row_key,
+        trim(trailing '.' from trim(trailing '0' from cast(engagement_level as {{ dbt.type_string() }}))) as row_key,
         'levels must be whole numbers 1, 2, 3 ... in order' as problem
     from ordered_levels
     where engagement_level <> level_position
@@ -191,7 +191,7 @@ problems as (
     union all
     select
         'engagement_levels' as seed_name,
-        rtrim(rtrim(cast(engagement_level as {{ dbt.type_string() }}), '0'), '.') as row_key,
+        trim(trailing '.' from trim(trailing '0' from cast(engagement_level as {{ dbt.type_string() }}))) as row_key,
         'min_score must rise with the level' as problem
     from ordered_levels
     where previous_min_score is not null and not coalesce(min_score > previous_min_score, false)

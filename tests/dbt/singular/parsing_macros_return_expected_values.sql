@@ -89,7 +89,7 @@
     ('raw_typed_value integer boolean', "cast(1 as integer)", dot, 'true'),
     ('raw_typed_value integer boolean', "cast(7 as integer)", dot, none),
     ('raw_typed_value date timestamp', "cast('2026-02-01' as date)", dot, '2026-02-01 00:00:00'),
-    ('raw_typed_value timestamptz date', "cast('2026-03-01 01:30:00+02:00' as timestamp with time zone)", dot,
+    ('raw_typed_value timestamptz date', "cast('2026-03-01 01:30:00+02:00' as " ~ type_timestamp_tz() ~ ")", dot,
      '2026-02-28'),
 ] -%}
 
