@@ -329,3 +329,26 @@ def copy_project(dest: Path) -> Path:
     for folder in ("models", "macros", "seeds", "tests/dbt"):
         shutil.copytree(PROJECT / folder, dest / folder)
     return dest
+
+
+# CS_TEST_BUILD_LOG=file: one JSON line per runner.build of the run (the test that asked, seconds, how the build was
+# called), to see where the suite's time goes; unset, nothing is written.
+if os.environ.get("CS_TEST_BUILD_LOG"):
+    import time as _time
+
+    _real_build = runner.build
+
+    def _logged_build(settings, *args, **kwargs):
+        start = _time.monotonic()
+        try:
+            return _real_build(settings, *args, **kwargs)
+        finally:
+            row = {"test": os.environ.get("PYTEST_CURRENT_TEST", ""), "worker": WORKER,
+                   "seconds": round(_time.monotonic() - start, 1), "target": settings.target,
+                   "as_of": str(settings.as_of), "select": list(settings.select or []),
+                   "exclude": list(settings.exclude or []), "full_checks": bool(settings.unit_tests),
+                   "predict": settings.predict, "raw": str(settings.raw_path)}
+            with open(os.environ["CS_TEST_BUILD_LOG"], "a") as log:
+                log.write(json.dumps(row) + "\n")
+
+    runner.build = _logged_build

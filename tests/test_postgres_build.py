@@ -23,9 +23,12 @@ def pg_built(pg, demo_raw, tmp_path_factory):
     counts = postgres.load_raw(demo_raw)
     assert counts["shop.orders"] > 0
     root = tmp_path_factory.mktemp("pg")
-    # the unit tests too: the macros' PostgreSQL variants on the hand-made rows
+    # the unit tests too (the macros' PostgreSQL variants on the hand-made rows), not the intermediate models' data
+    # tests (tag structural): they hold what the project's SQL guarantees, checked once on DuckDB in the session's
+    # `built`; the marts made from those models are compared with DuckDB's below (about 35 s saved)
     res = runner.build(runner.BuildSettings(as_of=END_DATE, target="postgres", raw_path=demo_raw,
-                                            work_dir=root / "build", publish_dir=root / "publish", unit_tests=True))
+                                            work_dir=root / "build", publish_dir=root / "publish", unit_tests=True,
+                                            exclude=["tag:structural"]))
     assert res.success, res.error
     return res
 
