@@ -218,7 +218,8 @@ def _target_args(bs: BacktestSettings) -> list[str]:
 
 
 def _dbt(args: list[str], bs: BacktestSettings, s: runner.BuildSettings, manifest, what: str):
-    res = runner.invoke_dbt([*args, *_target_args(bs)], runner.project_dir(), s, manifest=manifest)
+    # no manifest.json or run_results.json: nothing reads them, and dbt would rewrite the manifest after every date
+    res = runner.invoke_dbt([*args, *_target_args(bs)], runner.project_dir(), s, manifest=manifest, write_json=False)
     if not res.success:
         fails = runner._failures(res, s)
         if not fails:

@@ -115,7 +115,6 @@ def main(a) -> int:
     result = json.loads((work / "logs" / "runs.jsonl").read_text().splitlines()[-1])
     steps = {s["name"]: s["seconds"] for s in result["steps"]}
     rows = manifest["rows"]
-    slowest, by_type = node_timings(work)  # read before the later children overwrite run_results.json
     predictive = []
     if (work / "customer_scoring.duckdb").exists():
         for n in (None, *PREDICTIVE_SAMPLE_SIZES):
@@ -155,24 +154,17 @@ def main(a) -> int:
         f"- **full build: {wall:.1f} s wall, peak RSS {peak:.2f} GiB** ("
         + ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in result["steps"]) + ")",
     ]
-    timing = result.get("dbt_time")
-    if timing:  # every dbt step of the build (runner BuildResult.dbt_time)
-        lines += [
-            f"- dbt node time summed over threads, every dbt step ({a.threads} thread(s)): "
-            + ", ".join(f"{k} {v:.1f} s ({timing['nodes'].get(k, 0)} nodes)"
-                        for k, v in timing["seconds_by_kind"].items()),
-            "- by folder (a test counts in its model's folder): "
-            + ", ".join(f"{k} {v:.1f} s" for k, v in timing["seconds_by_folder"].items()),
-            "- slowest nodes: " + ", ".join(f"{n['node']} {n['seconds']:.1f} s"
-                                            + ("" if n["kind"] == "model" else f" ({n['kind']})")
-                                            for n in timing["slowest"]),
-        ]
-    else:
-        lines += [
-            f"- node time summed over threads ({last_dbt_step(result)} step, the build's last dbt invocation): "
-            + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(by_type.items())),
-            f"- slowest nodes ({last_dbt_step(result)} step): " + ", ".join(f"{n} {t:.1f} s" for n, t in slowest),
-        ]
+    timing = result["dbt_time"]  # every dbt step of the build (runner BuildResult.dbt_time)
+    lines += [
+        f"- dbt node time summed over threads, every dbt step ({a.threads} thread(s)): "
+        + ", ".join(f"{k} {v:.1f} s ({timing['nodes'].get(k, 0)} nodes)"
+                    for k, v in timing["seconds_by_kind"].items()),
+        "- by folder (a test counts in its model's folder): "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in timing["seconds_by_folder"].items()),
+        "- slowest nodes: " + ", ".join(f"{n['node']} {n['seconds']:.1f} s"
+                                        + ("" if n["kind"] == "model" else f" ({n['kind']})")
+                                        for n in timing["slowest"]),
+    ]
     for r in predictive:
         lines += predictive_lines(r, steps)
     for step, r in step_results:
@@ -183,12 +175,6 @@ def main(a) -> int:
     text = "\n".join(lines) + "\n"
     append_results(Path(a.results), text)
     return 0
-
-
-def last_dbt_step(result: dict) -> str:
-    """The name of the build's last dbt build step (run_results.json holds that invocation's nodes only)."""
-    names = [s["name"] for s in result["steps"] if s["name"].startswith("dbt build")]
-    return names[-1] if names else "dbt build"
 
 
 # --- The predictive part: training examples, then the runner's predict step alone, each in its own child ----------

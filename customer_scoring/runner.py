@@ -115,6 +115,10 @@ class BuildSettings:
     # intermediate models' data tests): they check the project's logic, never the data, so a production build skips
     # them; the test suite runs them once per engine. True (--full-checks): run them in the build.
     unit_tests: bool = False
+    # dbt's JSON artifacts (target/manifest.json, run_results.json): dbt rewrites the whole manifest (about 3 s on this
+    # project) at the end of every invocation, three per build, for files the runner never reads (the JSON result
+    # holds the failures and node times). True (--dbt-artifacts): write them, for tools that read dbt's artifacts.
+    dbt_artifacts: bool = False
     # Publication guards: a public mart may lose at most this share of its rows unless accept_row_loss.
     max_row_loss: float = 0.5
     accept_row_loss: bool = False
@@ -501,12 +505,15 @@ def parse_project(settings: BuildSettings, project: Path, target_path: Path | No
     return res.result, "parsed"
 
 
-def invoke_dbt(args: list[str], project: Path, settings: BuildSettings, manifest=None, callbacks=None):
+def invoke_dbt(args: list[str], project: Path, settings: BuildSettings, manifest=None, callbacks=None,
+               write_json: bool = True):
     """One dbt invocation through dbtRunner. dbtRunner never raises: check success and surface the exception.
 
     With `manifest` (the result of a `parse` invocation with the same settings and vars), dbt skips parsing the
     project: the runner parses once per build and every later step reuses it. dbt writes nothing to the console
-    (the runner speaks for it); its full log goes to <work dir>/logs/dbt.log. `callbacks` receive dbt's events."""
+    (the runner speaks for it); its full log goes to <work dir>/logs/dbt.log. `callbacks` receive dbt's events.
+    write_json False: dbt writes no manifest.json and run_results.json (`--no-write-json`; its parse cache,
+    target/partial_parse.msgpack, is written all the same)."""
     from dbt.cli.main import dbtRunner
 
     base = [
@@ -514,6 +521,7 @@ def invoke_dbt(args: list[str], project: Path, settings: BuildSettings, manifest
         "--target-path", str((settings.work_dir / "target").resolve()),
         "--log-path", str((settings.work_dir / "logs").resolve()),
         "--log-level", "none", "--log-level-file", "debug",
+        *(() if write_json else ("--no-write-json",)),
     ]
     dbt_vars = {"as_of_date": settings.as_of.isoformat(), **settings.extra_vars}
     words = 2 if args[0] == "source" else 1  # `source freshness` is a two-word command
@@ -709,7 +717,7 @@ def build(settings: BuildSettings) -> BuildResult:
                 "int_activation__config_errors", "--indirect-selection", "cautious"]
         if exclusions:
             args += ["--exclude", *exclusions]
-        res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"))
+        res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"), write_json=settings.dbt_artifacts)
         result.dbt_nodes += _node_times(res)
         if not res.success:
             fails = _failures(res, settings)
@@ -744,7 +752,8 @@ def build(settings: BuildSettings) -> BuildResult:
         if exclusions:
             args[2:2] = exclusions
         progress = _Progress("dbt build" if stage == "all" else f"dbt build ({stage})")
-        res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"), callbacks=[progress])
+        res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"), callbacks=[progress],
+                         write_json=settings.dbt_artifacts)
         result.dbt_nodes += _node_times(res)
         results = getattr(res.result, "results", None) or []
         # Relations this run built: the checks read only these (never a table left over from an earlier build).

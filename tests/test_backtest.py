@@ -69,9 +69,9 @@ def backtested(tmp_path_factory):
     calls = []
     real = runner.invoke_dbt
 
-    def counting(args, project, settings, manifest=None, callbacks=None):
+    def counting(args, project, settings, manifest=None, **kw):
         calls.append((args[0], manifest is not None, settings.as_of))
-        return real(args, project, settings, manifest=manifest, callbacks=callbacks)
+        return real(args, project, settings, manifest=manifest, **kw)
 
     patch = pytest.MonkeyPatch()
     patch.setattr(runner, "invoke_dbt", counting)

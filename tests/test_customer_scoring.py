@@ -164,7 +164,8 @@ def broken_config_build(demo_raw, tmp_path_factory):
     try:
         # With the data tests on, as a user runs it: the scoring seeds carry none, so the validation's own report,
         # the one that names every offending row, is what stops the build.
-        res = run_build(demo_raw, root, select=["+int_scoring__config_errors"], dbt_tests="data")
+        # (--dbt-artifacts: node_messages reads dbt's run_results.json)
+        res = run_build(demo_raw, root, select=["+int_scoring__config_errors"], dbt_tests="data", dbt_artifacts=True)
     finally:
         mp.undo()
     return root, res

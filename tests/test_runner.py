@@ -529,10 +529,11 @@ def test_a_build_runs_the_unit_tests_only_when_asked(small_raw, tmp_path, monkey
     exclusions are kept either way."""
     from types import SimpleNamespace
 
-    calls = []
+    calls, json_written = [], []
 
-    def fake_dbt(args, project, settings, manifest=None, callbacks=None):
+    def fake_dbt(args, project, settings, manifest=None, callbacks=None, write_json=True):
         calls.append(list(args))
+        json_written.append(write_json)
         if args[0] == "parse":
             return SimpleNamespace(success=True, result=SimpleNamespace(nodes={}), exception=None)
         if len(calls) == 2:  # the config step passes
@@ -557,3 +558,7 @@ def test_a_build_runs_the_unit_tests_only_when_asked(small_raw, tmp_path, monkey
     assert cli.build_parser().parse_args(["build", "--unit-tests"]).unit_tests is True
     assert cli.build_parser().parse_args(["build", "--full-checks"]).unit_tests is True
     assert cli.build_parser().parse_args(["build"]).unit_tests is False
+    # the build's dbt steps write no manifest.json or run_results.json unless --dbt-artifacts (D103)
+    assert json_written == [True, False, False]  # the parse keeps dbt's partial-parse file: it writes as it always did
+    assert cli.build_parser().parse_args(["build", "--dbt-artifacts"]).dbt_artifacts is True
+    assert cli.build_parser().parse_args(["build"]).dbt_artifacts is False
