@@ -62,18 +62,14 @@ def timed_child(args: list[str], env: dict[str, str] | None = None,
     return wall, usage.ru_maxrss / 2**20, proc
 
 
-def node_timings(work_dir: Path, top: int = 8) -> tuple[list[tuple[str, float]], dict[str, float]]:
-    """The slowest nodes, and the summed execution time per resource type (model, test, unit_test, seed)."""
+def node_timings(work_dir: Path, top: int = 8) -> list[tuple[str, float]]:
+    """The slowest nodes (name, execution seconds) of the last dbt run that wrote <work dir>/target/run_results.json."""
     path = work_dir / "target" / "run_results.json"
     if not path.exists():
-        return [], {}
+        return []
     results = json.loads(path.read_text())["results"]
     rows = [(r["unique_id"].split(".", 2)[-1], r["execution_time"]) for r in results]
-    by_type: dict[str, float] = {}
-    for r in results:
-        kind = r["unique_id"].split(".", 1)[0]
-        by_type[kind] = by_type.get(kind, 0.0) + r["execution_time"]
-    return sorted(rows, key=lambda r: -r[1])[:top], by_type
+    return sorted(rows, key=lambda r: -r[1])[:top]
 
 
 def main(a) -> int:
@@ -819,7 +815,7 @@ def time_step(step: BenchStep, work: Path, raw: Path, threads: int, repeats: int
             raise RuntimeError(f"dbt run of {step.name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
         out["dbt_wall"].append(wall)
         out["dbt_peak"] = max(out["dbt_peak"], peak)
-        out["dbt_nodes"].append(sum(t for _, t in node_timings(work, top=len(step.models))[0]))
+        out["dbt_nodes"].append(sum(t for _, t in node_timings(work, top=len(step.models))))
         wall, peak, check = hand_written(step, db, threads, memory_limit, project)
         out["hand_wall"].append(wall)
         out["hand_peak"] = max(out["hand_peak"], peak)
@@ -857,7 +853,7 @@ def time_offers(work: Path, raw: Path, threads: int, repeats: int = 2) -> dict:
     if proc.returncode:
         raise RuntimeError(f"dbt run of the offer models failed:\n{proc.stderr[-3000:]}")
     warm = json.loads(proc.stdout.strip().splitlines()[-1])
-    nodes, _ = node_timings(work, top=50)
+    nodes = node_timings(work, top=50)
     return {"wall": min(warm["walls"]), "walls": warm["walls"], "peak": peak, "nodes": nodes,
             "memory_limit": memory_limit}
 

@@ -56,7 +56,7 @@ def _add_build_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dbt-artifacts", action="store_true",
                    help="write dbt's JSON artifacts (target/manifest.json and run_results.json in the work folder) for "
                         "tools that read them; a build skips them by default (dbt rewrites the whole manifest after "
-                        "each of its steps, about 3 s each; the JSON result holds the failures and node times)")
+                        "each of its steps, about 1.5 s each; the JSON result holds the failures and node times)")
     p.add_argument("--raw", default="data/raw", help="raw data folder for DuckDB (default data/raw)")
     p.add_argument("--work-dir", default="build", help="private working folder (default build)")
     p.add_argument("--publish-dir", default="publish", help="where BI tools read (default publish)")

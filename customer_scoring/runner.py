@@ -115,8 +115,8 @@ class BuildSettings:
     # intermediate models' data tests): they check the project's logic, never the data, so a production build skips
     # them; the test suite runs them once per engine. True (--full-checks): run them in the build.
     unit_tests: bool = False
-    # dbt's JSON artifacts (target/manifest.json, run_results.json): dbt rewrites the whole manifest (about 3 s on this
-    # project) at the end of every invocation, three per build, for files the runner never reads (the JSON result
+    # dbt's JSON artifacts (target/manifest.json, run_results.json): dbt rewrites the whole manifest (about 1.5 s on
+    # this project) at the end of every invocation, three per build, for files the runner never reads (the JSON result
     # holds the failures and node times). True (--dbt-artifacts): write them, for tools that read dbt's artifacts.
     dbt_artifacts: bool = False
     # Publication guards: a public mart may lose at most this share of its rows unless accept_row_loss.
