@@ -362,7 +362,7 @@ def _steps(bs: BacktestSettings, result: BacktestResult) -> None:
         s = _settings(bs, as_of)
         models = state["every_date"] + (state["once"] if index == 0 else [])
         t0 = time.perf_counter()
-        res = _dbt(["build", "--select", *models, "--indirect-selection", "empty"], bs, s, state["manifest"],
+        res = _dbt(["build", "--select", *models, "--indirect-selection", "empty", "--full-refresh"], bs, s, state["manifest"],
                    f"build as of {as_of}")
         nodes = len(res.result.results)
         # The data tests of the history models (never the unit tests: they check the project on hand-made rows, not
@@ -389,7 +389,7 @@ def _steps(bs: BacktestSettings, result: BacktestResult) -> None:
         dependent = date_dependent_models(manifest)
         models = sorted(nodes[u].name for u in wanted if u in dependent and nodes[u].name not in HISTORY_MODELS)
         s = _settings(bs, as_of)
-        _dbt(["build", "--select", *models, "--indirect-selection", "empty"], bs, s, manifest,
+        _dbt(["build", "--select", *models, "--indirect-selection", "empty", "--full-refresh"], bs, s, manifest,
              f"tier performance as of {as_of}")
         _dbt(["test", "--select", *PERFORMANCE_MODELS, "--indirect-selection", "buildable", "--exclude",
               "test_type:unit"], bs, s, manifest,

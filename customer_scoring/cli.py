@@ -57,6 +57,10 @@ def _add_build_args(p: argparse.ArgumentParser) -> None:
                    help="write dbt's JSON artifacts (target/manifest.json and run_results.json in the work folder) for "
                         "tools that read them; a build skips them by default (dbt rewrites the whole manifest after "
                         "each of its steps, about 1.5 s each; the JSON result holds the failures and node times)")
+    p.add_argument("--full-refresh", action="store_true",
+                   help="rebuild the incremental models (the staging of events, orders and order lines) from nothing. "
+                        "By default a build after a complete build of the same project, raw location and vars, as of "
+                        "the same date or later, recomputes only the rows loaded or dated since (D104)")
     p.add_argument("--raw", default="data/raw", help="raw data folder for DuckDB (default data/raw)")
     p.add_argument("--work-dir", default="build", help="private working folder (default build)")
     p.add_argument("--publish-dir", default="publish", help="where BI tools read (default publish)")
@@ -131,7 +135,7 @@ def _settings(a) -> runner.BuildSettings:
         work_dir=Path(a.work_dir), publish_dir=Path(a.publish_dir), publish_parquet=a.parquet,
         threads=a.threads, fail_on_stale=a.fail_on_stale, extra_vars=extra, refit=a.refit,
         model_dir=Path(a.model_dir) if a.model_dir else None, predict=a.predict, unit_tests=a.unit_tests,
-        dbt_artifacts=a.dbt_artifacts, **_publish_settings(a),
+        dbt_artifacts=a.dbt_artifacts, full_refresh=getattr(a, "full_refresh", False), **_publish_settings(a),
     )
 
 

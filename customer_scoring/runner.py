@@ -138,6 +138,12 @@ class BuildSettings:
     # succeeded; None: an `exports` folder beside the publish folder (the command line's default, `exports`).
     export: bool = True
     export_dir: Path | None = None
+    # Incremental refresh (D104): False lets the runner choose (incremental when the work database holds a complete
+    # build of the same project, target, raw location and vars as of this date or before), True (--full-refresh)
+    # rebuilds every incremental model from nothing. refresh_since is the runner's own: the previous build's cutoff,
+    # passed to dbt as var refresh_since when it chose an incremental build.
+    full_refresh: bool = False
+    refresh_since: str | None = None
 
     @property
     def work_db(self) -> Path:
@@ -179,6 +185,8 @@ class BuildResult:
     exports: Path | None = None
     # Every dbt node this run executed: (name, kind, folder, seconds); summarised by dbt_time() in the JSON result.
     dbt_nodes: list[tuple[str, str, str, float]] = field(default_factory=list)
+    # Incremental refresh (D104): {"mode": "incremental" | "full", "reason": ..., "since": previous cutoff or None}.
+    refresh: dict = field(default_factory=dict)
 
     @property
     def failed_step(self) -> str | None:
@@ -213,6 +221,7 @@ class BuildResult:
             "built_public": self.built_public,
             "build_run_id": self.build_run_id or self.run_id,
             "exports": str(self.exports) if self.exports else None,
+            "refresh": self.refresh,
             "dbt_time": self.dbt_time(),
         }
 
@@ -524,6 +533,8 @@ def invoke_dbt(args: list[str], project: Path, settings: BuildSettings, manifest
         *(() if write_json else ("--no-write-json",)),
     ]
     dbt_vars = {"as_of_date": settings.as_of.isoformat(), **settings.extra_vars}
+    if settings.refresh_since:
+        dbt_vars["refresh_since"] = settings.refresh_since
     words = 2 if args[0] == "source" else 1  # `source freshness` is a two-word command
     command = args[:words] + base + ["--vars", json.dumps(dbt_vars)] + args[words:]
     old = {k: os.environ.get(k) for k in _dbt_env(settings, project)}
@@ -751,6 +762,9 @@ def build(settings: BuildSettings) -> BuildResult:
             args += ["--select", PREDICTION_READERS]
         if exclusions:
             args[2:2] = exclusions
+        if stage != "scores" and not settings.refresh_since:
+            # a full build: the incremental models (the large staging tables) are rebuilt from nothing
+            args.append("--full-refresh")
         progress = _Progress("dbt build" if stage == "all" else f"dbt build ({stage})")
         res = invoke_dbt(args, project, settings, manifest=parsed.get("manifest"), callbacks=[progress],
                          write_json=settings.dbt_artifacts)
@@ -771,6 +785,12 @@ def build(settings: BuildSettings) -> BuildResult:
             more = f"\n  ... and {len(fails) - 10} more (see failures in the JSON result)" if len(fails) > 10 else ""
             raise BuildError(f"dbt build failed on {len(fails)} node(s):\n  {shown}{more}")
         return f"{len(results)} nodes"
+
+    def refresh():
+        return _refresh_decide(settings, result, project)
+
+    def refresh_saved():
+        return _refresh_save(settings, result, project)
 
     def predict_step():
         return _predict(settings, result, project, parsed.get("manifest"), parsed.get("built", {}))
@@ -799,6 +819,7 @@ def build(settings: BuildSettings) -> BuildResult:
         ("parse", parse),
         *((("history", lambda: _pg_history(parsed.get("manifest"))),) if settings.target == "postgres" else ()),
         ("config", validate_config),
+        ("refresh", refresh),
         *((("clear predictions", clear_predictions),) if not settings.predict and not settings.select else ()),
         *((("dbt build", dbt_build),) if settings.select or not settings.predict else (
             ("dbt build", lambda: dbt_build("features")),
@@ -808,8 +829,77 @@ def build(settings: BuildSettings) -> BuildResult:
         ("checks", checks),
         *((("export", export),) if settings.export else ()),
         ("publish", publication),
+        ("refresh state", refresh_saved),
     ]
     return _locked_run(settings, result, signals, lambda: _run_steps(settings, result, signals, steps, exported))
+
+
+# ------------------------------------------------------------------------------------------ incremental refresh
+# D104. The large staging tables (events, orders, order lines) are incremental models: a build after a complete build
+# of the same project, target, raw location and vars, as of the same date or later, recomputes only the business
+# keys whose rows changed (models/staging/base/base_*_refresh). The state is <work dir>/refresh_state.json, written
+# after a build that published and removed when a build starts: a failed, interrupted or partial build leaves none,
+# and the next build is full.
+REFRESH_STATE = "refresh_state.json"
+
+
+def _refresh_identity(settings: BuildSettings, project: Path) -> dict:
+    """What an incremental build must share with the build whose tables it updates."""
+    return {
+        "target": settings.target,
+        "project": _parse_digest(settings, project),
+        "raw": str(Path(settings.raw_path).resolve()) if settings.raw_path is not None else None,
+        "database": str(settings.work_db.resolve()) if settings.target == "duckdb" else None,
+    }
+
+
+def _cutoff(as_of: dt.date) -> str:
+    """The exclusive upper bound of what a build as of `as_of` reads (macro as_of_cutoff): the next day, 00:00."""
+    return f"{(as_of + dt.timedelta(days=1)).isoformat()} 00:00:00"
+
+
+def _refresh_decide(settings: BuildSettings, result: BuildResult, project: Path) -> str:
+    """Full or incremental, and why; removes the saved state (a build that does not finish leaves none)."""
+    path = settings.work_dir / REFRESH_STATE
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        state = None
+    path.unlink(missing_ok=True)
+    settings.refresh_since = None
+    if settings.full_refresh:
+        reason = "asked (--full-refresh)"
+    elif settings.select or settings.exclude:
+        reason = "a partial build (--select, --exclude)"
+    elif settings.target == "spark":
+        reason = "Spark tables are rebuilt whole"
+    elif not isinstance(state, dict) or "as_of_date" not in state:
+        reason = "no complete earlier build in this work folder"
+    elif state.get("identity") != _refresh_identity(settings, project):
+        changed = sorted(k for k, v in _refresh_identity(settings, project).items()
+                         if (state.get("identity") or {}).get(k) != v)
+        reason = "changed since the earlier build: " + ", ".join(changed)
+    elif dt.date.fromisoformat(state["as_of_date"]) > settings.as_of:
+        reason = f"the as-of date is before the earlier build's ({state['as_of_date']})"
+    else:
+        settings.refresh_since = _cutoff(dt.date.fromisoformat(state["as_of_date"]))
+        result.refresh = {"mode": "incremental", "reason": f"after the build as of {state['as_of_date']}",
+                          "since": settings.refresh_since}
+        return f"incremental: rows loaded or dated from {settings.refresh_since}, as of {state['as_of_date']} before"
+    result.refresh = {"mode": "full", "reason": reason, "since": None}
+    return f"full: {reason}"
+
+
+def _refresh_save(settings: BuildSettings, result: BuildResult, project: Path) -> str:
+    """After a complete build that published: the state the next build starts from."""
+    if settings.select or settings.exclude or settings.target == "spark":
+        return "none kept (the next build is full)"
+    path = settings.work_dir / REFRESH_STATE
+    tmp = path.with_name(f".{REFRESH_STATE}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"as_of_date": settings.as_of.isoformat(), "run_id": result.run_id,
+                               "identity": _refresh_identity(settings, project)}, indent=2) + "\n")
+    os.replace(tmp, path)
+    return f"kept: the next build as of {settings.as_of.isoformat()} or later can be incremental"
 
 
 def _predict(settings: BuildSettings, result: BuildResult, project: Path, manifest, built: dict) -> str:

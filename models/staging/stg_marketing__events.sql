@@ -1,8 +1,19 @@
+{{ config(
+    materialized=refresh_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ refresh_delete('base_marketing__events_refresh', ['event_id']) }}"
+) }}
+-- Incremental on DuckDB and PostgreSQL (D104): a build after an earlier one recomputes only the event_ids that
+-- base_marketing__events_refresh lists (new or corrected rows, rows that changed status with the as-of date);
+-- the pre-hook deletes their rows first. depends_on: {{ ref('base_marketing__events_refresh') }}
 with
 
 source as (
 
-    {{ raw_source('marketing', 'events') }}
+    select * from (
+        {{ raw_source('marketing', 'events') }}
+    ) as raw_rows
+    {{ refresh_filter('base_marketing__events_refresh', refresh_key([clean_text('raw_rows.event_id')])) }}
 
 ),
 

@@ -1,8 +1,19 @@
+{{ config(
+    materialized=refresh_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ refresh_delete('base_shop__order_items_refresh', ['order_id']) }}"
+) }}
+-- Incremental on DuckDB and PostgreSQL (D104): a build after an earlier one recomputes only the order_ids that
+-- base_shop__order_items_refresh lists (new or corrected rows, rows that changed status with the as-of date);
+-- the pre-hook deletes their rows first. depends_on: {{ ref('base_shop__order_items_refresh') }}
 with
 
 source as (
 
-    {{ raw_source('shop', 'order_items') }}
+    select * from (
+        {{ raw_source('shop', 'order_items') }}
+    ) as raw_rows
+    {{ refresh_filter('base_shop__order_items_refresh', refresh_key([clean_text('raw_rows.order_id')])) }}
 
 ),
 
