@@ -14,12 +14,13 @@ raw_keys as (
     -- the staging model's order id and load time (stg_shop__order_items)
     select
         {{ refresh_key([clean_text('source.order_id')]) }} as refresh_key,
-        source._loaded_at as loaded_at
+        source._loaded_at as loaded_at,
+        {{ refresh_row_hash('source') }} as row_hash
     from source
 
 ),
 
 {{ refresh_keys(
-    'raw_keys', refresh_previous('stg_shop__order_items'), refresh_since(), ['order_id'],
+    'raw_keys', refresh_previous('stg_shop__order_items'), refresh_previous(this.name), refresh_since(), ['order_id'],
     erased_now="order_id in (select erased.order_id from " ~ ref('stg_shop__orders') ~ " as erased where erased.dq_status = 'erased')"
 ) }}

@@ -13,12 +13,13 @@ raw_keys as (
     -- the staging model's key and load time (stg_shop__orders)
     select
         {{ refresh_key([clean_text('source.order_id')]) }} as refresh_key,
-        coalesce(source._loaded_at, source.updated_at, source.ordered_at) as loaded_at
+        coalesce(source._loaded_at, source.updated_at, source.ordered_at) as loaded_at,
+        {{ refresh_row_hash('source') }} as row_hash
     from source
 
 ),
 
 {{ refresh_keys(
-    'raw_keys', refresh_previous('stg_shop__orders'), refresh_since(), ['order_id'],
+    'raw_keys', refresh_previous('stg_shop__orders'), refresh_previous(this.name), refresh_since(), ['order_id'],
     dated='ordered_at', erased_now=privacy_is_erased('contact_id')
 ) }}
