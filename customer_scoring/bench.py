@@ -97,18 +97,35 @@ def main(a) -> int:
     only = getattr(a, "only", None)
     if only:
         return main_only(a, only, raw, work, manifest, load_before)
-    # A child process per build: its peak RSS is the build's alone (dbt, DuckDB and the publication copy).
-    wall, peak, proc = timed_child([
-        sys.executable, "-m", "customer_scoring", "build", "--as-of", END_DATE.isoformat(), "--raw", str(raw),
-        "--work-dir", str(work), "--publish-dir", str(data / "publish"), "--threads", str(a.threads),
-        "--export-dir", str(data / "exports"),
-        "--accept-row-loss",  # a scratch publication: a rerun at a smaller scale is not a lost refresh
-    ])
+    # A child process per build: its peak RSS is the build's alone (dbt, DuckDB and the publication copy). With
+    # --refresh-days N the full build is as of END_DATE - N days and an incremental build as of END_DATE follows
+    # (D104): the rows loaded in those N days are the refresh's new data.
+    refresh_days = getattr(a, "refresh_days", 0) or 0
+    full_as_of = END_DATE - dt.timedelta(days=refresh_days)
+
+    def build(as_of: dt.date, *extra: str):
+        return timed_child([
+            sys.executable, "-m", "customer_scoring", "build", "--as-of", as_of.isoformat(), "--raw", str(raw),
+            "--work-dir", str(work), "--publish-dir", str(data / "publish"), "--threads", str(a.threads),
+            "--export-dir", str(data / "exports"),
+            "--accept-row-loss",  # a scratch publication: a rerun at a smaller scale is not a lost refresh
+            *extra,
+        ])
+
+    wall, peak, proc = build(full_as_of, "--full-refresh")
     if proc.returncode:
         print(proc.stderr[-5000:], file=sys.stderr)
         return 1
     # dbt logs to stdout too: read the run's record from the runner's log instead.
     result = json.loads((work / "logs" / "runs.jsonl").read_text().splitlines()[-1])
+    refresh = None
+    if refresh_days:
+        r_wall, r_peak, proc = build(END_DATE)
+        if proc.returncode:
+            print(proc.stderr[-5000:], file=sys.stderr)
+            return 1
+        refresh = {"wall": r_wall, "peak": r_peak, "new_rows": new_row_shares(raw, full_as_of),
+                   "result": json.loads((work / "logs" / "runs.jsonl").read_text().splitlines()[-1])}
     steps = {s["name"]: s["seconds"] for s in result["steps"]}
     rows = manifest["rows"]
     predictive = []
@@ -150,6 +167,10 @@ def main(a) -> int:
         f"- **full build: {wall:.1f} s wall, peak RSS {peak:.2f} GiB** ("
         + ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in result["steps"]) + ")",
     ]
+    if refresh_days:
+        lines[0] += f" (as of {full_as_of}), then an incremental refresh as of {END_DATE}"
+        lines[2] = lines[2].replace("`customer-scoring bench", "`customer-scoring bench").replace(
+            f"--threads {a.threads}`", f"--threads {a.threads} --refresh-days {refresh_days}`")
     timing = result["dbt_time"]  # every dbt step of the build (runner BuildResult.dbt_time)
     lines += [
         f"- dbt node time summed over threads, every dbt step ({a.threads} thread(s)): "
@@ -161,6 +182,8 @@ def main(a) -> int:
                                         + ("" if n["kind"] == "model" else f" ({n['kind']})")
                                         for n in timing["slowest"]),
     ]
+    if refresh is not None:
+        lines += refresh_lines(refresh, wall, END_DATE, full_as_of)
     for r in predictive:
         lines += predictive_lines(r, steps)
     for step, r in step_results:
@@ -223,6 +246,53 @@ select
 from intermediate.{table}
 """
 EXAMPLE_TABLES = ("int_customer__training_examples", "int_lead__training_examples", "int_campaign__training_examples")
+
+
+REFRESH_TABLES = ("marketing/events", "shop/orders", "shop/order_items")
+# the nodes of an incremental refresh worth naming: the incremental staging models and their refresh models
+REFRESH_NODES = ("stg_marketing__events", "stg_shop__orders", "stg_shop__order_items",
+                 "base_marketing__events_refresh", "base_shop__orders_refresh", "base_shop__order_items_refresh")
+
+
+def new_row_shares(raw: Path, since: dt.date) -> dict[str, tuple[int, int]]:
+    """Per large raw table: (rows loaded after `since`, up to END_DATE; rows loaded up to END_DATE)."""
+    import duckdb
+
+    out = {}
+    end = dt.datetime.combine(END_DATE + dt.timedelta(days=1), dt.time())
+    con = duckdb.connect()
+    try:
+        for table in REFRESH_TABLES:
+            path = raw / f"{table}.parquet"
+            if not path.exists():
+                continue
+            new, seen = con.execute(
+                f"select count(*) filter (where _loaded_at >= ? and _loaded_at < ?), count(*) filter (where _loaded_at < ?) "
+                f"from read_parquet('{path}')",
+                [dt.datetime.combine(since + dt.timedelta(days=1), dt.time()), end, end]).fetchone()
+            out[table.replace("/", ".")] = (int(new), int(seen))
+    finally:
+        con.close()
+    return out
+
+
+def refresh_lines(r: dict, full_wall: float, as_of: dt.date, full_as_of: dt.date) -> list[str]:
+    res = r["result"]
+    share = ", ".join(f"{t} {n:,} of {m:,} ({100 * n / m:.2f}%)" for t, (n, m) in r["new_rows"].items() if m)
+    nodes = {n: s for n, _k, _f, s in ((x["node"], x["kind"], x["folder"], x["seconds"])
+                                       for x in res["dbt_time"].get("slowest", []))}
+    lines = [
+        f"- **incremental refresh as of {as_of}** (after the full build as of {full_as_of}; runner's choice: "
+        f"{res.get('refresh', {}).get('mode')}, {res.get('refresh', {}).get('reason')}): **{r['wall']:.1f} s wall, "
+        f"peak RSS {r['peak']:.2f} GiB, {100 * r['wall'] / full_wall:.0f}% of the full build** ("
+        + ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in res["steps"]) + ")",
+        f"  - new rows (loaded after {full_as_of}, up to {as_of}): {share}",
+        "  - dbt node time by folder: " + ", ".join(f"{k} {v:.1f} s" for k, v in res["dbt_time"]["seconds_by_folder"].items()),
+    ]
+    named = [f"{n} {nodes[n]:.1f} s" for n in REFRESH_NODES if n in nodes]
+    if named:
+        lines.append("  - incremental staging nodes among the slowest: " + ", ".join(named))
+    return lines
 
 
 def training_rows(db: Path) -> dict:

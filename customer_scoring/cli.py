@@ -413,6 +413,10 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--only", nargs="+", metavar="STEP", default=None,
                     help="time only these steps on the work database an earlier bench build left in --data-dir, "
                          "without building again: RFM, engagement, co-purchase, offers, export")
+    be.add_argument("--refresh-days", type=int, default=7, metavar="N",
+                    help="build in full as of N days before the data's end, then time an incremental refresh as of "
+                         "its end: the rows loaded in those N days are the new data (default 7, about 1%% of the "
+                         "orders and events; 0: one full build as of the end)")
     be.add_argument("--repeats", type=int, default=2,
                     help="with --only: runs of each step (best wall time kept, highest peak RSS; default 2)")
     be.set_defaults(func=cmd_bench)

@@ -790,7 +790,7 @@ def build(settings: BuildSettings) -> BuildResult:
         return _refresh_decide(settings, result, project)
 
     def refresh_saved():
-        return _refresh_save(settings, result, project)
+        return _refresh_save(settings, result, project, parsed.get("manifest"), parsed.get("built", {}))
 
     def predict_step():
         return _predict(settings, result, project, parsed.get("manifest"), parsed.get("built", {}))
@@ -869,8 +869,6 @@ def _refresh_decide(settings: BuildSettings, result: BuildResult, project: Path)
     settings.refresh_since = None
     if settings.full_refresh:
         reason = "asked (--full-refresh)"
-    elif settings.select or settings.exclude:
-        reason = "a partial build (--select, --exclude)"
     elif settings.target == "spark":
         reason = "Spark tables are rebuilt whole"
     elif not isinstance(state, dict) or "as_of_date" not in state:
@@ -890,10 +888,24 @@ def _refresh_decide(settings: BuildSettings, result: BuildResult, project: Path)
     return f"full: {reason}"
 
 
-def _refresh_save(settings: BuildSettings, result: BuildResult, project: Path) -> str:
-    """After a complete build that published: the state the next build starts from."""
-    if settings.select or settings.exclude or settings.target == "spark":
-        return "none kept (the next build is full)"
+def _refresh_models(manifest) -> set[str]:
+    """The incremental staging models (materialized by macro refresh_materialization) and their refresh models."""
+    nodes = [n for n in getattr(manifest, "nodes", {}).values() if n.resource_type == "model"]
+    staged = {n.name for n in nodes if n.name.endswith("_refresh") and n.name.startswith("base_")}
+    return staged | {n.name for n in nodes if any(p.split(".")[-1] in staged for p in n.depends_on.nodes)
+                     and n.config.materialized == "incremental"}
+
+
+def _refresh_save(settings: BuildSettings, result: BuildResult, project: Path, manifest, built: dict) -> str:
+    """After a build that passed every step: the state the next build starts from, when this build brought every
+    incremental staging model and its refresh model up to its as-of date (a partial build that left one out keeps
+    none: the next build is full)."""
+    if settings.target == "spark":
+        return "none kept (Spark tables are rebuilt whole)"
+    needed = _refresh_models(manifest)
+    missing = sorted(needed - set(built))
+    if not needed or missing:
+        return f"none kept: {', '.join(missing) or 'no incremental model'} not rebuilt (the next build is full)"
     path = settings.work_dir / REFRESH_STATE
     tmp = path.with_name(f".{REFRESH_STATE}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"as_of_date": settings.as_of.isoformat(), "run_id": result.run_id,

@@ -111,3 +111,27 @@ def test_only_names_the_steps_and_needs_an_earlier_build(tmp_path, capsys):
     assert bench.main_only(a, ["offers"], tmp_path / "raw", tmp_path / "work", manifest, (0.0, 0.0, 0.0)) == 1
     assert "customer-scoring bench --contacts 1000" in capsys.readouterr().err
     assert not results.exists()
+
+
+def test_refresh_new_rows_are_those_loaded_between_the_two_builds(tmp_path, monkeypatch):
+    """--refresh-days: the new data of the incremental refresh are the rows loaded after the full build's as-of date
+    and up to the data's end, out of those loaded up to the end (later rows are in no build)."""
+    import datetime as dt
+
+    import duckdb
+
+    (tmp_path / "shop").mkdir()
+    end = bench.END_DATE
+    con = duckdb.connect()
+    con.execute(f"""copy (select * from (values
+        (timestamp '{end - dt.timedelta(days=30)} 10:00:00'), (timestamp '{end - dt.timedelta(days=7)} 23:59:59'),
+        (timestamp '{end - dt.timedelta(days=6)} 00:00:00'), (timestamp '{end} 23:59:59'),
+        (timestamp '{end + dt.timedelta(days=1)} 00:00:00')) as t(_loaded_at)) to '{tmp_path / "shop/orders.parquet"}'""")
+    con.close()
+    shares = bench.new_row_shares(tmp_path, end - dt.timedelta(days=7))
+    assert shares == {"shop.orders": (2, 4)}
+    r = {"wall": 10.0, "peak": 1.0, "new_rows": shares,
+         "result": {"refresh": {"mode": "incremental", "reason": "after the build as of x"}, "steps": [],
+                    "dbt_time": {"seconds_by_folder": {"staging": 1.0}, "slowest": []}}}
+    lines = bench.refresh_lines(r, 200.0, end, end - dt.timedelta(days=7))
+    assert "5% of the full build" in lines[0] and "shop.orders 2 of 4 (50.00%)" in lines[1]
