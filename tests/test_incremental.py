@@ -21,10 +21,12 @@ from conftest import END_DATE, run_build
 EARLIER = END_DATE - dt.timedelta(days=15)
 STAGED = ("stg_marketing__events", "stg_shop__orders", "stg_shop__order_items")
 REFRESH = ("base_marketing__events_refresh", "base_shop__orders_refresh", "base_shop__order_items_refresh")
-# Tables that differ by design between a work folder built twice and one built once: the history marts and what
-# reads them (they keep every build's rows: compared on the as-of date below when they have one, else left out),
+# Tables that differ by design between a work folder built twice and one built once: the history marts (they keep
+# every build's rows: compared on the as-of date below) and what compares a date with the earlier builds' (triggers,
+# tier changes, drift, tier performance: left out),
 # the erasure salt (random per work database) and what it hashes, the refresh models (their fingerprints).
-NOT_COMPARED = {"erasure_salt", "erasure_log", "activation_triggers", "tier_changes", *REFRESH}
+NOT_COMPARED = {"erasure_salt", "erasure_log", "activation_triggers", "tier_changes", "score_drift", "tier_performance",
+                *REFRESH}
 
 
 def _ts(d: dt.date, hour: int = 12) -> str:

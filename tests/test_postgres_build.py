@@ -363,3 +363,34 @@ def test_report_of_the_postgres_publication(pg, pg_built, tmp_path):
     assert shown("quarantine-count") == sql("select source_table, count(*) from audit.quarantine group by 1")
     reached = sql("select audience, count(*) from marts.audience_members group by 1")
     assert reached and {k: n for k, n in shown("audience-reached").items() if n} == reached
+
+
+def test_incremental_staging_on_postgres(pg, pg_built, built, demo_raw):
+    """A second build in the PostgreSQL work folder stages incrementally (D104): only the keys with rows loaded or
+    dated after the as-of date are staged again, with PostgreSQL's hash and delete, and every staged row keeps the
+    status DuckDB gives it. (Last in the module: it rebuilds the staging tables the other tests do not read.)"""
+    import duckdb
+
+    from conftest import work_db
+
+    models = ["base_marketing__events_refresh", "base_shop__orders_refresh", "base_shop__order_items_refresh",
+              "stg_marketing__events", "stg_shop__orders", "stg_shop__order_items"]
+    work = pg_built.result_file.parent.parent
+    res = runner.build(runner.BuildSettings(as_of=END_DATE, target="postgres", raw_path=demo_raw, work_dir=work,
+                                            publish_dir=work.parent / "publish", select=models,
+                                            exclude=["resource_type:test"]))
+    assert res.success, res.error
+    assert res.refresh["mode"] == "incremental", res.refresh
+    kinds = fetch_pg(pg, "select 'events', row_kind, count(*) from build_staging.base_marketing__events_refresh "
+                         "group by 1, 2 union all select 'orders', row_kind, count(*) "
+                         "from build_staging.base_shop__orders_refresh group by 1, 2")
+    assert {(t, k) for t, k, _n in kinds} <= {("events", "key"), ("events", "history"), ("orders", "key"),
+                                               ("orders", "history")}, kinds
+    duck = duckdb.connect(str(work_db(built)), read_only=True)
+    try:
+        for table in models[3:]:
+            sql = f"select dq_status, coalesce(dq_reason_code, ''), count(*) from {{s}}.{table} group by 1, 2"
+            assert fetch_pg(pg, sql.format(s="build_staging")) == sorted(
+                tuple(r) for r in duck.execute(sql.format(s="staging")).fetchall()), table
+    finally:
+        duck.close()

@@ -2,7 +2,7 @@
     model lists (every row when it says 'all'), and the filter that keeps the raw rows of those keys. In a
     full build (a new table, --full-refresh, or Spark's table materialisation) both are no-ops. -#}
 {% macro refresh_delete(refresh_model, key_columns) -%}
-    {%- if is_incremental() -%}
+    {%- if model.resource_type != 'unit_test' and is_incremental() -%}
         delete from {{ this }}
         where
             exists (select 1 from {{ ref(refresh_model) }} as r where r.row_kind = 'all')
@@ -13,7 +13,7 @@
 {%- endmacro %}
 
 {% macro refresh_filter(refresh_model, key_expression) -%}
-    {%- if is_incremental() -%}
+    {%- if model.resource_type != 'unit_test' and is_incremental() -%}
         where
             exists (select 1 from {{ ref(refresh_model) }} as r where r.row_kind = 'all')
             or {{ key_expression }} in (
