@@ -108,7 +108,8 @@ def _add_publish_args(p: argparse.ArgumentParser) -> None:
                         "'Predictive scores')")
     p.add_argument("--model-dir", help="where fitted models are saved and read (default <work dir>/models)")
     p.add_argument("--predict", action=argparse.BooleanOptionalAction, default=True,
-                   help="run the predict step between the dbt steps (default); --no-predict leaves predictions null")
+                   help="run the predict step between the dbt steps (default); --no-predict leaves predictions null and "
+                        "does not build the training examples (models/intermediate/predict)")
     p.add_argument("--export-dir", default="exports",
                    help="where the activation exports land: <export dir>/<as-of date>/ holds each audience as CSV and "
                         "Parquet, the triggers and manifest.json, made current once the publication succeeded "

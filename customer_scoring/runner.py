@@ -27,6 +27,8 @@ log = logging.getLogger("customer_scoring")
 PUBLISHED_SCHEMAS = ("marts", "audit")
 # dbt selector of what reads the predict step's output: built after it.
 PREDICTION_READERS = "source:predict+"
+# The training examples (what only the predict step reads): a build without a predict step leaves them out.
+PREDICT_FEATURES = "path:models/intermediate/predict"
 REFIT_RULES = ("auto", "always", "never")
 # Targets left without a model when the project switches a training-example model off, and why.
 SWITCHED_OFF_TARGETS = {
@@ -679,6 +681,9 @@ def build(settings: BuildSettings) -> BuildResult:
     # what the dbt steps leave out: the caller's exclusions, and the checks of the project itself (unit tests, the
     # intermediate models' data tests, tag structural: D100) unless asked for
     exclusions = [*settings.exclude, *([] if settings.unit_tests else list(PROJECT_CHECKS))]
+    if not settings.predict and not settings.select:
+        # nothing but the predict step reads the training examples (about a sixth of a build's model time)
+        exclusions.append(PREDICT_FEATURES)
 
     def preflight():
         # The raw tables against the input contract, before dbt: a missing required table or column stops the build

@@ -173,6 +173,9 @@ def test_incremental_build_equals_a_full_build(builds):
     assert builds["second"].refresh["mode"] == "incremental", builds["second"].refresh
     assert builds["second"].refresh["since"] == f"{EARLIER + dt.timedelta(days=1)} 00:00:00"
     assert builds["full"].refresh["mode"] == "full"
+    # without a predict step the training examples, which only it reads, are not built
+    built_models = {name for name, kind, _folder, _s in builds["full"].dbt_nodes if kind == "model"}
+    assert "stg_shop__orders" in built_models and not any("training_examples" in m for m in built_models)
     kinds = _kinds(builds["inc_db"])
     # only some keys recomputed, none of the tables rebuilt whole
     for table, counts in kinds.items():

@@ -548,7 +548,7 @@ def test_a_build_runs_the_unit_tests_only_when_asked(small_raw, tmp_path, monkey
     res = runner.build(runner.BuildSettings(as_of=END_DATE, raw_path=small_raw, work_dir=tmp_path / "build",
                                             publish_dir=tmp_path / "publish", exclude=["tag:offer"],
                                             select=["+stg_crm__accounts"], unit_tests=unit_tests))
-    assert not res.success and [s.name for s in res.steps][-2:] == ["config", "dbt build"]
+    assert not res.success and [s.name for s in res.steps][-3:] == ["config", "refresh", "dbt build"]
     _, config, build = calls
     for args, end in ((config, len(config)), (build, build.index("--select"))):
         excluded = args[args.index("--exclude") + 1:end]
