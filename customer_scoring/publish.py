@@ -251,8 +251,24 @@ def published_counts(publish_dir: Path) -> dict[str, int] | None:
         return None
 
 
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> int:
+    """Copy work.<schema>.<table> into the publication with its table and column comments (the models' YAML
+    descriptions, which dbt writes on the public models: persist_docs), so that BI tools show them; rows copied."""
     con.execute(f'create table "{schema}"."{table}" as select * from work."{schema}"."{table}"')
+    comment = con.execute("select comment from duckdb_tables() where database_name = 'work' and schema_name = ? "
+                          "and table_name = ?", [schema, table]).fetchone()
+    if comment and comment[0]:
+        con.execute(f'comment on table "{schema}"."{table}" is {_sql_text(comment[0])}')
+    for column, text in con.execute(
+            "select column_name, comment from duckdb_columns() where database_name = 'work' and schema_name = ? "
+            "and table_name = ? and comment is not null and comment <> '' order by column_index",
+            [schema, table]).fetchall():
+        name = column.replace('"', '""')
+        con.execute(f'comment on column "{schema}"."{table}"."{name}" is {_sql_text(text)}')
     return con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
 
 
