@@ -19,6 +19,13 @@
     loaded before `since` are not those the previous build saw (row count or hash differ: rows rewritten, added or
     deleted under the watermark). -#}
 {% macro refresh_keys(raw_rows, previous, previous_refresh, since, key_columns, dated=none, erased_now=none) -%}
+{%- set all_keys_row -%}
+    select
+        'all' as row_kind,
+        cast(null as {{ dbt.type_string() }}) as refresh_key,
+        cast(null as bigint) as history_rows,
+        cast(null as {{ dbt.type_string() }}) as history_hash
+{%- endset -%}
 watermark as (
 
     select
@@ -44,11 +51,7 @@ history as (
 
 refresh_keys as (
 
-    select
-        'all' as row_kind,
-        cast(null as {{ dbt.type_string() }}) as refresh_key,
-        cast(null as bigint) as history_rows,
-        cast(null as {{ dbt.type_string() }}) as history_hash
+    {{ all_keys_row }}
     union all
     select * from history
 
@@ -113,11 +116,7 @@ refresh_keys as (
     cross join unchanged_history
     where unchanged_history.is_unchanged
     union all
-    select
-        'all' as row_kind,
-        cast(null as {{ dbt.type_string() }}) as refresh_key,
-        cast(null as bigint) as history_rows,
-        cast(null as {{ dbt.type_string() }}) as history_hash
+    {{ all_keys_row }}
     from unchanged_history
     where not unchanged_history.is_unchanged
     union all
